@@ -1,0 +1,175 @@
+"""The `jht` command line (api.md, Command line). Every command that touches the database
+migrates first, so it works on a fresh data folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from claims.runtime import DatabaseUnavailable, Runtime, open_runtime
+from claims.settings import Settings, get_settings
+
+app = typer.Typer(help="jht-claims: online JHT claims.", no_args_is_help=True, add_completion=False)
+participants_app = typer.Typer(help="The participant registry.", no_args_is_help=True)
+branches_app = typer.Typer(help="Branch offices.", no_args_is_help=True)
+officers_app = typer.Typer(help="Officers and their tokens.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+workflow_app = typer.Typer(help="The claim workflow.", no_args_is_help=True)
+app.add_typer(participants_app, name="participants")
+app.add_typer(branches_app, name="branches")
+app.add_typer(officers_app, name="officers")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(workflow_app, name="workflow")
+
+# Everything but a command's own result goes to standard error, so output can be piped.
+err = Console(stderr=True, soft_wrap=True)
+
+OFFICER_ROLES = ("verifier", "interviewer", "approver", "finance", "supervisor")
+
+
+def _runtime(settings: Settings | None = None) -> Runtime:
+    try:
+        return open_runtime(settings or get_settings())
+    except DatabaseUnavailable as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _import_with_progress(kind: str, path: Path) -> None:
+    from claims.registry.importer import ImportReport, import_branches, import_participants
+
+    if not path.is_file():
+        err.print(f"[red]error:[/red] no such file: {path}")
+        raise typer.Exit(2)
+    runtime = _runtime()
+    importer = import_participants if kind == "participants" else import_branches
+    total = path.stat().st_size
+    with Progress(
+        TextColumn(f"importing {kind}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(kind, total=total)
+        report: ImportReport = importer(
+            runtime.db,
+            path,
+            runtime.clock.now(),
+            lambda done: progress.update(task, completed=done),
+        )
+    runtime.close()
+    if report.header_error:
+        err.print(f"[red]error:[/red] {path}: {report.header_error}", highlight=False)
+        raise typer.Exit(1)
+    for bad in report.bad:
+        err.print(f"line {bad.line}: {bad.reason}", highlight=False, markup=False)
+    good = report.inserted + report.updated
+    err.print(
+        f"{kind}: {report.read} read, {good} imported ({report.inserted} new, "
+        f"{report.updated} updated), {len(report.bad)} bad"
+    )
+    if report.bad:
+        raise typer.Exit(1)
+
+
+@participants_app.command("import")
+def participants_import(file: Annotated[Path, typer.Argument(help="CSV file (domain.md)")]) -> None:
+    """Upsert participants by KPJ from CSV; every bad line is printed, good lines are kept."""
+    _import_with_progress("participants", file)
+
+
+@branches_app.command("import")
+def branches_import(file: Annotated[Path, typer.Argument(help="CSV code,name,city,...")]) -> None:
+    """Upsert branch offices by code from CSV."""
+    _import_with_progress("branches", file)
+
+
+@officers_app.command("add")
+def officers_add(
+    name: Annotated[str, typer.Option("--name", help="The officer's name")],
+    role: Annotated[list[str], typer.Option("--role", help="verifier, interviewer, ...")],
+    branch: Annotated[str | None, typer.Option("--branch", help="Branch code")] = None,
+) -> None:
+    """Create an officer; prints the token alone on standard output, once."""
+    from claims.registry.officers import OfficerError, add_officer
+
+    runtime = _runtime()
+    try:
+        with runtime.db.unit_of_work() as session:
+            officer, token = add_officer(session, name, branch, role, runtime.clock.now())
+    except OfficerError as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        runtime.close()
+    err.print(f"officer {officer.id} '{officer.name}' created; the token below is shown only once")
+    typer.echo(token)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations."""
+    runtime = _runtime()
+    runtime.close()
+    err.print("database is at the newest schema")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    samples: Annotated[
+        bool | None,
+        typer.Option(help="Load the samples into an empty registry (default: on for SQLite)"),
+    ] = None,
+) -> None:
+    """Migrate the database, then serve the API and pages (and the scheduler unless off)."""
+    import uvicorn
+
+    from claims.samples_loader import load_samples_if_empty
+
+    settings = get_settings()
+    runtime = _runtime(settings)
+    if samples is None:
+        samples = settings.database_url is None
+    if samples:
+        load_samples_if_empty(runtime, err)
+    runtime.close()
+    err.print(f"serving on http://{host}:{port} (data folder {settings.data_dir.resolve()})")
+    uvicorn.run(
+        "claims.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=False,
+    )
+
+
+@workflow_app.command("diagram")
+def workflow_diagram() -> None:
+    """Print the claim workflow as a Mermaid state diagram, generated from the machine."""
+    from workflow.diagram import mermaid_diagram
+
+    typer.echo(mermaid_diagram())
+
+
+def main() -> None:
+    # Rich draws progress bars only on a terminal; keep the output plain in CI logs.
+    os.environ.setdefault("COLUMNS", "100")
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""The participant registry, branches and officers: loading and looking them up."""

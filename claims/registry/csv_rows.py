@@ -1,0 +1,209 @@
+"""Parsing and checking of registry CSV rows (domain.md, The participant registry).
+
+Each row either becomes a complete record or a `BadLine` with its line number and reason:
+a bad line is never half-imported."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, time
+from zoneinfo import ZoneInfo
+
+from workflow.identifiers import InvalidIdentifier, Kpj, Nik, Phone
+
+PARTICIPANT_COLUMNS = (
+    "kpj",
+    "nik",
+    "full_name",
+    "birth_date",
+    "gender",
+    "membership_start",
+    "membership_status",
+    "employer_name",
+    "employment_end_date",
+    "balance",
+    "email",
+    "phone",
+    "deceased",
+)
+BRANCH_COLUMNS = ("code", "name", "city", "timezone", "opens", "closes")
+BRANCH_TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+HHMM_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+BRANCH_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,19}$")
+
+
+class RowError(ValueError):
+    """One problem with one row; the message names the column."""
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantRow:
+    kpj: str
+    nik: str
+    full_name: str
+    birth_date: date
+    gender: str
+    membership_start: date
+    membership_status: str
+    employer_name: str
+    employment_end_date: date | None
+    balance: int
+    email: str
+    phone: str
+    deceased: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BranchRow:
+    code: str
+    name: str
+    city: str
+    timezone: str
+    opens: str
+    closes: str
+
+
+def check_header(found: list[str] | None, expected: tuple[str, ...]) -> str | None:
+    """The reason a header is wrong, or None when it is exactly the expected columns."""
+    if not found:
+        return "the file is empty: a header row is required"
+    cleaned = [name.strip().lstrip("\ufeff") for name in found]
+    if tuple(cleaned) == expected:
+        return None
+    missing = [name for name in expected if name not in cleaned]
+    extra = [name for name in cleaned if name not in expected]
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if extra:
+        parts.append("unexpected " + ", ".join(extra))
+    if not parts:
+        parts.append("columns out of order")
+    return f"wrong header ({'; '.join(parts)}); expected: {','.join(expected)}"
+
+
+def _date(value: str, column: str, *, optional: bool = False) -> date | None:
+    value = value.strip()
+    if not value and optional:
+        return None
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else _bad_date(column, value)
+    except ValueError:
+        return _bad_date(column, value)
+
+
+def _bad_date(column: str, value: str) -> date:
+    raise RowError(f"{column}: '{value}' is not a date in the form YYYY-MM-DD")
+
+
+def _text(value: str, column: str, max_length: int) -> str:
+    value = value.strip()
+    if not value:
+        raise RowError(f"{column}: must not be empty")
+    if len(value) > max_length:
+        raise RowError(f"{column}: longer than {max_length} characters")
+    return value
+
+
+def _identifier_reason(error: InvalidIdentifier) -> str:
+    return f"{error.field}: {error.message_en}"
+
+
+def parse_participant(values: list[str]) -> ParticipantRow:
+    if len(values) != len(PARTICIPANT_COLUMNS):
+        raise RowError(f"expected {len(PARTICIPANT_COLUMNS)} columns, found {len(values)}")
+    (
+        kpj,
+        nik,
+        full_name,
+        birth,
+        gender,
+        start,
+        status,
+        employer,
+        end,
+        balance,
+        email,
+        phone,
+        deceased,
+    ) = values
+    try:
+        kpj_value = Kpj.parse(kpj).value
+        nik_value = Nik.parse(nik)
+        phone_value = Phone.parse(phone).value
+    except InvalidIdentifier as error:
+        raise RowError(_identifier_reason(error)) from None
+    birth_date = _date(birth, "birth_date")
+    assert birth_date is not None
+    gender = gender.strip().upper()
+    if gender not in ("M", "F"):
+        raise RowError(f"gender: '{gender}' must be M or F")
+    if not nik_value.agrees_with(birth_date):
+        raise RowError("nik: the birth date encoded in the NIK does not agree with birth_date")
+    if nik_value.gender.value != gender:
+        raise RowError("nik: the NIK encodes the other gender (women add 40 to the day)")
+    membership_start = _date(start, "membership_start")
+    assert membership_start is not None
+    status = status.strip().lower()
+    if status not in ("active", "inactive"):
+        raise RowError(f"membership_status: '{status}' must be active or inactive")
+    employment_end = _date(end, "employment_end_date", optional=True)
+    try:
+        balance_value = int(balance.strip())
+    except ValueError:
+        raise RowError(f"balance: '{balance}' is not a whole number of rupiah") from None
+    if balance_value < 0:
+        raise RowError("balance: must not be negative")
+    email = email.strip()
+    if not EMAIL_PATTERN.match(email) or len(email) > 254:
+        raise RowError(f"email: '{email}' is not an e-mail address")
+    deceased_text = deceased.strip().lower()
+    if deceased_text not in ("true", "false"):
+        raise RowError(f"deceased: '{deceased}' must be true or false")
+    return ParticipantRow(
+        kpj=kpj_value,
+        nik=nik_value.value,
+        full_name=_text(full_name, "full_name", 200),
+        birth_date=birth_date,
+        gender=gender,
+        membership_start=membership_start,
+        membership_status=status,
+        employer_name=_text(employer, "employer_name", 200),
+        employment_end_date=employment_end,
+        balance=balance_value,
+        email=email,
+        phone=phone_value,
+        deceased=deceased_text == "true",
+    )
+
+
+def parse_branch(values: list[str]) -> BranchRow:
+    if len(values) != len(BRANCH_COLUMNS):
+        raise RowError(f"expected {len(BRANCH_COLUMNS)} columns, found {len(values)}")
+    code, name, city, timezone, opens, closes = (value.strip() for value in values)
+    if not BRANCH_CODE_PATTERN.match(code):
+        raise RowError(f"code: '{code}' must be 2-20 capital letters, digits, '-' or '_'")
+    if timezone not in BRANCH_TIMEZONES:
+        raise RowError(f"timezone: '{timezone}' must be one of {', '.join(BRANCH_TIMEZONES)}")
+    ZoneInfo(timezone)
+    for column, value in (("opens", opens), ("closes", closes)):
+        if not HHMM_PATTERN.match(value):
+            raise RowError(f"{column}: '{value}' must be HH:MM")
+    if time.fromisoformat(opens) >= time.fromisoformat(closes):
+        raise RowError("opens must be before closes")
+    return BranchRow(
+        code=code,
+        name=_text(name, "name", 200),
+        city=_text(city, "city", 100),
+        timezone=timezone,
+        opens=opens,
+        closes=closes,
+    )

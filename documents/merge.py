@@ -1,0 +1,140 @@
+"""Builds the one stored PDF per document type from the uploaded files (validated, converted,
+sanitised, merged in order) and the officers' review bundle with a bookmark per document."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import DictionaryObject
+
+from documents.convert import image_to_pdf
+from documents.errors import DocumentRejected
+from documents.limits import UploadLimits
+from documents.pdf_open import (
+    InflateBudget,
+    open_untrusted_pdf,
+    pdf_failures_rejected,
+    walk_from,
+)
+from documents.sanitize import ensure_no_active_content, strip_active_content
+from documents.sniff import FileKind, sniff_file
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltDocument:
+    pages: int
+    size_bytes: int
+    sha256: str
+
+
+def build_document_pdf(
+    inputs: Sequence[Path], output: Path, limits: UploadLimits | None = None
+) -> BuiltDocument:
+    """Validates, converts, sanitises and merges `inputs` in order into ONE PDF at `output`.
+
+    Raises DocumentRejected (with file_index set) for any file we refuse; `output` is then
+    absent. Untrusted input: call through IsolatedWorkerPool in the server."""
+    limits = limits or UploadLimits()
+    if not inputs:
+        raise DocumentRejected("no_files")
+    if len(inputs) > limits.max_files:
+        raise DocumentRejected("too_many_files", limit=str(limits.max_files))
+    writer = PdfWriter()
+    pages = 0
+    for index, path in enumerate(inputs):
+        try:
+            pages += _append_file(writer, path, limits, limits.max_pages - pages)
+        except DocumentRejected as rejected:
+            raise rejected.with_file_index(index) from rejected
+        except MemoryError as error:
+            raise DocumentRejected(
+                "processing_failed", file_index=index, detail="out of memory"
+            ) from error
+    return _write_checked(writer, output, pages, limits)
+
+
+def _too_many_pages(limits: UploadLimits) -> DocumentRejected:
+    return DocumentRejected("too_many_pages", limit=str(limits.max_pages))
+
+
+def _append_file(writer: PdfWriter, path: Path, limits: UploadLimits, pages_left: int) -> int:
+    size = path.stat().st_size
+    if size == 0:
+        raise DocumentRejected("empty_file")
+    if size > limits.max_file_bytes:
+        raise DocumentRejected("file_too_large", limit=_megabytes(limits.max_file_bytes))
+    kind = sniff_file(path)
+    if kind is not FileKind.PDF:
+        if pages_left < 1:
+            raise _too_many_pages(limits)
+        # img2pdf output is ours, not the client's: no need to sanitise it.
+        image_pdf = PdfReader(io.BytesIO(image_to_pdf(path, limits)))
+        writer.add_page(image_pdf.pages[0])
+        return 1
+    with pdf_failures_rejected(limits):
+        reader = open_untrusted_pdf(path)
+        count = len(reader.pages)
+        if count > pages_left:
+            raise _too_many_pages(limits)
+        budget = InflateBudget(limits.max_inflated_bytes)
+        seen: set[int] = set()
+        for page in reader.pages:
+            for item in walk_from(page, seen):
+                strip_active_content(item)
+                if isinstance(item, DictionaryObject) and hasattr(item, "_data"):
+                    budget.count_stream(item)  # type: ignore[arg-type]
+            writer.add_page(page)
+    return count
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / 1_000_000:g} MB"
+
+
+def _write_checked(
+    writer: PdfWriter, output: Path, pages: int, limits: UploadLimits | None
+) -> BuiltDocument:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    data = buffer.getvalue()
+    # Proof, not trust: re-read what we are about to store and refuse it if anything active
+    # survived the sanitiser.
+    with pdf_failures_rejected(limits or UploadLimits()):
+        ensure_no_active_content(data)
+    _write_file(output, data)
+    return BuiltDocument(pages=pages, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+
+def _write_file(output: Path, data: bytes) -> None:
+    try:
+        with output.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            output.unlink()
+        raise
+
+
+def build_review_bundle(parts: Sequence[tuple[str, Path]], output: Path) -> BuiltDocument:
+    """Concatenates already-sanitised document PDFs (our own stored files) with one top-level
+    bookmark per (title, path), in the given order."""
+    if not parts:
+        raise DocumentRejected("no_files")
+    writer = PdfWriter()
+    pages = 0
+    limits = UploadLimits(max_file_bytes=1 << 40, max_inflated_bytes=1 << 40)
+    with pdf_failures_rejected(limits):
+        for title, path in parts:
+            reader = PdfReader(path, strict=True)
+            writer.append(reader, outline_item=title, import_outline=False)
+            pages += len(reader.pages)
+    return _write_checked(writer, output, pages, limits)

@@ -1,0 +1,195 @@
+"""Opens an untrusted PDF with pypdf: refuses user passwords, cyclic page trees and streams that
+would inflate beyond the budget, and turns every parser failure into a DocumentRejected."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pypdf import PdfReader, apply_configuration
+from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    PdfObject,
+    StreamObject,
+)
+
+from documents.errors import DocumentRejected
+from documents.limits import UploadLimits
+
+# Exceptions pypdf lets escape on malformed input besides its own family.
+PARSER_FAILURES: tuple[type[BaseException], ...] = (
+    PyPdfError,
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    AssertionError,
+    RecursionError,
+    UnicodeError,
+    zlib.error,
+    EOFError,
+    OverflowError,
+)
+
+_FLATE = {"/FlateDecode", "/Fl"}
+# Image codecs do not "inflate" in the bomb sense: we count their encoded size.
+_PASS_THROUGH = {"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode"}
+_INFLATE_CHUNK = 1 << 20
+
+
+@contextmanager
+def pdf_failures_rejected(limits: UploadLimits) -> Iterator[None]:
+    """pypdf limits set to our budget; its exceptions mapped to rejection codes."""
+    budget = limits.max_inflated_bytes
+    try:
+        with apply_configuration(
+            zlib_maximum_output_length=budget,
+            lzw_maximum_output_length=budget,
+            run_length_maximum_output_length=budget,
+            array_based_stream_maximum_output_length=budget,
+            jbig2_maximum_output_length=budget,
+            brotli_maximum_output_length=budget,
+            # A declared /Length may not exceed the largest file we accept at all.
+            maximum_declared_stream_length=limits.max_file_bytes,
+        ):
+            yield
+    except DocumentRejected:
+        raise
+    except FileNotDecryptedError as error:
+        raise DocumentRejected("pdf_password_protected", detail=str(error)) from error
+    except LimitReachedError as error:
+        # A declared /Length beyond any file we accept is damage, not compression.
+        code = "pdf_damaged" if str(error).startswith("Declared stream length") else "pdf_bomb"
+        raise DocumentRejected(code, detail=str(error)) from error
+    except PARSER_FAILURES as error:
+        raise DocumentRejected("pdf_damaged", detail=f"{type(error).__name__}: {error}") from error
+
+
+def open_untrusted_pdf(path: Path) -> PdfReader:
+    """A strict reader, decrypted if only an owner password is set. Call inside
+    pdf_failures_rejected()."""
+    if path.stat().st_size == 0:
+        raise DocumentRejected("empty_file")
+    reader = PdfReader(path, strict=True)
+    # An owner password alone (the empty user password opens it) is only a permission flag:
+    # we accept the file and store it unencrypted.
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise DocumentRejected("pdf_password_protected")
+    check_page_tree(reader)
+    return reader
+
+
+def check_page_tree(reader: PdfReader) -> int:
+    """The number of pages, after refusing a page tree that loops back on itself."""
+    root = reader.trailer["/Root"]
+    if not isinstance(root, DictionaryObject):
+        raise DocumentRejected("pdf_damaged", detail="no catalog")
+    pages_ref = root.raw_get("/Pages")
+    seen: set[int] = set()
+    stack: list[PdfObject] = [pages_ref]
+    count = 0
+    while stack:
+        node_ref = stack.pop()
+        if isinstance(node_ref, IndirectObject):
+            if node_ref.idnum in seen:
+                raise DocumentRejected("pdf_damaged", detail="cyclic page tree")
+            seen.add(node_ref.idnum)
+        node = node_ref.get_object()
+        if not isinstance(node, DictionaryObject):
+            raise DocumentRejected("pdf_damaged", detail="page tree node is not a dictionary")
+        kids = node.get("/Kids")
+        if node.get("/Type") == "/Pages" or kids is not None:
+            if not isinstance(kids, ArrayObject):
+                raise DocumentRejected("pdf_damaged", detail="page tree node without kids")
+            stack.extend(kids)
+        else:
+            count += 1
+    if count == 0:
+        raise DocumentRejected("pdf_damaged", detail="no pages")
+    return count
+
+
+class InflateBudget:
+    """Counts the decoded size of streams against one file's budget, stopping at the limit
+    instead of decoding a bomb in full."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+
+    def _spend(self, amount: int) -> None:
+        self.used += amount
+        if self.used > self.limit:
+            raise DocumentRejected("pdf_bomb", detail=f"streams inflate beyond {self.limit}")
+
+    def count_stream(self, stream: StreamObject) -> None:
+        filters = stream.get("/Filter")
+        names: list[str]
+        if filters is None:
+            names = []
+        elif isinstance(filters, ArrayObject):
+            names = [str(item) for item in filters]
+        else:
+            names = [str(filters)]
+        raw = stream._data  # encoded (already decrypted) bytes
+        if not names or names[0] in _PASS_THROUGH:
+            self._spend(len(raw))
+        elif names[0] in _FLATE:
+            self._count_flate(raw)
+        else:
+            # Rare filters (LZW, ASCII85, RunLength...): pypdf decodes them under its own
+            # limits, which pdf_failures_rejected() sets to the same budget.
+            self._spend(len(stream.get_data()))
+
+    def _count_flate(self, raw: bytes) -> None:
+        decompressor = zlib.decompressobj()
+        pending = raw
+        try:
+            while pending:
+                output = decompressor.decompress(pending, _INFLATE_CHUNK)
+                self._spend(len(output))
+                pending = decompressor.unconsumed_tail
+                if decompressor.eof:
+                    break
+            if not decompressor.eof:
+                self._spend(len(decompressor.flush()))
+        except zlib.error:
+            # Corrupt data decodes to what came before the damage in every reader.
+            return
+
+
+# Keys never followed while walking from a page: they lead up the tree to other pages.
+_UPWARD_KEYS = {"/Parent", "/P"}
+
+
+def walk_from(start: DictionaryObject, seen: set[int]) -> Iterator[DictionaryObject | ArrayObject]:
+    """Every dictionary and array reachable from `start` (not going up the page tree),
+    resolving each indirect object once per `seen` set."""
+    stack: list[PdfObject] = [start]
+    while stack:
+        item: PdfObject | None = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, DictionaryObject):
+            yield item
+            for key, value in item.items():
+                if key not in _UPWARD_KEYS and isinstance(
+                    value, (IndirectObject, DictionaryObject, ArrayObject)
+                ):
+                    stack.append(value)
+        elif isinstance(item, ArrayObject):
+            yield item
+            stack.extend(
+                value
+                for value in item
+                if isinstance(value, (IndirectObject, DictionaryObject, ArrayObject))
+            )

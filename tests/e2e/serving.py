@@ -1,0 +1,48 @@
+"""Starting real `jht` processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+JHT = str(Path(sys.executable).with_name("jht"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def jht_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("JHT_")}
+    env["JHT_DATA_DIR"] = str(data_dir)
+    env.update(extra)
+    return env
+
+
+def run_jht(*arguments: str, env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [JHT, *arguments], env=env, cwd=cwd, capture_output=True, text=True, input=stdin, timeout=120
+    )
+
+
+def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> dict[str, str]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            answer = httpx.get(f"{base_url}/healthz", timeout=2)
+            if answer.status_code == 200:
+                return dict(answer.json())
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{base_url} did not become healthy")

@@ -1,0 +1,68 @@
+"""The `jht` command as an operator uses it: real processes, a real data folder."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from claims.registry.csv_rows import PARTICIPANT_COLUMNS
+from tests.e2e.serving import JHT, free_port, jht_env, run_jht, wait_until_healthy
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def test_import_then_officer_token_alone_on_stdout(tmp_path: Path) -> None:
+    env = jht_env(tmp_path / "var")
+    assert run_jht("branches", "import", str(SAMPLES / "branches.csv"), env=env, cwd=tmp_path).returncode == 0
+    result = run_jht("participants", "import", str(SAMPLES / "participants.csv"), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "64 imported" in result.stderr
+    added = run_jht("officers", "add", "--name", "Ani", "--branch", "JKT-SLB", "--role", "verifier",
+                    "--role", "approver", env=env, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip()
+    assert "\n" not in token and len(token) >= 40
+    assert token not in added.stderr
+    missing_branch = run_jht("officers", "add", "--name", "B", "--role", "verifier", env=env, cwd=tmp_path)
+    assert missing_branch.returncode == 2 and "--branch is required" in missing_branch.stderr
+    assert missing_branch.stdout == ""
+
+
+def test_bad_lines_are_listed_and_exit_1(tmp_path: Path) -> None:
+    env = jht_env(tmp_path / "var")
+    good = "26000000001,3101012111700001,Budi Santoso,1970-11-21,M,1996-11-21,inactive,PT A,,1,b@c.id,081200000000,false"
+    bad = good.replace("26000000001", "26000000002").replace("1970-11-21,M", "1970-13-21,M")
+    csv = tmp_path / "p.csv"
+    csv.write_text(",".join(PARTICIPANT_COLUMNS) + f"\n{good}\n{bad}\n")
+    result = run_jht("participants", "import", str(csv), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "line 3: birth_date" in result.stderr
+    assert "1 imported" in result.stderr
+
+
+def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    env = jht_env(tmp_path / "var", JHT_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/test")
+    result = run_jht("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot use the database")
+
+
+def test_serve_on_a_fresh_folder_loads_samples_and_answers_health(tmp_path: Path) -> None:
+    port = free_port()
+    env = jht_env(tmp_path / "var")
+    process = subprocess.Popen([JHT, "serve", "--port", str(port)], env=env, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        health = wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        assert health["status"] == "ok" and health["database"] == "ok"
+        assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+        tokens = (tmp_path / "var" / "sample-officers.csv").read_text().splitlines()
+        assert len(tokens) > 10
+        assert (tmp_path / "var" / "sample-officers.csv").stat().st_mode & 0o777 == 0o600
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,0 +1,222 @@
+"""Who may claim for which reason, and from when: the eligibility table of the rule book,
+answered with a code and, where a date will fix it, the first eligible day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from workflow.dates import add_months, add_years, format_date_id
+from workflow.rules import RuleSet
+from workflow.states import ClaimReason
+
+
+@dataclass(frozen=True)
+class ParticipantFacts:
+    """What the registry says about the participant, plus their claim history."""
+
+    birth_date: date
+    membership_start: date
+    membership_status: Literal["active", "inactive"]
+    employment_end_date: date | None
+    balance: int
+    deceased: bool = False
+    had_partial_claim: bool = False
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    code: str | None = None
+    eligible_from: date | None = None
+    message_id: str = ""
+    message_en: str = ""
+
+
+# Codes of a refusal. The first three are also officer reason codes (reason_codes.py).
+MEMBERSHIP_STILL_ACTIVE = "membership_still_active"
+WAITING_PERIOD_NOT_OVER = "waiting_period_not_over"
+PARTIAL_REQUIREMENTS_NOT_MET = "partial_requirements_not_met"
+PARTIAL_ALREADY_TAKEN = "partial_already_taken"
+BELOW_RETIREMENT_AGE = "below_retirement_age"
+RETIREMENT_AGE_REACHED = "retirement_age_reached"
+EMPLOYMENT_END_UNKNOWN = "employment_end_unknown"
+CONTRACT_NOT_ENDED = "contract_not_ended"
+PARTICIPANT_NOT_DECEASED = "participant_not_deceased"
+PARTICIPANT_DECEASED = "participant_deceased"
+
+_ELIGIBLE = Eligibility(
+    eligible=True, message_id="Anda dapat mengajukan klaim.", message_en="You can claim."
+)
+
+
+def check_eligibility(
+    rules: RuleSet,
+    reason: ClaimReason,
+    participant: ParticipantFacts,
+    claim_date: date,
+    employment_end_date: date | None = None,
+) -> Eligibility:
+    """Whether `participant` may claim for `reason` on `claim_date` under `rules`.
+
+    `employment_end_date` overrides the registry's (e.g. the PHK date the applicant declares)."""
+    end_date = employment_end_date or participant.employment_end_date
+    if reason is ClaimReason.death:
+        if not participant.deceased:
+            return _refuse(
+                PARTICIPANT_NOT_DECEASED,
+                "Klaim meninggal dunia hanya dapat diajukan bila peserta tercatat meninggal dunia.",
+                "A death claim needs the participant to be recorded as deceased.",
+            )
+        return _ELIGIBLE
+    if participant.deceased:
+        # The heirs claim, for the reason `death`; nobody else can claim for a deceased person.
+        return _refuse(
+            PARTICIPANT_DECEASED,
+            "Peserta tercatat meninggal dunia; ahli waris dapat mengajukan klaim meninggal dunia.",
+            "The participant is recorded as deceased; the heirs can make a death claim.",
+        )
+    match reason:
+        case ClaimReason.retirement:
+            return _retirement(rules, participant, claim_date)
+        case ClaimReason.resignation | ClaimReason.termination:
+            return _after_waiting_period(rules, reason, participant, end_date, claim_date)
+        case ClaimReason.contract_end:
+            return _contract_end(participant, end_date, claim_date)
+        case ClaimReason.leaving_indonesia:
+            return _ELIGIBLE
+        case ClaimReason.disability:
+            return _disability(rules, participant, claim_date)
+        case ClaimReason.partial_housing | ClaimReason.partial_other:
+            return _partial(rules, reason, participant, claim_date)
+    raise AssertionError(f"unhandled claim reason {reason}")  # pragma: no cover
+
+
+def retirement_date(rules: RuleSet, birth_date: date) -> date:
+    """The birthday on which the participant reaches retirement age."""
+    return add_years(birth_date, rules.retirement_age_years)
+
+
+def _retirement(rules: RuleSet, participant: ParticipantFacts, claim_date: date) -> Eligibility:
+    eligible_from = retirement_date(rules, participant.birth_date)
+    if claim_date >= eligible_from:
+        return _ELIGIBLE
+    return _refuse_until(
+        BELOW_RETIREMENT_AGE,
+        ClaimReason.retirement,
+        eligible_from,
+        f"Usia pensiun {rules.retirement_age_years} tahun belum tercapai. ",
+        f"The retirement age of {rules.retirement_age_years} has not been reached. ",
+    )
+
+
+def _after_waiting_period(
+    rules: RuleSet,
+    reason: ClaimReason,
+    participant: ParticipantFacts,
+    end_date: date | None,
+    claim_date: date,
+) -> Eligibility:
+    if participant.membership_status != "inactive":
+        return _membership_active()
+    if end_date is None:
+        return _end_date_unknown()
+    eligible_from = add_months(end_date, rules.waiting_period_months)
+    if claim_date >= eligible_from:
+        return _ELIGIBLE
+    return _refuse_until(
+        WAITING_PERIOD_NOT_OVER,
+        reason,
+        eligible_from,
+        f"Masa tunggu {rules.waiting_period_months} bulan sejak berhenti bekerja belum selesai. ",
+        f"The waiting period of {rules.waiting_period_months} month(s) since your employment "
+        "ended is not over. ",
+    )
+
+
+def _contract_end(
+    participant: ParticipantFacts, end_date: date | None, claim_date: date
+) -> Eligibility:
+    if participant.membership_status != "inactive":
+        return _membership_active()
+    if end_date is None:
+        return _end_date_unknown()
+    if end_date <= claim_date:
+        return _ELIGIBLE
+    return _refuse_until(
+        CONTRACT_NOT_ENDED,
+        ClaimReason.contract_end,
+        end_date,
+        "Kontrak kerja Anda belum berakhir. ",
+        "Your employment contract has not ended yet. ",
+    )
+
+
+def _disability(rules: RuleSet, participant: ParticipantFacts, claim_date: date) -> Eligibility:
+    if claim_date < retirement_date(rules, participant.birth_date):
+        return _ELIGIBLE
+    return _refuse(
+        RETIREMENT_AGE_REACHED,
+        f"Peserta sudah berusia {rules.retirement_age_years} tahun atau lebih; ajukan klaim "
+        "karena usia pensiun.",
+        f"The participant is {rules.retirement_age_years} or older; please claim for retirement.",
+    )
+
+
+def _partial(
+    rules: RuleSet, reason: ClaimReason, participant: ParticipantFacts, claim_date: date
+) -> Eligibility:
+    if participant.had_partial_claim:
+        return _refuse(
+            PARTIAL_ALREADY_TAKEN,
+            "Klaim sebagian hanya dapat diambil satu kali dan sudah pernah Anda ambil. Sisa saldo "
+            "dibayarkan pada klaim penuh.",
+            "A partial claim can be taken only once, and you have taken it. The rest of the "
+            "balance is paid by a full claim.",
+        )
+    years = rules.partial_min_membership_years
+    eligible_from = add_years(participant.membership_start, years)
+    if claim_date >= eligible_from:
+        return _ELIGIBLE
+    return _refuse_until(
+        PARTIAL_REQUIREMENTS_NOT_MET,
+        reason,
+        eligible_from,
+        f"Klaim sebagian memerlukan kepesertaan minimal {years} tahun. ",
+        f"A partial claim needs at least {years} years of membership. ",
+    )
+
+
+def _membership_active() -> Eligibility:
+    return _refuse(
+        MEMBERSHIP_STILL_ACTIVE,
+        "Kepesertaan Anda masih aktif. Klaim dapat diajukan setelah pemberi kerja "
+        "menonaktifkan kepesertaan.",
+        "Your membership is still active. You can claim once your employer has ended it.",
+    )
+
+
+def _end_date_unknown() -> Eligibility:
+    return _refuse(
+        EMPLOYMENT_END_UNKNOWN,
+        "Tanggal berhenti bekerja belum tercatat. Mintalah pemberi kerja melaporkannya.",
+        "Your employment end date is not recorded. Please ask your employer to report it.",
+    )
+
+
+def _refuse(code: str, message_id: str, message_en: str) -> Eligibility:
+    return Eligibility(eligible=False, code=code, message_id=message_id, message_en=message_en)
+
+
+def _refuse_until(
+    code: str, reason: ClaimReason, eligible_from: date, why_id: str, why_en: str
+) -> Eligibility:
+    return Eligibility(
+        eligible=False,
+        code=code,
+        eligible_from=eligible_from,
+        message_id=f"{why_id}Anda dapat mengajukan klaim karena {reason.label_id} mulai "
+        f"{format_date_id(eligible_from)}.",
+        message_en=f"{why_en}You can claim for {reason.label_en} from {eligible_from.isoformat()}.",
+    )
