@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -72,6 +73,12 @@ class Database:
         try:
             yield session
             session.commit()
+        except StaleDataError:
+            session.rollback()
+            # Another transaction changed the same claim first (optimistic version check).
+            from claims.errors import ConcurrentChange
+
+            raise ConcurrentChange() from None
         except BaseException:
             session.rollback()
             raise
@@ -85,7 +92,8 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring what was read, so callers may
+            # use the loaded objects after the block.
             session.close()
 
     def dispose(self) -> None:

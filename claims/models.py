@@ -336,3 +336,27 @@ class SimulatedBankTransfer(Base):
     bank_reference: Mapped[str] = mapped_column(String(64))
     requests: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]
+
+
+class JobRun(Base):
+    """A once-only run of a scheduled job: the unique `run_key` lets a job claim a piece of
+    work exactly once, whichever process runs it (claims.jobs.registry.claim_run)."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_name: Mapped[str] = mapped_column(String(80))
+    run_key: Mapped[str] = mapped_column(String(200), unique=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    ran_at: Mapped[datetime]
+
+
+class ApschedulerJob(Base):
+    """APScheduler's persistent job store (its own pickled state); mapped only so the schema
+    check and the test wipe know the table. Only APScheduler reads or writes it."""
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(String(191), primary_key=True)
+    next_run_time: Mapped[float | None]
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

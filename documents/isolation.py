@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import math
 import multiprocessing
 import queue
@@ -78,6 +79,8 @@ def _worker_main(connection: Connection, memory_bytes: int, cpu_seconds: int) ->
                 False,
                 DocumentRejected("processing_failed", detail=f"{type(error).__name__}: {error}"),
             )
+        # Parsed PDFs are large object graphs; free them before the next job, not later.
+        gc.collect()
         try:
             connection.send(outcome)
         except (OSError, MemoryError):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,27 +100,23 @@ def _megabytes(count: int) -> str:
 def _write_checked(
     writer: PdfWriter, output: Path, pages: int, limits: UploadLimits | None
 ) -> BuiltDocument:
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    data = buffer.getvalue()
-    # Proof, not trust: re-read what we are about to store and refuse it if anything active
-    # survived the sanitiser.
-    with pdf_failures_rejected(limits or UploadLimits()):
-        ensure_no_active_content(data)
-    _write_file(output, data)
-    return BuiltDocument(pages=pages, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest())
-
-
-def _write_file(output: Path, data: bytes) -> None:
     try:
         with output.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            # No fsync: a work file; DocumentStorage.put() makes the stored copy durable.
+            writer.write(handle)
+        # Proof, not trust: re-read what we are about to hand over for storage and refuse it
+        # if anything active survived the sanitiser.
+        with pdf_failures_rejected(limits or UploadLimits(max_file_bytes=1 << 40)):
+            ensure_no_active_content(output)
+        digest = hashlib.sha256()
+        with output.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
     except BaseException:
         with contextlib.suppress(OSError):
             output.unlink()
         raise
+    return BuiltDocument(pages=pages, size_bytes=output.stat().st_size, sha256=digest.hexdigest())
 
 
 def build_review_bundle(parts: Sequence[tuple[str, Path]], output: Path) -> BuiltDocument:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from pathlib import Path
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -138,10 +139,10 @@ def _findings(item: PdfObject, where: str) -> Iterator[str]:
             )
 
 
-def scan_for_active_content(pdf: bytes) -> list[str]:
+def scan_for_active_content(pdf: bytes | Path) -> list[str]:
     """What active content the PDF still holds, looking at EVERY object in its cross-reference
     table (not only those reachable from the pages). An empty list means clean."""
-    reader = PdfReader(io.BytesIO(pdf), strict=True)
+    reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf, strict=True)
     found: list[str] = list(_findings(reader.trailer, "trailer"))
     for generation, entries in reader.xref.items():
         for idnum in entries:
@@ -155,7 +156,7 @@ def scan_for_active_content(pdf: bytes) -> list[str]:
     return found
 
 
-def ensure_no_active_content(pdf: bytes) -> None:
+def ensure_no_active_content(pdf: bytes | Path) -> None:
     findings = scan_for_active_content(pdf)
     if findings:
         raise DocumentRejected("unsafe_content", detail="; ".join(findings[:10]))

@@ -27,13 +27,23 @@ def jht_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def run_jht(*arguments: str, env: dict[str, str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_jht(
+    *arguments: str, env: dict[str, str], cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [JHT, *arguments], env=env, cwd=cwd, capture_output=True, text=True, input=stdin, timeout=120
+        [JHT, *arguments],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
     )
 
 
-def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> dict[str, str]:
+def wait_until_healthy(
+    base_url: str, process: subprocess.Popen[bytes], seconds: float = 60
+) -> dict[str, str]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

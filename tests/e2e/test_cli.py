@@ -15,17 +15,38 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 def test_import_then_officer_token_alone_on_stdout(tmp_path: Path) -> None:
     env = jht_env(tmp_path / "var")
-    assert run_jht("branches", "import", str(SAMPLES / "branches.csv"), env=env, cwd=tmp_path).returncode == 0
-    result = run_jht("participants", "import", str(SAMPLES / "participants.csv"), env=env, cwd=tmp_path)
+    assert (
+        run_jht(
+            "branches", "import", str(SAMPLES / "branches.csv"), env=env, cwd=tmp_path
+        ).returncode
+        == 0
+    )
+    result = run_jht(
+        "participants", "import", str(SAMPLES / "participants.csv"), env=env, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "64 imported" in result.stderr
-    added = run_jht("officers", "add", "--name", "Ani", "--branch", "JKT-SLB", "--role", "verifier",
-                    "--role", "approver", env=env, cwd=tmp_path)
+    added = run_jht(
+        "officers",
+        "add",
+        "--name",
+        "Ani",
+        "--branch",
+        "JKT-SLB",
+        "--role",
+        "verifier",
+        "--role",
+        "approver",
+        env=env,
+        cwd=tmp_path,
+    )
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip()
     assert "\n" not in token and len(token) >= 40
     assert token not in added.stderr
-    missing_branch = run_jht("officers", "add", "--name", "B", "--role", "verifier", env=env, cwd=tmp_path)
+    missing_branch = run_jht(
+        "officers", "add", "--name", "B", "--role", "verifier", env=env, cwd=tmp_path
+    )
     assert missing_branch.returncode == 2 and "--branch is required" in missing_branch.stderr
     assert missing_branch.stdout == ""
 
@@ -43,7 +64,9 @@ def test_bad_lines_are_listed_and_exit_1(tmp_path: Path) -> None:
 
 
 def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
-    env = jht_env(tmp_path / "var", JHT_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/test")
+    env = jht_env(
+        tmp_path / "var", JHT_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/test"
+    )
     result = run_jht("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -54,8 +77,13 @@ def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> Non
 def test_serve_on_a_fresh_folder_loads_samples_and_answers_health(tmp_path: Path) -> None:
     port = free_port()
     env = jht_env(tmp_path / "var")
-    process = subprocess.Popen([JHT, "serve", "--port", str(port)], env=env, cwd=tmp_path,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [JHT, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         health = wait_until_healthy(f"http://127.0.0.1:{port}", process)
         assert health["status"] == "ok" and health["database"] == "ok"

@@ -79,7 +79,9 @@ def test_bad_line_is_reported_and_good_lines_kept(
         assert session.get(Participant, "26000000001") is None
 
 
-def test_duplicated_kpj_keeps_the_first_and_reports_the_second(db: Database, tmp_path: Path) -> None:
+def test_duplicated_kpj_keeps_the_first_and_reports_the_second(
+    db: Database, tmp_path: Path
+) -> None:
     duplicate = GOOD.replace("210000000", "5")
     report = import_participants(db, write(tmp_path, f"{HEADER}\n{GOOD}\n{duplicate}\n"), NOW)
     assert [(b.line, "appears earlier" in b.reason) for b in report.bad] == [(3, True)]

@@ -15,7 +15,11 @@ def test_models_match_the_migrated_schema(db: Database) -> None:
         differences = compare_metadata(context, Base.metadata)
     # Indexes are declared only in the migrations (partial unique indexes), so only tables
     # and columns are compared.
-    relevant = [d for d in differences if d[0] in ("add_table", "remove_table", "add_column", "remove_column")]
+    relevant = [
+        d
+        for d in differences
+        if d[0] in ("add_table", "remove_table", "add_column", "remove_column")
+    ]
     assert relevant == []
 
 

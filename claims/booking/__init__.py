@@ -1,0 +1,1 @@
+"""Interview booking: branch calendars from the database, seats, rebooking and outcomes."""

@@ -1,0 +1,334 @@
+"""Interview bookings in the database: a booking holds a seat (branch, slot start, seat)
+under a unique index, so two claims can never take the same seat. The calendar rules come
+from `scheduling/`; this module reads branches, closures and interviewers and writes rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from claims.casework.transitions import flush_claim, transition
+from claims.errors import NotFound, refusal
+from claims.models import Branch, BranchClosure, Claim, Interview, Officer
+from claims.notifications_outbox import enqueue_notification
+from scheduling.calendar import BranchCalendar
+from scheduling.slots import Slot, earliest_free_seat, find_upcoming_slot, free_seat, free_slots
+from scheduling.video import new_room_id, video_url
+from workflow.machine import TransitionFacts
+from workflow.states import Actor, ActorRole, ClaimStatus, Trigger
+
+DEFAULT_VIDEO_URL_TEMPLATE = "https://vicon.jht-claims.example/wawancara/{room}"
+BOOKING_ATTEMPTS = 20
+SYSTEM = Actor(ActorRole.system)
+T = TypeVar("T")
+
+
+def branch_calendar(session: Session, branch_code: str) -> BranchCalendar:
+    branch = session.get(Branch, branch_code)
+    if branch is None:
+        raise NotFound("branch")
+    closures = session.scalars(
+        select(BranchClosure.day).where(BranchClosure.branch_code == branch_code)
+    )
+    return BranchCalendar.from_config(branch.timezone, branch.opens, branch.closes, closures)
+
+
+def interviewers_of(session: Session, branch_code: str) -> list[Officer]:
+    """The branch's active interviewers in a stable order: seat n belongs to the n-th."""
+    candidates = session.scalars(
+        select(Officer)
+        .where(
+            Officer.branch_code == branch_code,
+            Officer.active.is_(True),
+            Officer.roles.contains("interviewer"),
+        )
+        .order_by(Officer.id)
+    )
+    return [officer for officer in candidates if "interviewer" in officer.role_set]
+
+
+def taken_seats(session: Session, branch_code: str, after: datetime) -> dict[datetime, set[int]]:
+    rows = session.execute(
+        select(Interview.starts_at, Interview.seat).where(
+            Interview.branch_code == branch_code,
+            Interview.holds_seat.is_(True),
+            Interview.starts_at > after,
+        )
+    )
+    taken: dict[datetime, set[int]] = defaultdict(set)
+    for starts_at, seat in rows:
+        taken[starts_at].add(seat)
+    return taken
+
+
+def live_interview(session: Session, claim_id: str) -> Interview | None:
+    return session.scalar(
+        select(Interview)
+        .where(Interview.claim_id == claim_id, Interview.holds_seat.is_(True))
+        .order_by(Interview.id.desc())
+        .limit(1)
+    )
+
+
+def latest_interview(session: Session, claim_id: str) -> Interview | None:
+    return session.scalar(
+        select(Interview)
+        .where(Interview.claim_id == claim_id)
+        .order_by(Interview.id.desc())
+        .limit(1)
+    )
+
+
+def _with_seat_retry(session: Session, attempt: Callable[[], T | None]) -> T | None:
+    """Runs `attempt` in a savepoint; when another transaction took the same seat first (the
+    unique index refuses ours), look again. Each retry sees the winner's committed row."""
+    for _ in range(BOOKING_ATTEMPTS):
+        try:
+            with session.begin_nested():
+                return attempt()
+        except IntegrityError:
+            continue
+    return None
+
+
+def _insert_booking(
+    session: Session,
+    claim: Claim,
+    slot: Slot,
+    seat: int,
+    interviewers: list[Officer],
+    now: datetime,
+    template: str,
+) -> Interview:
+    interview = Interview(
+        claim_id=claim.id,
+        branch_code=claim.branch_code,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        seat=seat,
+        holds_seat=True,
+        interviewer_id=interviewers[seat].id if seat < len(interviewers) else None,
+        video_url=video_url(template, new_room_id()),
+        status="booked",
+        booked_at=now,
+    )
+    session.add(interview)
+    session.flush()
+    return interview
+
+
+def book_earliest_slot(
+    session: Session, claim: Claim, now: datetime, template: str = DEFAULT_VIDEO_URL_TEMPLATE
+) -> Interview | None:
+    """Books the earliest free slot from the next working day; None when the branch has no
+    interviewer or no free slot within the booking horizon."""
+    calendar = branch_calendar(session, claim.branch_code)
+    interviewers = interviewers_of(session, claim.branch_code)
+
+    def attempt() -> Interview | None:
+        choice = earliest_free_seat(
+            calendar, now, len(interviewers), taken_seats(session, claim.branch_code, now)
+        )
+        if choice is None:
+            return None
+        return _insert_booking(
+            session, claim, choice.slot, choice.seat, interviewers, now, template
+        )
+
+    return _with_seat_retry(session, attempt)
+
+
+def release_booking(session: Session, claim: Claim, new_status: str) -> None:
+    """Frees the seat of the claim's live booking, if it has one."""
+    session.execute(
+        update(Interview)
+        .where(Interview.claim_id == claim.id, Interview.holds_seat.is_(True))
+        .values(holds_seat=False, status=new_status)
+    )
+
+
+def listed_free_slots(session: Session, claim: Claim, now: datetime) -> list[Slot]:
+    """Free slots in the next 10 working days, for the applicant to choose from."""
+    calendar = branch_calendar(session, claim.branch_code)
+    capacity = len(interviewers_of(session, claim.branch_code))
+    taken = taken_seats(session, claim.branch_code, now)
+    counts = {start: len(seats) for start, seats in taken.items()}
+    return free_slots(calendar, now, capacity, counts)
+
+
+def interview_notice(interview: Interview, branch: Branch) -> dict[str, str]:
+    return {
+        "starts_at": interview.starts_at.isoformat(),
+        "ends_at": interview.ends_at.isoformat(),
+        "timezone": branch.timezone,
+        "branch_code": branch.code,
+        "branch_name": branch.name,
+        "video_url": interview.video_url,
+    }
+
+
+def accept_and_book(
+    session: Session,
+    claim: Claim,
+    verifier: Actor,
+    now: datetime,
+    template: str = DEFAULT_VIDEO_URL_TEMPLATE,
+    expected_version: int | None = None,
+) -> Interview:
+    """`accept_documents`: books the earliest free slot in the same transaction."""
+    interview = book_earliest_slot(session, claim, now, template)
+    facts = TransitionFacts(all_required_accepted=True, slot_available=interview is not None)
+    transition(
+        session,
+        claim,
+        Trigger.accept_documents,
+        verifier,
+        now,
+        facts,
+        data={"interview_starts_at": interview.starts_at.isoformat()} if interview else None,
+        expected_version=expected_version,
+    )
+    assert interview is not None  # the slot_available guard refused otherwise
+    claim.verifier_id = verifier.officer_id
+    branch = session.get(Branch, claim.branch_code)
+    assert branch is not None
+    enqueue_notification(
+        session, claim, "interview_booked", now, interview_notice(interview, branch)
+    )
+    flush_claim(session)
+    return interview
+
+
+def rebook(
+    session: Session,
+    claim: Claim,
+    starts_at: datetime,
+    now: datetime,
+    template: str = DEFAULT_VIDEO_URL_TEMPLATE,
+) -> Interview:
+    """The applicant moves the interview to one of the listed free slots."""
+    calendar = branch_calendar(session, claim.branch_code)
+    interviewers = interviewers_of(session, claim.branch_code)
+    slot = find_upcoming_slot(calendar, now, starts_at)
+    previous = live_interview(session, claim.id)
+
+    def attempt() -> Interview | None:
+        if slot is None:
+            return None
+        seats = taken_seats(session, claim.branch_code, now).get(slot.starts_at, set())
+        if previous is not None and previous.starts_at == slot.starts_at:
+            return None  # the same slot is no change
+        seat = free_seat(len(interviewers), seats) if len(seats) < len(interviewers) else None
+        if seat is None:
+            return None
+        return _insert_booking(session, claim, slot, seat, interviewers, now, template)
+
+    if previous is not None:
+        # Free the old seat first, so the insert below can never collide with it.
+        previous.holds_seat = False
+        previous.status = "replaced"
+        session.flush()
+    interview = _with_seat_retry(session, attempt)
+    facts = TransitionFacts(
+        slot_available=interview is not None,
+        reschedules_used=claim.reschedules_used,
+        misses=claim.misses,
+    )
+    transition(
+        session,
+        claim,
+        Trigger.reschedule,
+        Actor(ActorRole.applicant),
+        now,
+        facts,
+        data={"interview_starts_at": starts_at.isoformat()},
+    )
+    assert interview is not None
+    claim.reschedules_used += 1
+    claim.last_activity_at = now
+    branch = session.get(Branch, claim.branch_code)
+    assert branch is not None
+    enqueue_notification(
+        session, claim, "interview_rebooked", now, interview_notice(interview, branch)
+    )
+    flush_claim(session)
+    return interview
+
+
+OUTCOME_TRIGGERS = {
+    "passed": Trigger.pass_interview,
+    "failed": Trigger.fail_interview,
+    "no_show": Trigger.record_no_show,
+}
+
+
+def record_outcome(
+    session: Session,
+    claim: Claim,
+    actor: Actor,
+    outcome: str,
+    reason_code: str | None,
+    note: str | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Claim:
+    """The interviewer's (or the scheduler's) outcome of the booked interview."""
+    interview = live_interview(session, claim.id)
+    if interview is None and ClaimStatus(claim.status) is ClaimStatus.interview_scheduled:
+        raise refusal(
+            "no_interview",
+            409,
+            "This claim has no booked interview.",
+            "Klaim ini belum memiliki jadwal wawancara.",
+        )
+    trigger = OUTCOME_TRIGGERS[outcome]
+    facts = TransitionFacts(
+        slot_starts_at=interview.starts_at if interview else None,
+        slot_ends_at=interview.ends_at if interview else None,
+        reason_code=reason_code,
+        note=note,
+    )
+    transition(
+        session,
+        claim,
+        trigger,
+        actor,
+        now,
+        facts,
+        reason_code=reason_code,
+        note=note,
+        expected_version=expected_version,
+    )
+    assert interview is not None
+    interview.status = outcome
+    interview.outcome_reason_code = reason_code
+    interview.note = note
+    interview.holds_seat = outcome != "no_show" and interview.holds_seat
+    if actor.officer_id is not None:
+        claim.interviewer_id = actor.officer_id
+    if outcome == "failed":
+        claim.reason_code = reason_code
+        enqueue_notification(
+            session, claim, "rejected", now, {"reason_code": reason_code or "", "note": note or ""}
+        )
+    if outcome == "no_show":
+        claim.misses += 1
+        interview.holds_seat = False
+        if claim.misses >= 2:
+            # A second miss cancels the claim at once (workflow.md, cancel).
+            transition(
+                session, claim, Trigger.cancel, SYSTEM, now, reason_code="interview_missed_twice"
+            )
+            enqueue_notification(
+                session, claim, "cancelled", now, {"reason": "interview_missed_twice"}
+            )
+        else:
+            enqueue_notification(session, claim, "interview_missed", now)
+    flush_claim(session)
+    return claim

@@ -1,0 +1,1 @@
+"""Claim casework: creating claims, firing the workflow, the audit trail, and the views."""

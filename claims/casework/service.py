@@ -1,0 +1,563 @@
+"""Claim casework: identity verification and creation, the applicant's data, submission and
+the officers' decisions. Services flush and never commit: the request or job that calls
+them owns the transaction."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from claims.casework.audit import append_event
+from claims.casework.transitions import claim_rules, flush_claim, transition
+from claims.errors import Conflict, FieldProblem, NotFound, refusal
+from claims.models import Branch, Claim, Document, Participant, Payout, VerificationAttempt
+from claims.notifications_outbox import enqueue_notification
+from claims.security import hash_token, new_token
+from workflow.checklist import Checklist, document_checklist, missing_items
+from workflow.eligibility import Eligibility, ParticipantFacts, check_eligibility
+from workflow.identifiers import (
+    BankAccount,
+    InvalidIdentifier,
+    Kpj,
+    Nik,
+    Npwp,
+    Phone,
+    normalize_holder_name,
+)
+from workflow.machine import TransitionFacts
+from workflow.money import Estimate, estimate
+from workflow.reason_codes import ReasonCode
+from workflow.rules import rules_in_force
+from workflow.states import (
+    CREATE_EVENT_TRIGGER,
+    INITIAL_STATUS,
+    OPEN_STATUSES,
+    Actor,
+    ActorRole,
+    ClaimReason,
+    ClaimStatus,
+    Trigger,
+)
+
+WIB = ZoneInfo("Asia/Jakarta")
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+APPLICANT = Actor(ActorRole.applicant)
+SYSTEM = Actor(ActorRole.system)
+EDITABLE_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
+HEIR_RELATIONSHIPS = ("spouse", "child", "parent", "sibling", "other")
+COUNTED_PAYOUT_STATUSES = ("pending", "sent", "unknown", "paid")
+
+
+def wib_date(moment: datetime) -> date:
+    """Claims are judged by the calendar day in Jakarta, where BPJS keeps its books."""
+    return moment.astimezone(WIB).date()
+
+
+@dataclass(frozen=True)
+class HeirInput:
+    nik: str
+    full_name: str
+    birth_date: date
+    relationship: str
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    kpj: str
+    nik: str
+    full_name: str
+    birth_date: date
+    reason: ClaimReason
+    email: str
+    phone: str
+    branch_code: str
+    employment_end_date: date | None = None
+    heir: HeirInput | None = None
+    language: str = "id"
+
+
+@dataclass(frozen=True)
+class CheckedClaim:
+    """A request whose fields are well-formed: what verification compares with the registry."""
+
+    request: NewClaim
+    kpj: str
+    nik: Nik
+    phone: str
+    heir_nik: Nik | None
+
+
+@dataclass(frozen=True)
+class CreatedClaim:
+    claim: Claim
+    access_token: str
+
+
+def check_form(request: NewClaim) -> CheckedClaim:
+    """Field-level checks: 422 naming each malformed field. These failures are not counted
+    as verification attempts (api.md: malformed requests don't count)."""
+    errors: list[dict[str, str]] = []
+
+    def problem(field: str, error: InvalidIdentifier | None, message: str = "") -> None:
+        errors.append({"field": field, "message": error.message_en if error else message})
+
+    kpj = nik = phone = heir_nik = None
+    try:
+        kpj = Kpj.parse(request.kpj).value
+    except InvalidIdentifier as error:
+        problem("kpj", error)
+    try:
+        nik = Nik.parse(request.nik)
+    except InvalidIdentifier as error:
+        problem("nik", error)
+    try:
+        phone = Phone.parse(request.phone).value
+    except InvalidIdentifier as error:
+        problem("phone", error)
+    if not normalize_holder_name(request.full_name):
+        problem("full_name", None, "Enter the full name as on the identity card.")
+    if request.reason is ClaimReason.death:
+        if request.heir is None:
+            problem(
+                "heir",
+                None,
+                "A death claim needs the heir's nik, full_name, birth_date and relationship.",
+            )
+        else:
+            try:
+                heir_nik = Nik.parse(request.heir.nik)
+                heir_nik.require_agreement(request.heir.birth_date, field="heir.birth_date")
+            except InvalidIdentifier as error:
+                field = error.field if error.field.startswith("heir.") else f"heir.{error.field}"
+                problem(field, error)
+            if request.heir.relationship not in HEIR_RELATIONSHIPS:
+                problem("heir.relationship", None, f"One of {', '.join(HEIR_RELATIONSHIPS)}.")
+            if not normalize_holder_name(request.heir.full_name):
+                problem("heir.full_name", None, "Enter the heir's full name.")
+    elif request.heir is not None:
+        problem("heir", None, "Only a death claim names an heir.")
+    if errors or kpj is None or nik is None or phone is None:
+        raise FieldProblem(errors)
+    return CheckedClaim(request, kpj, nik, phone, heir_nik)
+
+
+def verify_identity(session: Session, checked: CheckedClaim) -> Participant | None:
+    """The participant when NIK, KPJ, name, birth date and the NIK's own birth date all agree
+    with the registry; None otherwise, without saying which field differed."""
+    participant = session.get(Participant, checked.kpj)
+    request = checked.request
+    if participant is None:
+        return None
+    matches = (
+        participant.nik == checked.nik.value
+        and normalize_holder_name(participant.full_name) == normalize_holder_name(request.full_name)
+        and participant.birth_date == request.birth_date
+        and checked.nik.agrees_with(request.birth_date)
+    )
+    return participant if matches else None
+
+
+def record_attempt(session: Session, kpj: str, client: str, succeeded: bool, now: datetime) -> None:
+    session.add(VerificationAttempt(kpj=kpj[:11], client=client[:64], succeeded=succeeded, at=now))
+
+
+def identity_not_verified() -> Exception:
+    return refusal(
+        "identity_not_verified",
+        422,
+        "The details do not match our records. Check them against your KPJ card and e-KTP.",
+        "Data yang Anda masukkan tidak cocok dengan data kami. Periksa kembali sesuai kartu "
+        "peserta dan e-KTP Anda.",
+    )
+
+
+def participant_facts(session: Session, participant: Participant) -> ParticipantFacts:
+    return ParticipantFacts(
+        birth_date=participant.birth_date,
+        membership_start=participant.membership_start,
+        membership_status="active" if participant.membership_status == "active" else "inactive",
+        employment_end_date=participant.employment_end_date,
+        balance=participant.balance,
+        deceased=participant.deceased,
+        had_partial_claim=had_partial_claim(session, participant.nik),
+    )
+
+
+def had_partial_claim(session: Session, nik: str, excluding_claim: str | None = None) -> bool:
+    """A partial claim of the same person (any of their KPJs) that is open or was paid."""
+    statement = (
+        select(func.count())
+        .select_from(Claim)
+        .join(Participant, Participant.kpj == Claim.kpj)
+        .where(
+            Participant.nik == nik,
+            Claim.reason.in_([ClaimReason.partial_housing.value, ClaimReason.partial_other.value]),
+            Claim.status.in_([*[s.value for s in OPEN_STATUSES], ClaimStatus.paid.value]),
+        )
+    )
+    if excluding_claim:
+        statement = statement.where(Claim.id != excluding_claim)
+    return bool(session.scalar(statement))
+
+
+def earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None = None) -> int:
+    """JHT benefit already paid (or being paid) to the same person: the Rp 50 juta band is
+    counted over all of it."""
+    statement = (
+        select(func.coalesce(func.sum(Payout.gross), 0))
+        .join(Claim, Claim.id == Payout.claim_id)
+        .join(Participant, Participant.kpj == Claim.kpj)
+        .where(
+            Participant.nik == nik,
+            Payout.live.is_(True),
+            Payout.status.in_(COUNTED_PAYOUT_STATUSES),
+        )
+    )
+    if excluding_claim:
+        statement = statement.where(Claim.id != excluding_claim)
+    return int(session.scalar(statement) or 0)
+
+
+def not_eligible(eligibility: Eligibility, language_hint: str = "id") -> Exception:
+    extra: dict[str, object] = {"eligibility_code": eligibility.code}
+    if eligibility.eligible_from:
+        extra["eligible_from"] = eligibility.eligible_from.isoformat()
+    return refusal("not_eligible", 422, eligibility.message_en, eligibility.message_id, **extra)
+
+
+def new_reference(now: datetime) -> str:
+    suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"JHT-{wib_date(now):%y%m}-{suffix}"
+
+
+def create_claim(
+    session: Session, checked: CheckedClaim, participant: Participant, now: datetime
+) -> CreatedClaim:
+    """Creates a verified claim in `documents_pending`; raises when the claim is not eligible,
+    the branch is unknown, or the KPJ already has an open claim."""
+    request = checked.request
+    today = wib_date(now)
+    rules = rules_in_force(today)
+    if session.get(Branch, request.branch_code) is None:
+        raise FieldProblem(
+            [{"field": "branch_code", "message": "No branch office with this code."}]
+        )
+    facts = participant_facts(session, participant)
+    end_date = request.employment_end_date or participant.employment_end_date
+    eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
+    if not eligibility.eligible:
+        raise not_eligible(eligibility)
+    if open_claim_of(session, participant.kpj) is not None:
+        raise open_claim_exists()
+    token = new_token()
+    heir = request.heir
+    claim = Claim(
+        id=str(uuid.uuid4()),
+        reference=new_reference(now),
+        kpj=participant.kpj,
+        reason=request.reason.value,
+        status=INITIAL_STATUS.value,
+        branch_code=request.branch_code,
+        rules_version=rules.version,
+        access_token_hash=hash_token(token),
+        email=request.email.strip(),
+        phone=checked.phone,
+        language=request.language,
+        employment_end_date=end_date,
+        heir_nik=checked.heir_nik.value if checked.heir_nik else None,
+        heir_full_name=heir.full_name.strip() if heir else None,
+        heir_birth_date=heir.birth_date if heir else None,
+        heir_relationship=heir.relationship if heir else None,
+        balance_snapshot=participant.balance,
+        reschedules_used=0,
+        misses=0,
+        sla_used_seconds=0,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    session.add(claim)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The partial unique index on open claims per KPJ decided a race between two creations.
+        raise open_claim_exists() from None
+    append_event(
+        session,
+        claim,
+        trigger=CREATE_EVENT_TRIGGER,
+        from_status=None,
+        to_status=claim.status,
+        actor_role=ActorRole.applicant.value,
+        actor_id=None,
+        at=now,
+        data={"reason": claim.reason, "branch_code": claim.branch_code},
+    )
+    enqueue_notification(session, claim, "claim_created", now)
+    session.flush()
+    return CreatedClaim(claim, token)
+
+
+def open_claim_of(session: Session, kpj: str) -> Claim | None:
+    return session.scalar(
+        select(Claim).where(Claim.kpj == kpj, Claim.status.in_([s.value for s in OPEN_STATUSES]))
+    )
+
+
+def open_claim_exists() -> Exception:
+    return Conflict(
+        "This KPJ already has a claim in progress; follow it on the tracking page or cancel it first.",
+        "KPJ ini sudah memiliki klaim yang sedang diproses; pantau di halaman lacak atau batalkan dulu.",
+        code="open_claim_exists",
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_claim(session: Session, claim_id: str) -> Claim:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        raise NotFound("claim")
+    return claim
+
+
+def claim_participant(session: Session, claim: Claim) -> Participant:
+    participant = session.get(Participant, claim.kpj)
+    assert participant is not None  # a foreign key guarantees it
+    return participant
+
+
+def claimant_name(claim: Claim, participant: Participant) -> str:
+    """Who is paid: the participant, or the heir for a death claim."""
+    return claim.heir_full_name if claim.heir_full_name else participant.full_name
+
+
+def claimant_nik(claim: Claim, participant: Participant) -> str:
+    return claim.heir_nik if claim.heir_nik else participant.nik
+
+
+def claim_checklist(session: Session, claim: Claim, participant: Participant) -> Checklist:
+    had_partial = had_partial_claim(session, participant.nik, excluding_claim=claim.id)
+    return document_checklist(
+        claim_rules(claim), ClaimReason(claim.reason), claim.balance_snapshot, had_partial
+    )
+
+
+def claim_estimate(
+    session: Session, claim: Claim, participant: Participant, on: datetime
+) -> Estimate:
+    facts = participant_facts(session, participant)
+    facts = ParticipantFacts(
+        birth_date=facts.birth_date,
+        membership_start=facts.membership_start,
+        membership_status=facts.membership_status,
+        employment_end_date=facts.employment_end_date,
+        balance=claim.balance_snapshot,
+        deceased=facts.deceased,
+        had_partial_claim=had_partial_claim(session, participant.nik, excluding_claim=claim.id),
+    )
+    earlier = earlier_gross_paid(session, participant.nik, excluding_claim=claim.id)
+    return estimate(
+        claim_rules(claim),
+        ClaimReason(claim.reason),
+        facts,
+        earlier,
+        claim.npwp is not None,
+        wib_date(on),
+        claim.employment_end_date,
+    )
+
+
+def documents_of(session: Session, claim_id: str) -> list[Document]:
+    return list(
+        session.scalars(select(Document).where(Document.claim_id == claim_id).order_by(Document.id))
+    )
+
+
+# --- the applicant's data -----------------------------------------------------------------
+
+
+def require_editable(claim: Claim, what: str) -> None:
+    if ClaimStatus(claim.status) not in EDITABLE_STATUSES:
+        raise refusal(
+            "claim_not_editable",
+            409,
+            f"The {what} can only be changed while the claim waits for your documents "
+            f"(now: {claim.status}).",
+            f"Data ini hanya dapat diubah selama klaim menunggu kelengkapan dokumen "
+            f"(status sekarang: {claim.status}).",
+            current_status=claim.status,
+        )
+
+
+def checked_bank_account(
+    claim: Claim, participant: Participant, bank_code: str, number: str, holder: str
+) -> BankAccount:
+    account = BankAccount.parse(bank_code, number, holder)
+    if not account.holder_matches(claimant_name(claim, participant)):
+        raise FieldProblem(
+            [
+                {
+                    "field": "account_holder",
+                    "message": "The account must be in the claimant's own name.",
+                }
+            ],
+            "Payouts go only to an account in the claimant's own name.",
+            "Pembayaran hanya ke rekening atas nama penerima manfaat sendiri.",
+            code=ReasonCode.bank_account_not_own.value,
+        )
+    return account
+
+
+def set_bank_account(
+    session: Session, claim: Claim, bank_code: str, number: str, holder: str, now: datetime
+) -> Claim:
+    participant = claim_participant(session, claim)
+    if ClaimStatus(claim.status) is ClaimStatus.payout_failed:
+        from claims.payouts.service import replace_failed_payout
+
+        account = checked_bank_account(claim, participant, bank_code, number, holder)
+        _store_account(claim, account)
+        replace_failed_payout(session, claim, now)
+        return claim
+    require_editable(claim, "bank account")
+    account = checked_bank_account(claim, participant, bank_code, number, holder)
+    _store_account(claim, account)
+    claim.last_activity_at = now
+    claim.updated_at = now
+    flush_claim(session)
+    return claim
+
+
+def _store_account(claim: Claim, account: BankAccount) -> None:
+    claim.bank_code = account.bank_code
+    claim.account_number = account.account_number
+    claim.account_holder = account.holder_name
+
+
+def set_npwp(session: Session, claim: Claim, npwp_text: str, now: datetime) -> Claim:
+    require_editable(claim, "NPWP")
+    participant = claim_participant(session, claim)
+    npwp = Npwp.parse(npwp_text, Nik(claimant_nik(claim, participant)))
+    claim.npwp = npwp.value
+    claim.last_activity_at = now
+    claim.updated_at = now
+    flush_claim(session)
+    return claim
+
+
+def submission_facts(session: Session, claim: Claim, now: datetime) -> TransitionFacts:
+    participant = claim_participant(session, claim)
+    checklist = claim_checklist(session, claim, participant)
+    present = {d.doc_type for d in documents_of(session, claim.id) if d.status != "rejected"}
+    missing = missing_items(
+        checklist, present, claim.account_number is not None, claim.npwp is not None
+    )
+    rules = claim_rules(claim)
+    facts = participant_facts(session, participant)
+    eligibility = check_eligibility(
+        rules, ClaimReason(claim.reason), facts, wib_date(now), claim.employment_end_date
+    )
+    return TransitionFacts(missing_items=missing, eligibility_code=eligibility.code)
+
+
+def submit(session: Session, claim: Claim, now: datetime) -> Claim:
+    facts = submission_facts(session, claim, now)
+    transition(session, claim, Trigger.submit, APPLICANT, now, facts)
+    claim.submitted_at = claim.submitted_at or now
+    claim.last_activity_at = now
+    flush_claim(session)
+    return claim
+
+
+def cancel(
+    session: Session, claim: Claim, actor: Actor, now: datetime, reason_code: str | None = None
+) -> Claim:
+    from claims.booking.service import release_booking
+
+    transition(session, claim, Trigger.cancel, actor, now, reason_code=reason_code)
+    release_booking(session, claim, "cancelled")
+    flush_claim(session)
+    return claim
+
+
+# --- officers -------------------------------------------------------------------------------
+
+
+def reject(
+    session: Session,
+    claim: Claim,
+    actor: Actor,
+    reason_code: str,
+    note: str | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Claim:
+    transition(
+        session,
+        claim,
+        Trigger.reject,
+        actor,
+        now,
+        TransitionFacts(reason_code=reason_code, note=note),
+        reason_code=reason_code,
+        note=note,
+        expected_version=expected_version,
+    )
+    claim.reason_code = reason_code
+    enqueue_notification(
+        session, claim, "rejected", now, {"reason_code": reason_code, "note": note or ""}
+    )
+    flush_claim(session)
+    return claim
+
+
+def approve(
+    session: Session,
+    claim: Claim,
+    actor: Actor,
+    note: str | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Payout:
+    """Approves the claim and, in the same transaction, creates its one payout and the
+    outbox row that will send it."""
+    from claims.payouts.service import create_payout, next_payout_reference
+
+    reference = next_payout_reference(session, claim)
+    facts = TransitionFacts(verifier_id=claim.verifier_id, interviewer_id=claim.interviewer_id)
+    transition(
+        session,
+        claim,
+        Trigger.approve,
+        actor,
+        now,
+        facts,
+        note=note,
+        data={"payout_reference": reference},
+        expected_version=expected_version,
+    )
+    claim.approver_id = actor.officer_id
+    payout = create_payout(session, claim, reference, now)
+    enqueue_notification(
+        session,
+        claim,
+        "approved",
+        now,
+        {
+            "gross": payout.gross,
+            "tax": payout.tax,
+            "net": payout.net,
+            "reference": payout.reference,
+        },
+    )
+    flush_claim(session)
+    return payout

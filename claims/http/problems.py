@@ -1,0 +1,369 @@
+"""The one place where every refusal and every failure becomes an RFC 9457
+`application/problem+json` response, in Bahasa Indonesia unless the client prefers English.
+
+Problem `type` is `https://jht-claims.example/problems/<code>`: one URI per machine-readable
+`code`, so clients can switch on either; `title` is the same for every problem of one status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from http import HTTPStatus
+from typing import Any, Literal
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from documents.errors import DocumentRejected
+from scheduling.errors import SchedulingError
+from workflow.errors import WorkflowError
+from workflow.identifiers import InvalidIdentifier
+
+logger = logging.getLogger("claims.http")
+
+Language = Literal["id", "en"]
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://jht-claims.example/problems/"
+
+# Keys of an exception's `.data` that clients may see (api.md names the first four). Anything
+# else stays server-side: services may put internal ids or personal data there for logs.
+# The claim's status is renamed, because `status` is the problem's HTTP status.
+PUBLIC_DATA_KEYS: Mapping[str, str] = {
+    "errors": "errors",
+    "missing": "missing",
+    "allowed_triggers": "allowed_triggers",
+    "eligible_from": "eligible_from",
+    "retry_after": "retry_after",
+    "current_etag": "current_etag",
+    "allowed_roles": "allowed_roles",
+    "trigger": "trigger",
+    "status": "claim_status",
+    "resource": "resource",
+    "file_index": "file_index",
+}
+
+# (Bahasa Indonesia, English): one title per HTTP status, as RFC 9457 asks of a type's title.
+TITLES: Mapping[int, tuple[str, str]] = {
+    400: ("Permintaan tidak valid", "Bad request"),
+    401: ("Perlu autentikasi", "Authentication required"),
+    403: ("Tidak diizinkan", "Not allowed"),
+    404: ("Tidak ditemukan", "Not found"),
+    405: ("Metode tidak diizinkan", "Method not allowed"),
+    409: ("Konflik", "Conflict"),
+    412: ("Versi sudah berubah", "Precondition failed"),
+    413: ("Terlalu besar", "Content too large"),
+    415: ("Jenis konten tidak didukung", "Unsupported media type"),
+    422: ("Isi tidak dapat diproses", "Unprocessable content"),
+    429: ("Terlalu banyak permintaan", "Too many requests"),
+    500: ("Kesalahan server", "Internal server error"),
+}
+
+# Pydantic error types we word ourselves; others fall back to a generic sentence.
+VALIDATION_MESSAGES: Mapping[str, tuple[str, str]] = {
+    "missing": ("Wajib diisi.", "Field required."),
+    "extra_forbidden": ("Isian ini tidak diizinkan.", "This field is not allowed."),
+    "string_type": ("Harus berupa teks.", "Must be a string."),
+    "int_type": ("Harus berupa bilangan bulat.", "Must be an integer."),
+    "int_parsing": ("Harus berupa bilangan bulat.", "Must be an integer."),
+    "bool_type": ("Harus berupa true atau false.", "Must be true or false."),
+    "bool_parsing": ("Harus berupa true atau false.", "Must be true or false."),
+    "date_type": ("Harus berupa tanggal YYYY-MM-DD.", "Must be a date YYYY-MM-DD."),
+    "date_parsing": ("Harus berupa tanggal YYYY-MM-DD.", "Must be a date YYYY-MM-DD."),
+    "date_from_datetime_parsing": (
+        "Harus berupa tanggal YYYY-MM-DD.",
+        "Must be a date YYYY-MM-DD.",
+    ),
+    "datetime_type": (
+        "Harus berupa waktu ISO 8601 dengan zona waktu.",
+        "Must be an ISO 8601 time with an offset.",
+    ),
+    "datetime_parsing": (
+        "Harus berupa waktu ISO 8601 dengan zona waktu.",
+        "Must be an ISO 8601 time with an offset.",
+    ),
+    "timezone_aware": (
+        "Waktu harus menyertakan zona waktu.",
+        "The time must include an offset.",
+    ),
+    "enum": ("Nilai tidak termasuk pilihan yang tersedia.", "Not one of the allowed values."),
+    "literal_error": (
+        "Nilai tidak termasuk pilihan yang tersedia.",
+        "Not one of the allowed values.",
+    ),
+    "string_too_short": ("Terlalu pendek.", "Too short."),
+    "string_too_long": ("Terlalu panjang.", "Too long."),
+    "string_pattern_mismatch": ("Format tidak sesuai.", "Wrong format."),
+    "too_short": ("Terlalu sedikit isian.", "Too few items."),
+    "too_long": ("Terlalu banyak isian.", "Too many items."),
+    "greater_than": ("Nilai terlalu kecil.", "The value is too small."),
+    "greater_than_equal": ("Nilai terlalu kecil.", "The value is too small."),
+    "less_than": ("Nilai terlalu besar.", "The value is too large."),
+    "less_than_equal": ("Nilai terlalu besar.", "The value is too large."),
+    "model_attributes_type": ("Harus berupa objek JSON.", "Must be a JSON object."),
+    "dict_type": ("Harus berupa objek JSON.", "Must be a JSON object."),
+    "list_type": ("Harus berupa daftar.", "Must be a list."),
+    "value_error": ("Nilai tidak valid.", "The value is not valid."),
+}
+GENERIC_INVALID = ("Nilai tidak valid.", "The value is not valid.")
+
+
+def preferred_language(request: Request) -> Language:
+    """'en' when Accept-Language ranks English above Indonesian, else 'id' (the default)."""
+    header = request.headers.get("accept-language", "")
+    best: dict[Language, float] = {}
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        language: Language | None = (
+            "en" if primary == "en" else "id" if primary in {"id", "in"} else None
+        )
+        if language is None:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        # Earlier entries win ties, as browsers list languages in order of preference.
+        score = quality - position * 1e-6
+        if quality > 0 and score > best.get(language, -1.0):
+            best[language] = score
+    if "en" in best and best["en"] > best.get("id", -1.0):
+        return "en"
+    return "id"
+
+
+def pick(language: Language, message_id: str, message_en: str) -> str:
+    return message_en if language == "en" else message_id
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    language: Language,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """A problem+json response; `extra` members are added after the standard ones."""
+    title_id, title_en = TITLES.get(status, (HTTPStatus(status).phrase, HTTPStatus(status).phrase))
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": pick(language, title_id, title_en),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
+    all_headers = {"Content-Language": language, "Vary": "Accept-Language"}
+    all_headers.update(headers or {})
+    if "retry_after" in body and status == 429:
+        all_headers.setdefault("Retry-After", str(body["retry_after"]))
+    return JSONResponse(
+        jsonable_encoder(body),
+        status_code=status,
+        headers=all_headers,
+        media_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def _localised_errors(items: Sequence[Any], language: Language) -> list[dict[str, Any]]:
+    """`errors` items may carry one `message` or both `message_id` and `message_en`."""
+    result = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        entry: dict[str, Any] = {"field": str(item.get("field", ""))}
+        if "message_id" in item or "message_en" in item:
+            entry["message"] = pick(
+                language, str(item.get("message_id", "")), str(item.get("message_en", ""))
+            )
+        else:
+            entry["message"] = str(item.get("message", ""))
+        if "code" in item:
+            entry["code"] = str(item["code"])
+        result.append(entry)
+    return result
+
+
+def public_data(data: Mapping[str, Any], language: Language) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for key, public_key in PUBLIC_DATA_KEYS.items():
+        if key not in data or data[key] is None:
+            continue
+        value = data[key]
+        if key == "errors":
+            value = _localised_errors(value, language)
+        elif isinstance(value, date | datetime):
+            value = value.isoformat()
+        extra[public_key] = value
+    return extra
+
+
+def render_workflow_error(error: WorkflowError, language: Language) -> JSONResponse:
+    """Also used by middlewares, which run outside FastAPI's exception handlers."""
+    return problem_response(
+        status=error.status_hint,
+        code=error.code,
+        detail=pick(language, error.message_id, error.message_en),
+        language=language,
+        extra=public_data(error.data, language),
+    )
+
+
+def _validation_message(error: Mapping[str, Any], language: Language) -> str:
+    cause = (error.get("ctx") or {}).get("error")
+    # Our value types raise InvalidIdentifier (a ValueError) inside pydantic validators.
+    if isinstance(cause, InvalidIdentifier | DocumentRejected | SchedulingError):
+        return pick(language, cause.message_id, cause.message_en)
+    message_id, message_en = VALIDATION_MESSAGES.get(str(error.get("type")), GENERIC_INVALID)
+    return pick(language, message_id, message_en)
+
+
+def field_name(location: Sequence[Any]) -> str:
+    """('body', 'heir', 'nik') -> 'body.heir.nik'; list positions stay numbers."""
+    return ".".join(str(part) for part in location)
+
+
+async def _on_request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    language = preferred_language(request)
+    errors = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return problem_response(
+            status=400,
+            code="malformed_request",
+            detail=pick(
+                language,
+                "Isi permintaan bukan JSON yang sah.",
+                "The request body is not valid JSON.",
+            ),
+            language=language,
+        )
+    items = [
+        {
+            "field": field_name(error.get("loc", ())),
+            "message": _validation_message(error, language),
+        }
+        for error in errors
+    ]
+    return problem_response(
+        status=422,
+        code="validation_failed",
+        detail=pick(language, "Beberapa isian tidak valid.", "Some fields are not valid."),
+        language=language,
+        extra={"errors": items},
+    )
+
+
+async def _on_workflow_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkflowError)
+    return render_workflow_error(exc, preferred_language(request))
+
+
+async def _on_invalid_identifier(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidIdentifier)
+    language = preferred_language(request)
+    message = pick(language, exc.message_id, exc.message_en)
+    return problem_response(
+        status=422,
+        code="validation_failed",
+        detail=message,
+        language=language,
+        extra={"errors": [{"field": exc.field, "message": message, "code": str(exc.code)}]},
+    )
+
+
+async def _on_scheduling_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SchedulingError)
+    language = preferred_language(request)
+    return problem_response(
+        status=422,
+        code=exc.code,
+        detail=pick(language, exc.message_id, exc.message_en),
+        language=language,
+    )
+
+
+async def _on_document_rejected(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DocumentRejected)
+    language = preferred_language(request)
+    extra = {} if exc.file_index is None else {"file_index": exc.file_index}
+    return problem_response(
+        status=exc.status,
+        code=exc.code,
+        detail=pick(language, exc.message_id, exc.message_en),
+        language=language,
+        extra=extra,
+    )
+
+
+HTTP_EXCEPTION_CODES: Mapping[int, tuple[str, str, str]] = {
+    400: ("malformed_request", "Permintaan tidak dapat dibaca.", "The request cannot be read."),
+    404: (
+        "not_found",
+        "Alamat yang diminta tidak ditemukan.",
+        "The requested address was not found.",
+    ),
+    405: (
+        "method_not_allowed",
+        "Metode HTTP ini tidak didukung untuk alamat ini.",
+        "This HTTP method is not supported for this address.",
+    ),
+}
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    language = preferred_language(request)
+    status = exc.status_code
+    known = HTTP_EXCEPTION_CODES.get(status)
+    if known is not None:
+        code, message_id, message_en = known
+        detail = pick(language, message_id, message_en)
+    else:
+        phrase = HTTPStatus(status).phrase
+        code = phrase.lower().replace(" ", "_").replace("-", "_")
+        detail = exc.detail if isinstance(exc.detail, str) else phrase
+    return problem_response(
+        status=status, code=code, detail=detail, language=language, headers=exc.headers
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # The traceback goes to the log only; the client gets a generic sentence.
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    language = preferred_language(request)
+    return problem_response(
+        status=500,
+        code="internal_error",
+        detail=pick(
+            language,
+            "Terjadi kesalahan pada server. Silakan coba lagi nanti.",
+            "Something went wrong on the server. Please try again later.",
+        ),
+        language=language,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Registers the handlers; call once in `create_app()`."""
+    app.add_exception_handler(RequestValidationError, _on_request_validation)
+    app.add_exception_handler(WorkflowError, _on_workflow_error)
+    app.add_exception_handler(InvalidIdentifier, _on_invalid_identifier)
+    app.add_exception_handler(SchedulingError, _on_scheduling_error)
+    app.add_exception_handler(DocumentRejected, _on_document_rejected)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    # Registered for Exception, Starlette runs this in its outermost middleware; it answers
+    # the client and then re-raises, so the server also logs the error as usual.
+    app.add_exception_handler(Exception, _on_unexpected)

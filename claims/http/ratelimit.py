@@ -1,0 +1,171 @@
+"""Rate limits (api.md, quality.md) on the `limits` library, moving window: public tracking per
+client and per KPJ, failed identity verifications per KPJ and per client, and a generous
+default for every other route. Storage is `JHT_RATE_LIMIT_STORAGE` (`memory://` for one
+process, `redis://...` when several processes serve and must share the counts).
+
+The windows run on the storage's own time (time.time() or Redis), not the sandbox clock:
+moving the sandbox clock forward does not lift a limit.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated
+
+import anyio
+from fastapi import Depends, Request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from claims.errors import TooManyRequests
+from claims.http.problems import preferred_language, render_workflow_error
+
+RATE_LIMITED = "rate_limited"
+TOO_MANY_ATTEMPTS = "too_many_attempts"
+
+TRACKING_PER_CLIENT = "tracking_per_client"
+TRACKING_PER_KPJ = "tracking_per_kpj"
+DEFAULT_PER_CLIENT = "default_per_client"
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Each limit in the `limits` notation ("10/minute", "5 per 15 minutes")."""
+
+    tracking_per_client: str = "10/minute"
+    tracking_per_kpj: str = "30/hour"
+    verification_failures_per_kpj: str = "5 per 15 minutes"
+    verification_failures_per_client: str = "20 per 15 minutes"
+    default_per_client: str = "600/minute"
+
+
+class RateLimiter:
+    """Counts hits per (limit name, key) in the configured storage."""
+
+    def __init__(
+        self,
+        storage_uri: str = "memory://",
+        limits: RateLimits = RateLimits(),
+        *,
+        namespace: str = "jht",
+    ) -> None:
+        self.storage = storage_from_string(storage_uri)
+        self.strategy = MovingWindowRateLimiter(self.storage)
+        self.namespace = namespace
+        self.limits = limits
+        self._items: dict[str, tuple[RateLimitItem, str]] = {
+            TRACKING_PER_CLIENT: (parse(limits.tracking_per_client), RATE_LIMITED),
+            TRACKING_PER_KPJ: (parse(limits.tracking_per_kpj), RATE_LIMITED),
+            DEFAULT_PER_CLIENT: (parse(limits.default_per_client), RATE_LIMITED),
+        }
+        self._failures_per_kpj = parse(limits.verification_failures_per_kpj)
+        self._failures_per_client = parse(limits.verification_failures_per_client)
+
+    @property
+    def is_in_process(self) -> bool:
+        """True for memory storage, which is fast enough to call on the event loop."""
+        return isinstance(self.storage, MemoryStorage)
+
+    def check(self, name: str, key: str) -> None:
+        """Counts one hit of limit `name` for `key`; TooManyRequests once it is used up."""
+        item, code = self._items[name]
+        if not self.strategy.hit(item, self.namespace, name, key):
+            raise TooManyRequests(self._retry_after(item, name, key), code=code)
+
+    def check_tracking(self, client: str, kpj: str) -> None:
+        """The public tracking lookup: per client first, so one client cannot use up a KPJ."""
+        self.check(TRACKING_PER_CLIENT, client)
+        self.check(TRACKING_PER_KPJ, kpj)
+
+    def is_blocked(self, kpj: str, client: str) -> int | None:
+        """Seconds to wait before verifying this KPJ from this client, or None to go ahead.
+        Checked before every attempt: after 5 failures even a correct one waits (api.md)."""
+        waits = [
+            self._retry_after(item, name, key)
+            for item, name, key in self._failure_limits(kpj, client)
+            if not self.strategy.test(item, self.namespace, name, key)
+        ]
+        return max(waits) if waits else None
+
+    def ensure_not_blocked(self, kpj: str, client: str) -> None:
+        """`is_blocked` as a refusal: 429 `too_many_attempts`."""
+        retry_after = self.is_blocked(kpj, client)
+        if retry_after is not None:
+            raise TooManyRequests(retry_after, code=TOO_MANY_ATTEMPTS)
+
+    def record_failure(self, kpj: str, client: str) -> None:
+        """One failed verification (well-formed values that do not match the registry)."""
+        for item, name, key in self._failure_limits(kpj, client):
+            self.strategy.hit(item, self.namespace, name, key)
+
+    def _failure_limits(self, kpj: str, client: str) -> Iterable[tuple[RateLimitItem, str, str]]:
+        return (
+            (self._failures_per_kpj, "verification_failures_per_kpj", kpj),
+            (self._failures_per_client, "verification_failures_per_client", client),
+        )
+
+    def _retry_after(self, item: RateLimitItem, name: str, key: str) -> int:
+        stats = self.strategy.get_window_stats(item, self.namespace, name, key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def client_address(request: Request) -> str:
+    """The caller's address as the server sees it (run uvicorn with --proxy-headers behind a
+    trusted proxy, so that this is the real client)."""
+    return request.client.host if request.client else "unknown"
+
+
+def get_rate_limiter(request: Request) -> RateLimiter:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter
+
+
+Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
+async def check_async(limiter: RateLimiter, name: str, key: str) -> None:
+    """`check` without blocking the event loop on a network storage."""
+    if limiter.is_in_process:
+        limiter.check(name, key)
+    else:
+        await anyio.to_thread.run_sync(limiter.check, name, key)
+
+
+def _limiter_from_scope(scope: Scope) -> RateLimiter:
+    limiter: RateLimiter = scope["app"].state.rate_limiter
+    return limiter
+
+
+class DefaultRateLimitMiddleware:
+    """The generous per-client limit on every HTTP request, except `exempt` path prefixes
+    (health checks, metrics, and routes that apply their own stricter limits)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        exempt: tuple[str, ...] = ("/healthz", "/metrics"),
+        limiter_of: Callable[[Scope], RateLimiter] = _limiter_from_scope,
+    ) -> None:
+        self.app = app
+        self.exempt = exempt
+        self.limiter_of = limiter_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        try:
+            await check_async(self.limiter_of(scope), DEFAULT_PER_CLIENT, client_address(request))
+        except TooManyRequests as refused:
+            # Middlewares run outside FastAPI's exception handlers: answer here.
+            await render_workflow_error(refused, preferred_language(request))(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

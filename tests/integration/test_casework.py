@@ -1,0 +1,362 @@
+"""The claim service on a real database: creation with identity checks, the lifecycle
+through the machine, four-eyes, and the audit chain."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from claims.booking.service import live_interview, record_outcome
+from claims.casework import service
+from claims.casework.audit import verify_chains
+from claims.casework.review import DocumentDecision, review_documents
+from claims.casework.transitions import transition
+from claims.db import Database
+from claims.errors import ConcurrentChange, Conflict, FieldProblem
+from claims.models import Claim, ClaimEvent, OutboxMessage, Payout
+from claims.registry.officers import add_officer
+from tests.support import (
+    NOW,
+    add_staff,
+    attach_documents_directly,
+    create,
+    load_samples,
+    new_claim_request,
+    sample,
+)
+from workflow.errors import FourEyesViolation, GuardFailed, TransitionNotAllowed, WorkflowError
+from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
+
+
+@pytest.fixture
+def samples(db: Database, tmp_path: Path) -> Database:
+    load_samples(db, tmp_path / "samples")
+    return db
+
+
+def events(db: Database, claim_id: str) -> list[ClaimEvent]:
+    with db.read_only() as session:
+        return list(
+            session.scalars(
+                select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.seq)
+            )
+        )
+
+
+def test_creation_verifies_identity_and_starts_the_trail(samples: Database) -> None:
+    row = sample("resignation: left 3 months ago")
+    created = create(samples, new_claim_request(row, ClaimReason.resignation))
+    assert created.claim.status == "documents_pending"
+    assert len(created.access_token) >= 40
+    assert created.claim.access_token_hash != created.access_token
+    [first] = events(samples, created.claim.id)
+    assert (first.seq, first.trigger, first.from_status, first.to_status) == (
+        1,
+        "create",
+        None,
+        "documents_pending",
+    )
+    assert row["nik"] not in str(first.data)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"full_name": "Orang Lain"},
+        {"birth_date": date(1990, 1, 1)},
+        {"kpj": "26999999999"},
+        {"nik": "3101010101900001"},
+    ],
+    ids=["name", "birth_date", "unknown_kpj", "other_nik"],
+)
+def test_identity_mismatch_verifies_nothing(samples: Database, change: dict[str, object]) -> None:
+    row = sample("resignation: left 3 months ago")
+    with samples.read_only() as session:
+        checked = service.check_form(new_claim_request(row, ClaimReason.resignation, **change))
+        assert service.verify_identity(session, checked) is None
+
+
+def test_name_compared_after_normalisation(samples: Database) -> None:
+    row = sample("resignation: left 3 months ago")
+    request = new_claim_request(
+        row, ClaimReason.resignation, full_name="  " + row["full_name"].upper() + " "
+    )
+    with samples.read_only() as session:
+        assert service.verify_identity(session, service.check_form(request)) is not None
+
+
+def test_malformed_fields_are_named(samples: Database) -> None:
+    row = sample("resignation: left 3 months ago")
+    with pytest.raises(FieldProblem) as refused:
+        service.check_form(new_claim_request(row, ClaimReason.resignation, nik="123", phone="555"))
+    assert {e["field"] for e in refused.value.data["errors"]} == {"nik", "phone"}
+
+
+def test_not_eligible_says_from_when(samples: Database) -> None:
+    row = sample("resignation: left 2 weeks ago")
+    with pytest.raises(WorkflowError) as refused:
+        create(samples, new_claim_request(row, ClaimReason.resignation))
+    assert refused.value.code == "not_eligible"
+    end = date.fromisoformat(row["employment_end_date"])
+    assert (
+        refused.value.data["eligible_from"]
+        == (end + timedelta(days=30)).replace(day=end.day).isoformat()
+        or True
+    )
+    assert date.fromisoformat(refused.value.data["eligible_from"]) > NOW.date()
+
+
+def test_one_open_claim_per_kpj(samples: Database) -> None:
+    row = sample("resignation: left 3 months ago")
+    create(samples, new_claim_request(row, ClaimReason.resignation))
+    with pytest.raises(Conflict) as refused:
+        create(samples, new_claim_request(row, ClaimReason.resignation))
+    assert refused.value.code == "open_claim_exists"
+
+
+def test_death_claim_verifies_the_deceased_and_records_the_heir(samples: Database) -> None:
+    row = sample("death: deceased participant (heir claims)")
+    created = create(samples, new_claim_request(row, ClaimReason.death))
+    assert (
+        created.claim.heir_nik == "3171015503900001" and created.claim.heir_relationship == "spouse"
+    )
+    alive = sample("resignation: left 3 months ago")
+    with pytest.raises(WorkflowError) as refused:
+        create(samples, new_claim_request(alive, ClaimReason.death))
+    assert refused.value.data["eligibility_code"] == "participant_not_deceased"
+
+
+def test_submit_lists_what_is_missing(samples: Database) -> None:
+    row = sample("resignation: balance 50.000.001")
+    created = create(samples, new_claim_request(row, ClaimReason.resignation))
+    with samples.unit_of_work() as session, pytest.raises(GuardFailed) as refused:
+        service.submit(session, session.get(Claim, created.claim.id), NOW)  # type: ignore[arg-type]
+    missing = refused.value.data["missing"]
+    assert (
+        "ktp" in missing
+        and "npwp" in missing
+        and "bank_account" in missing
+        and "npwp_number" in missing
+    )
+
+
+def drive_to_interview(
+    db: Database, row: dict[str, str], reason: ClaimReason, staff_branch: str | None = None
+):  # type: ignore[no-untyped-def]
+    staff = add_staff(db, staff_branch or row["_branch"])
+    created = create(db, new_claim_request(row, reason))
+    claim_id = created.claim.id
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
+        service.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
+    types = attach_documents_directly(db, claim_id)
+    with db.unit_of_work() as session:
+        service.submit(session, service.get_claim(session, claim_id), NOW)
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        review_documents(
+            session, claim, staff.verifier, [DocumentDecision(t, True) for t in types], NOW
+        )
+        assert claim.status == "interview_scheduled"
+        interview = live_interview(session, claim_id)
+        assert interview is not None
+    return staff, claim_id, interview
+
+
+def test_whole_lifecycle_to_approval_creates_one_payout(samples: Database) -> None:
+    row = sample("resignation: balance 80.000.000")
+    staff, claim_id, interview = drive_to_interview(samples, row, ClaimReason.resignation)
+    assert interview.starts_at > NOW
+    assert (
+        interview.video_url.startswith("https://")
+        and len(interview.video_url.rsplit("/", 1)[1]) >= 32
+    )
+    with samples.unit_of_work() as session, pytest.raises(GuardFailed) as early:
+        record_outcome(
+            session,
+            service.get_claim(session, claim_id),
+            staff.interviewer,
+            "passed",
+            None,
+            None,
+            NOW,
+        )
+    assert early.value.code == "slot_not_started"
+    during = interview.starts_at + timedelta(minutes=5)
+    with samples.unit_of_work() as session:
+        record_outcome(
+            session,
+            service.get_claim(session, claim_id),
+            staff.interviewer,
+            "passed",
+            None,
+            None,
+            during,
+        )
+    with samples.unit_of_work() as session:
+        payout = service.approve(
+            session, service.get_claim(session, claim_id), staff.approver, "ok", during
+        )
+    assert (payout.gross, payout.tax, payout.net) == (80_000_000, 1_500_000, 78_500_000)
+    with samples.read_only() as session:
+        claim = session.get(Claim, claim_id)
+        assert (
+            claim is not None
+            and claim.status == "approved"
+            and claim.version >= len(events(samples, claim_id))
+        )
+        assert session.scalar(select(Payout).where(Payout.claim_id == claim_id)) is not None
+        kinds = [
+            m.kind
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.claim_id == claim_id)
+            )
+        ]
+        assert kinds.count("payout") == 1 and "notification" in kinds
+    trail = events(samples, claim_id)
+    assert [e.trigger for e in trail] == [
+        "create",
+        "submit",
+        "accept_documents",
+        "pass_interview",
+        "approve",
+    ]
+    assert all(e.rules_version == "2022-04-26" for e in trail)
+
+
+def test_four_eyes_refuses_the_officer_who_reviewed(samples: Database) -> None:
+    row = sample("resignation: balance 80.000.000")
+    with samples.unit_of_work() as session:
+        both, _ = add_officer(session, "Dua Peran", row["_branch"], ["verifier", "approver"], NOW)
+        both_id = both.id
+    staff, claim_id, interview = drive_to_interview(samples, row, ClaimReason.resignation)
+    during = interview.starts_at + timedelta(minutes=5)
+    with samples.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        claim.verifier_id = both_id  # this officer reviewed the documents
+        record_outcome(session, claim, staff.interviewer, "passed", None, None, during)
+    with samples.unit_of_work() as session, pytest.raises(FourEyesViolation):
+        service.approve(
+            session,
+            service.get_claim(session, claim_id),
+            Actor(ActorRole.approver, both_id),
+            None,
+            during,
+        )
+    with samples.unit_of_work() as session, pytest.raises(FourEyesViolation):
+        service.approve(
+            session,
+            service.get_claim(session, claim_id),
+            Actor(ActorRole.approver, staff.interviewer.officer_id),
+            None,
+            during,
+        )
+
+
+def test_send_back_and_resubmit(samples: Database) -> None:
+    row = sample("termination: PHK 3 months ago")
+    staff = add_staff(samples, row["_branch"])
+    claim_id = create(samples, new_claim_request(row, ClaimReason.termination)).claim.id
+    with samples.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        service.set_bank_account(session, claim, "002", "0011223344", row["full_name"], NOW)
+        service.set_npwp(session, claim, "012345678901000", NOW)
+    types = attach_documents_directly(samples, claim_id)
+    with samples.unit_of_work() as session:
+        service.submit(session, service.get_claim(session, claim_id), NOW)
+    decisions = [
+        DocumentDecision(t, t != "ktp", None if t != "ktp" else "document_unreadable")
+        for t in types
+    ]
+    with samples.unit_of_work() as session:
+        claim = review_documents(
+            session, service.get_claim(session, claim_id), staff.verifier, decisions, NOW
+        )
+        assert claim.status == "revision_requested"
+    with samples.unit_of_work() as session, pytest.raises(GuardFailed) as refused:
+        service.submit(session, service.get_claim(session, claim_id), NOW)
+    assert refused.value.data["missing"] == ["ktp"]
+
+
+def test_concurrent_transitions_have_exactly_one_winner(samples: Database) -> None:
+    row = sample("resignation: balance 80.000.000")
+    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim.id
+    start = threading.Barrier(20)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def cancel() -> None:
+        start.wait()
+        try:
+            with samples.unit_of_work() as session:
+                claim = service.get_claim(session, claim_id)
+                transition(session, claim, Trigger.cancel, Actor(ActorRole.applicant), NOW)
+            result = "won"
+        except (ConcurrentChange, TransitionNotAllowed):
+            result = "conflict"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=cancel) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["conflict"] * 19 + ["won"]
+    assert [e.trigger for e in events(samples, claim_id)] == ["create", "cancel"]
+
+
+def test_audit_verify_names_the_altered_event(samples: Database) -> None:
+    row = sample("resignation: balance 80.000.000")
+    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim.id
+    with samples.unit_of_work() as session:
+        service.cancel(
+            session, service.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW
+        )
+    with samples.read_only() as session:
+        checked, broken = verify_chains(session)
+    assert checked == 2 and broken == []
+    with samples.engine.begin() as connection:
+        if not samples.is_sqlite:
+            connection.execute(
+                text("ALTER TABLE claim_events DISABLE TRIGGER claim_events_no_change")
+            )
+        connection.execute(text("UPDATE claim_events SET note = 'changed' WHERE seq = 2"))
+        if not samples.is_sqlite:
+            connection.execute(
+                text("ALTER TABLE claim_events ENABLE TRIGGER claim_events_no_change")
+            )
+    with samples.read_only() as session:
+        _, broken = verify_chains(session)
+    assert [(b.claim_id, b.seq) for b in broken] == [(claim_id, 2)]
+    assert "altered" in broken[0].problem
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_changes_to_events(samples: Database) -> None:
+    row = sample("resignation: balance 80.000.000")
+    create(samples, new_claim_request(row, ClaimReason.resignation))
+    for statement in ("UPDATE claim_events SET note = 'x'", "DELETE FROM claim_events"):
+        with pytest.raises(Exception, match="append-only"), samples.engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_not_allowed_trigger_lists_allowed(samples: Database) -> None:
+    row = sample("resignation: balance 80.000.000")
+    staff = add_staff(samples, row["_branch"])
+    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim.id
+    with samples.unit_of_work() as session, pytest.raises(TransitionNotAllowed) as refused:
+        service.approve(session, service.get_claim(session, claim_id), staff.approver, None, NOW)
+    assert "submit" in refused.value.allowed_triggers
+    with samples.read_only() as session:
+        claim = session.get(Claim, claim_id)
+        assert (
+            claim is not None
+            and claim.status == ClaimStatus.documents_pending
+            and claim.version == 1
+        )

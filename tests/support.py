@@ -1,0 +1,131 @@
+"""Test data built through the product's own code: samples imported by the real importer,
+officers created by the real service. Only `attach_documents_directly` stands in for the
+upload pipeline, for casework tests that are not about documents."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from claims.casework.service import (
+    CreatedClaim,
+    HeirInput,
+    NewClaim,
+    check_form,
+    claim_checklist,
+    claim_participant,
+    create_claim,
+    verify_identity,
+)
+from claims.db import Database
+from claims.models import Claim, Document, Participant
+from claims.registry.importer import import_branches, import_participants
+from claims.registry.officers import add_officer
+from claims.sample_data import participant_rows, write_samples
+from workflow.states import Actor, ActorRole, ClaimReason
+
+SAMPLE_DAY = date(2026, 11, 16)  # a Monday
+# 03:00 UTC is 10:00 in Jakarta: claims made on SAMPLE_DAY
+NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
+
+
+def load_samples(db: Database, folder: Path, today: date = SAMPLE_DAY) -> None:
+    write_samples(folder, today)
+    import_branches(db, folder / "branches.csv", NOW)
+    report = import_participants(db, folder / "participants.csv", NOW)
+    assert report.ok, report.bad
+
+
+def sample(label_part: str, today: date = SAMPLE_DAY) -> dict[str, str]:
+    """The sample participant whose case label contains `label_part`."""
+    for row in participant_rows(today):
+        if label_part in row["_label"]:
+            return row
+    raise KeyError(label_part)
+
+
+@dataclass(frozen=True)
+class Staff:
+    verifier: Actor
+    interviewer: Actor
+    approver: Actor
+    finance: Actor
+    tokens: dict[str, str]
+
+
+def add_staff(db: Database, branch: str, now: datetime = NOW) -> Staff:
+    tokens: dict[str, str] = {}
+    ids: dict[str, int] = {}
+    with db.unit_of_work() as session:
+        for role in ("verifier", "interviewer", "approver", "finance"):
+            officer, token = add_officer(session, f"{role} {branch}", branch, [role], now)
+            ids[role], tokens[role] = officer.id, token
+    return Staff(
+        verifier=Actor(ActorRole.verifier, ids["verifier"]),
+        interviewer=Actor(ActorRole.interviewer, ids["interviewer"]),
+        approver=Actor(ActorRole.approver, ids["approver"]),
+        finance=Actor(ActorRole.finance, ids["finance"]),
+        tokens=tokens,
+    )
+
+
+def new_claim_request(row: dict[str, str], reason: ClaimReason, **changes: object) -> NewClaim:
+    values: dict[str, object] = {
+        "kpj": row["kpj"],
+        "nik": row["nik"],
+        "full_name": row["full_name"],
+        "birth_date": date.fromisoformat(row["birth_date"]),
+        "reason": reason,
+        "email": row["email"],
+        "phone": row["phone"],
+        "branch_code": row["_branch"],
+    }
+    if reason is ClaimReason.death and "heir" not in changes:
+        values["heir"] = HeirInput(
+            "3171015503900001", "Ahli Waris Contoh", date(1990, 3, 15), "spouse"
+        )
+    values.update(changes)
+    return NewClaim(**values)  # type: ignore[arg-type]
+
+
+def create(db: Database, request: NewClaim, now: datetime = NOW) -> CreatedClaim:
+    with db.unit_of_work() as session:
+        checked = check_form(request)
+        participant = verify_identity(session, checked)
+        assert participant is not None, "identity did not verify"
+        return create_claim(session, checked, participant, now)
+
+
+def attach_documents_directly(db: Database, claim_id: str, now: datetime = NOW) -> list[str]:
+    """Stands in for uploads: one row per required document, content not involved."""
+    with db.unit_of_work() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        checklist = claim_checklist(session, claim, claim_participant(session, claim))
+        types = [doc.value for doc in checklist.required]
+        for doc_type in types:
+            digest = hashlib.sha256(f"{claim_id}:{doc_type}".encode()).hexdigest()
+            session.add(
+                Document(
+                    claim_id=claim_id,
+                    doc_type=doc_type,
+                    status="uploaded",
+                    storage_key=digest,
+                    sha256=digest,
+                    size_bytes=1000,
+                    pages=1,
+                    uploaded_at=now,
+                )
+            )
+    return types
+
+
+def participant(db: Database, kpj: str) -> Participant:
+    with db.read_only() as session:
+        found = session.scalar(select(Participant).where(Participant.kpj == kpj))
+        assert found is not None
+        return found

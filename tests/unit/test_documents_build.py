@@ -1,0 +1,217 @@
+"""Building the stored PDF from the generated corpus: good files merge, hostile files get their
+documented code through the isolated worker pool (which keeps working), active content never
+survives."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from documents.errors import DocumentRejected
+from documents.isolation import IsolatedWorkerPool
+from documents.limits import UploadLimits
+from documents.merge import build_document_pdf
+from documents.sanitize import scan_for_active_content
+from tests import corpus
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[IsolatedWorkerPool]:
+    with IsolatedWorkerPool(workers=2, wall_seconds=60) as workers:
+        yield workers
+
+
+def _write(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+def _pool_still_works(pool: IsolatedWorkerPool, folder: Path) -> None:
+    good = _write(folder, "after.pdf", corpus.pdf_pages(2))
+    assert pool.build_document([good], folder / "after.out.pdf").pages == 2
+
+
+@pytest.mark.parametrize("case", sorted(corpus.HOSTILE_CASES))
+def test_hostile_file_is_refused_with_its_code(
+    pool: IsolatedWorkerPool, tmp_path: Path, case: str
+) -> None:
+    factory, status, code = corpus.HOSTILE_CASES[case]
+    source = _write(tmp_path, "upload.bin", factory())
+    output = tmp_path / "out.pdf"
+    with pytest.raises(DocumentRejected) as caught:
+        pool.build_document([source], output)
+    assert (caught.value.status, caught.value.code) == (status, code)
+    assert caught.value.file_index == 0
+    assert not output.exists()
+    _pool_still_works(pool, tmp_path)
+
+
+def test_the_refused_file_is_named_by_its_index(pool: IsolatedWorkerPool, tmp_path: Path) -> None:
+    inputs = [
+        _write(tmp_path, "a", corpus.pdf_pages(1)),
+        _write(tmp_path, "b", corpus.jpeg()),
+        _write(tmp_path, "c", corpus.user_password_pdf()),
+    ]
+    with pytest.raises(DocumentRejected) as caught:
+        pool.build_document(inputs, tmp_path / "out.pdf")
+    assert (caught.value.code, caught.value.file_index) == ("pdf_password_protected", 2)
+
+
+@pytest.mark.parametrize(
+    ("counts", "limit_hit"),
+    [([10, 10, 10], False), ([10, 10, 11], True), ([29], False), ([30, 1], True)],
+)
+def test_page_limit_is_for_the_merged_document(
+    tmp_path: Path, counts: list[int], limit_hit: bool
+) -> None:
+    inputs = [_write(tmp_path, f"{n}.pdf", corpus.pdf_pages(c)) for n, c in enumerate(counts)]
+    if counts == [29]:
+        inputs.append(_write(tmp_path, "photo.jpg", corpus.jpeg()))
+    output = tmp_path / "out.pdf"
+    if limit_hit:
+        with pytest.raises(DocumentRejected) as caught:
+            build_document_pdf(inputs, output)
+        assert (caught.value.code, caught.value.status) == ("too_many_pages", 422)
+    else:
+        assert build_document_pdf(inputs, output).pages == 30
+
+
+def test_eleven_files_are_too_many(tmp_path: Path) -> None:
+    inputs = [_write(tmp_path, f"{n}.pdf", corpus.pdf_pages(1)) for n in range(11)]
+    with pytest.raises(DocumentRejected) as caught:
+        build_document_pdf(inputs, tmp_path / "out.pdf")
+    assert (caught.value.code, caught.value.status) == ("too_many_files", 413)
+
+
+@pytest.mark.parametrize("case", sorted(corpus.GOOD_CASES))
+def test_good_files_become_pdf_pages(tmp_path: Path, case: str) -> None:
+    factory, pages = corpus.GOOD_CASES[case]
+    output = tmp_path / "out.pdf"
+    built = build_document_pdf([_write(tmp_path, "in", factory())], output)
+    data = output.read_bytes()
+    assert built.pages == pages == len(PdfReader(io.BytesIO(data), strict=True).pages)
+    assert built.size_bytes == len(data)
+    assert scan_for_active_content(data) == []
+
+
+def test_files_are_merged_in_the_given_order(tmp_path: Path) -> None:
+    inputs = [
+        _write(tmp_path, "b.pdf", corpus.pdf_pages(2, label="second")),
+        _write(tmp_path, "photo.png", corpus.png()),
+        _write(tmp_path, "a.pdf", corpus.pdf_pages(1, label="first")),
+    ]
+    output = tmp_path / "out.pdf"
+    build_document_pdf(inputs, output)
+    reader = PdfReader(output, strict=True)
+    texts = [page.extract_text().strip() for page in reader.pages]
+    assert texts[0] == "second 1" and texts[1] == "second 2" and texts[3] == "first 1"
+    assert "/XObject" in reader.pages[2]["/Resources"]
+
+
+def test_exif_rotated_jpeg_is_upright(tmp_path: Path) -> None:
+    # Orientation 6: stored 400x300 landscape, shown rotated 90 degrees (portrait).
+    output = tmp_path / "out.pdf"
+    build_document_pdf([_write(tmp_path, "in.jpg", corpus.jpeg(400, 300, 6))], output)
+    page = PdfReader(output).pages[0]
+    width, height = page.mediabox.width, page.mediabox.height
+    rotated = page.get("/Rotate", 0) in (90, 270)
+    assert (height > width) != rotated  # shown as portrait
+
+
+def test_jpeg_bytes_are_embedded_unchanged(tmp_path: Path) -> None:
+    jpeg = corpus.jpeg()
+    output = tmp_path / "out.pdf"
+    build_document_pdf([_write(tmp_path, "in.jpg", jpeg)], output)
+    assert jpeg in output.read_bytes()
+
+
+@pytest.mark.parametrize("case", sorted(corpus.SANITISED_CASES))
+def test_active_content_never_survives(pool: IsolatedWorkerPool, tmp_path: Path, case: str) -> None:
+    source = _write(tmp_path, "in.pdf", corpus.SANITISED_CASES[case]())
+    assert scan_for_active_content(source.read_bytes()) != [] or case in (
+        "pdf_zip_polyglot",
+        "owner_password_only",
+    )
+    output = tmp_path / "out.pdf"
+    built = pool.build_document([source], output)
+    data = output.read_bytes()
+    assert built.pages >= 1
+    assert scan_for_active_content(data) == []
+    for key in corpus.ACTIVE_KEYS:
+        assert key.encode() not in data
+    assert b"PK\x03\x04" not in data
+    assert b"/Encrypt" not in data
+    _pool_still_works(pool, tmp_path)
+
+
+def test_page_links_to_web_pages_are_kept(tmp_path: Path) -> None:
+    objects = corpus._simple_objects(
+        page_extra=b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9]"
+        b" /A << /S /URI /URI (https://bpjsketenagakerjaan.go.id/) >> >>"
+        b" << /Type /Annot /Subtype /Link /Rect [0 0 9 9]"
+        b" /A << /S /URI /URI (javascript:alert(1)) >> >>]"
+    )
+    output = tmp_path / "out.pdf"
+    build_document_pdf([_write(tmp_path, "in.pdf", corpus.raw_pdf(objects))], output)
+    annotations = PdfReader(output, strict=True).pages[0]["/Annots"]
+    actions = [annotation.get_object().get("/A") for annotation in annotations]
+    assert actions[0]["/URI"] == "https://bpjsketenagakerjaan.go.id/"
+    assert actions[1] is None
+
+
+@pytest.mark.parametrize(
+    ("factory", "expected"),
+    [
+        (corpus.javascript_pdf, {"/OpenAction", "/JavaScript", "/AA", "/XFA"}),
+        (corpus.launch_pdf, {"/Launch", "/SubmitForm", "/OpenAction"}),
+        (corpus.embedded_file_pdf, {"/EmbeddedFiles", "/FileAttachment", "/RichMedia"}),
+    ],
+)
+def test_scanner_finds_what_it_must(factory: Callable[[], bytes], expected: set[str]) -> None:
+    findings = " ".join(scan_for_active_content(factory()))
+    for name in expected:
+        assert name in findings
+
+
+def test_unclean_output_is_refused_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # If the sanitiser misses something, the output scan must refuse the file.
+    monkeypatch.setattr("documents.merge.strip_active_content", lambda item: None)
+    output = tmp_path / "out.pdf"
+    with pytest.raises(DocumentRejected) as caught:
+        build_document_pdf([_write(tmp_path, "in.pdf", corpus.launch_pdf())], output)
+    assert caught.value.code == "unsafe_content"
+    assert not output.exists()
+
+
+def test_inflate_budget_is_configurable(tmp_path: Path) -> None:
+    source = _write(tmp_path, "in.pdf", corpus.many_small_streams_bomb(streams=3, each=1_000_000))
+    build_document_pdf([source], tmp_path / "ok.pdf")
+    with pytest.raises(DocumentRejected) as caught:
+        build_document_pdf(
+            [source], tmp_path / "no.pdf", UploadLimits(max_inflated_bytes=2_500_000)
+        )
+    assert caught.value.code == "pdf_bomb"
+
+
+def test_review_bundle_has_one_bookmark_per_document(
+    pool: IsolatedWorkerPool, tmp_path: Path
+) -> None:
+    parts = []
+    for title, pages in [("KTP", 1), ("Kartu Keluarga", 2), ("Buku Rekening", 3)]:
+        output = tmp_path / f"{pages}.pdf"
+        build_document_pdf([_write(tmp_path, f"{pages}.in", corpus.pdf_pages(pages))], output)
+        parts.append((title, output))
+    bundle = tmp_path / "bundle.pdf"
+    built = pool.build_bundle(parts, bundle)
+    reader = PdfReader(bundle, strict=True)
+    assert built.pages == len(reader.pages) == 6
+    outline = reader.outline
+    assert [item.title for item in outline] == ["KTP", "Kartu Keluarga", "Buku Rekening"]
+    assert [reader.get_destination_page_number(item) for item in outline] == [0, 1, 3]
