@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -33,6 +34,8 @@ class Runtime:
     settings: Settings
     db: Database
     clock: Clock
+    # Document store and worker pool, made on first use (claims.uploads.service).
+    documents: Any = None
 
     def refresh_clock(self) -> None:
         """Reads the sandbox clock's offset, which another process may have moved."""
@@ -44,6 +47,8 @@ class Runtime:
             self.clock.set_offset(timedelta(seconds=row.offset_seconds))
 
     def close(self) -> None:
+        if self.documents is not None:
+            self.documents.close()
         self.db.dispose()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -178,7 +178,9 @@ def identity_not_verified() -> Exception:
     )
 
 
-def participant_facts(session: Session, participant: Participant) -> ParticipantFacts:
+def participant_facts(
+    session: Session, participant: Participant, excluding_claim: str | None = None
+) -> ParticipantFacts:
     return ParticipantFacts(
         birth_date=participant.birth_date,
         membership_start=participant.membership_start,
@@ -186,7 +188,7 @@ def participant_facts(session: Session, participant: Participant) -> Participant
         employment_end_date=participant.employment_end_date,
         balance=participant.balance,
         deceased=participant.deceased,
-        had_partial_claim=had_partial_claim(session, participant.nik),
+        had_partial_claim=had_partial_claim(session, participant.nik, excluding_claim),
     )
 
 
@@ -354,15 +356,9 @@ def claim_checklist(session: Session, claim: Claim, participant: Participant) ->
 def claim_estimate(
     session: Session, claim: Claim, participant: Participant, on: datetime
 ) -> Estimate:
-    facts = participant_facts(session, participant)
-    facts = ParticipantFacts(
-        birth_date=facts.birth_date,
-        membership_start=facts.membership_start,
-        membership_status=facts.membership_status,
-        employment_end_date=facts.employment_end_date,
+    facts = replace(
+        participant_facts(session, participant, excluding_claim=claim.id),
         balance=claim.balance_snapshot,
-        deceased=facts.deceased,
-        had_partial_claim=had_partial_claim(session, participant.nik, excluding_claim=claim.id),
     )
     earlier = earlier_gross_paid(session, participant.nik, excluding_claim=claim.id)
     return estimate(
@@ -462,7 +458,8 @@ def submission_facts(session: Session, claim: Claim, now: datetime) -> Transitio
         checklist, present, claim.account_number is not None, claim.npwp is not None
     )
     rules = claim_rules(claim)
-    facts = participant_facts(session, participant)
+    # The claim itself is not an "earlier" partial claim.
+    facts = participant_facts(session, participant, excluding_claim=claim.id)
     eligibility = check_eligibility(
         rules, ClaimReason(claim.reason), facts, wib_date(now), claim.employment_end_date
     )

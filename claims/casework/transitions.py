@@ -4,6 +4,7 @@ append the audit event. A concurrent change of the same claim fails with 409."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,11 @@ from scheduling.sla import SlaClock, clock_for_status, due_at
 from workflow.machine import TransitionFacts, fire
 from workflow.rules import RuleSet, rules_by_version
 from workflow.states import FINAL_STATUSES, Actor, ClaimStatus, Trigger
+
+# Called after every recorded transition with (trigger, from, to, seconds spent in `from`):
+# the metrics register here, so the casework does not depend on the web layer.
+TransitionListener = Callable[[str, str, str, float], None]
+TRANSITION_LISTENERS: list[TransitionListener] = []
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,9 @@ def transition(
         previous=previous,
     )
     flush_claim(session)
+    seconds_in_old = (now - previous.at).total_seconds() if previous else 0.0
+    for listener in TRANSITION_LISTENERS:
+        listener(trigger.value, old.value, new.value, seconds_in_old)
     return TransitionResult(old, new, event)
 
 

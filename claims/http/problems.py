@@ -169,6 +169,8 @@ def problem_response(
     all_headers.update(headers or {})
     if "retry_after" in body and status == 429:
         all_headers.setdefault("Retry-After", str(body["retry_after"]))
+    if status == 401:
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
     return JSONResponse(
         jsonable_encoder(body),
         status_code=status,

@@ -67,7 +67,7 @@ class Lease:
                 .values(holder=self.holder, expires_at=now + self.ttl)
                 .execution_options(synchronize_session=False)
             )
-            if True:
+            if result.rowcount == 1:  # type: ignore[attr-defined]
                 return True
             exists = session.scalar(
                 select(SchedulerLease.name).where(SchedulerLease.name == self.name)

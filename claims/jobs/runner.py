@@ -73,6 +73,11 @@ class SchedulerRunner:
         return self.lease.holder
 
     @property
+    def leading(self) -> bool:
+        """Holds the lease and has its jobs scheduled (whether or not the thread runs)."""
+        return self._scheduler is not None
+
+    @property
     def status(self) -> SchedulerStatus:
         """For /healthz: 'active' (holds the lease, runs jobs), 'standby', or 'off'."""
         if self._thread is None or not self._thread.is_alive() or self._stopping.is_set():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
@@ -150,14 +151,28 @@ def _import(
         before = _count(session, model)
     seen: set[str] = set()
     batch: list[Record] = []
+    writing: Future[None] | None = None
+
+    def write(records: list[Record]) -> None:
+        with db.unit_of_work() as session:
+            upsert.write(session, records)
 
     def flush() -> None:
+        # One batch is written by the writer thread while the next is parsed: the drivers
+        # release the GIL inside the database, so the two overlap on a second core. Waiting
+        # for the previous batch first keeps the batches in file order and raises its error.
+        nonlocal writing
+        if writing is not None:
+            writing.result()
+            writing = None
         if batch:
-            with db.unit_of_work() as session:
-                upsert.write(session, batch)
+            writing = writer.submit(write, batch.copy())
             batch.clear()
 
-    with path.open("rb") as binary:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="registry-import") as writer,
+        path.open("rb") as binary,
+    ):
         # The binary handle's position is what the decoder has consumed: the file size at the
         # end, which is what the progress bar counts towards.
         text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
@@ -189,6 +204,7 @@ def _import(
                 if progress:
                     progress(binary.tell())
         flush()
+        flush()  # the second waits for the last batch
         if progress:
             progress(binary.tell())
     with db.read_only() as session:

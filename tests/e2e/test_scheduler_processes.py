@@ -20,9 +20,23 @@ REPO = Path(__file__).resolve().parents[2]
 
 def start_scheduler(env: dict[str, str], status_file: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.scheduler_process", "--seconds", "50",
-         "--ttl", "4", "--renew", "1", "--status-file", str(status_file)],
-        env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "tests.e2e.scheduler_process",
+            "--seconds",
+            "50",
+            "--ttl",
+            "4",
+            "--renew",
+            "1",
+            "--status-file",
+            str(status_file),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 

@@ -85,6 +85,7 @@ def test_applicant_without_a_valid_token(
     response = client.get(f"/claims/{claim_id}", headers=headers)
     assert response.status_code == status
     assert response.json()["code"] == code
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_token_of_another_claim_is_the_same_404_as_a_missing_id(

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from claims.db import Database
 from claims.errors import ConcurrentChange
 from claims.http.conditional import etag_for
-from claims.http.idempotency import purge_expired
+from claims.http.idempotency import StoredResponse, claim_key, purge_expired
 from claims.models import IdempotencyRecord
 from claims.runtime import Runtime
 
@@ -248,3 +248,23 @@ def test_malformed_keys_are_400(client: TestClient, calls: Calls, bad_key: bytes
 
 def test_get_ignores_the_key(client: TestClient) -> None:
     assert client.get("/things", headers=key("k-10")).status_code == 405
+
+
+def test_concurrent_claims_of_one_key_let_exactly_one_through(db: Database) -> None:
+    barrier = threading.Barrier(8)
+    results: list[int | StoredResponse] = []
+
+    def take() -> None:
+        barrier.wait(timeout=30)
+        results.append(claim_key(db, "scope", "race", "POST", "/things", NOW))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 8
+    assert sum(isinstance(result, int) for result in results) == 1
+    others = [result for result in results if isinstance(result, StoredResponse)]
+    assert [other.state for other in others] == ["in_flight"] * 7
+    assert rows(db) == 1

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import redis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from http_support import make_runtime
-from fastapi import FastAPI
 
 from claims.db import Database
 from claims.errors import TooManyRequests

@@ -43,6 +43,10 @@ class Recorder:
             return len(self.calls)
 
 
+def status_of(runner: SchedulerRunner) -> str:
+    return runner.status
+
+
 def runner_with(runtime: Runtime, *jobs: tuple[str, float, Recorder]) -> SchedulerRunner:
     registry = JobRegistry()
     for name, every, function in jobs:
@@ -62,16 +66,16 @@ def test_leader_runs_jobs_and_a_standby_takes_over_when_it_stops(runtime: Runtim
     a.start()
     try:
         eventually(lambda: ran_by_a.count >= 3, "the leader runs its job")
-        assert a.status == "active"
+        assert status_of(a) == "active"
         b.start()
         eventually(lambda: b.status == "standby", "the second runner stands by")
         before = ran_by_a.count
         eventually(lambda: ran_by_a.count >= before + 5, "the leader keeps running")
         assert ran_by_b.count == 0
         a.stop()
-        assert a.status == "off"
+        assert status_of(a) == "off"
         eventually(lambda: ran_by_b.count >= 3, "the standby takes over")
-        assert b.status == "active"
+        assert status_of(b) == "active"
         stopped_at = ran_by_a.count
         eventually(lambda: ran_by_b.count >= 6, "the new leader keeps running")
         assert ran_by_a.count == stopped_at
@@ -95,6 +99,7 @@ def test_a_leader_that_lost_the_lease_runs_nothing_more(runtime: Runtime) -> Non
     job = Recorder("job")
     runner = runner_with(runtime, ("job", 3600, job))
     runner.tick()  # becomes the leader, without the background renewal thread
+    assert runner.leading
     try:
         runner.run_job("job")
         assert job.count == 1
@@ -107,7 +112,7 @@ def test_a_leader_that_lost_the_lease_runs_nothing_more(runtime: Runtime) -> Non
             )
         runner.run_job("job")
         assert job.count == 1
-        assert runner._scheduler is None
+        assert not runner.leading
     finally:
         runner._demote()
 

@@ -1,0 +1,443 @@
+"""HTTP endpoints of the claim: the applicant's, the officers' and public tracking. Each
+request is one unit of work; the services decide, these functions translate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from claims.booking.service import listed_free_slots, rebook, record_outcome
+from claims.casework import schemas, service, views
+from claims.casework.review import DocumentDecision, review_documents
+from claims.errors import Forbidden, PreconditionFailed
+from claims.http.auth import (
+    ApplicantToken,
+    CurrentOfficer,
+    RuntimeDep,
+    ensure_officer_can_see,
+    find_applicant_claim,
+    require_role,
+)
+from claims.http.conditional import etag_for, if_match_allows
+from claims.http.problems import preferred_language
+from claims.http.ratelimit import RateLimiter, client_address, get_rate_limiter
+from claims.models import Claim, Officer
+from workflow.identifiers import Kpj
+from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus
+
+applicant_router = APIRouter(prefix="/api/v1/claims", tags=["applicant"])
+officer_router = APIRouter(prefix="/api/v1/officer", tags=["officer"])
+public_router = APIRouter(prefix="/api/v1", tags=["public"])
+
+Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
+PROBLEM = {"model": None, "description": "RFC 9457 problem+json"}
+
+
+def claim_json(view: BaseModel, version: int, status_code: int = 200) -> JSONResponse:
+    """A claim representation with its strong ETag (the version in quotes)."""
+    return JSONResponse(
+        view.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag_for(version)}
+    )
+
+
+def expected_version(request: Request, claim: Claim) -> int | None:
+    """`If-Match` on an officer action: a stale one is 412 before anything changes."""
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    if not if_match_allows(header, claim.version):
+        raise PreconditionFailed(claim.version)
+    return claim.version
+
+
+# --- applicant ------------------------------------------------------------------------------
+
+
+@applicant_router.post(
+    "",
+    status_code=201,
+    response_model=schemas.CreatedClaimView,
+    responses={409: PROBLEM, 422: PROBLEM, 429: PROBLEM},
+)
+def create_claim(
+    body: schemas.CreateClaimBody, request: Request, runtime: RuntimeDep, limiter: Limiter
+) -> JSONResponse:
+    """Verify identity against the registry and open a claim; the access token is shown once."""
+    language = preferred_language(request)
+    heir = body.heir
+    new = service.NewClaim(
+        kpj=body.kpj,
+        nik=body.nik,
+        full_name=body.full_name,
+        birth_date=body.birth_date,
+        reason=body.reason,
+        email=body.email,
+        phone=body.phone,
+        branch_code=body.branch_code,
+        employment_end_date=body.employment_end_date,
+        heir=service.HeirInput(heir.nik, heir.full_name, heir.birth_date, heir.relationship)
+        if heir
+        else None,
+        language=language,
+    )
+    checked = service.check_form(new)
+    client = client_address(request)
+    limiter.ensure_not_blocked(checked.kpj, client)
+    now = runtime.clock.now()
+    with runtime.db.unit_of_work() as session:
+        participant = service.verify_identity(session, checked)
+        service.record_attempt(session, checked.kpj, client, participant is not None, now)
+    if participant is None:
+        limiter.record_failure(checked.kpj, client)
+        raise service.identity_not_verified()
+    with runtime.db.unit_of_work() as session:
+        participant = session.merge(participant, load=False)
+        created = service.create_claim(session, checked, participant, now)
+        view = views.created_view(session, created.claim, created.access_token, now, language)
+        version = created.claim.version
+    return claim_json(view, version, 201)
+
+
+@applicant_router.get(
+    "/{claim_id}", response_model=schemas.ApplicantClaimView, responses={401: PROBLEM, 404: PROBLEM}
+)
+def get_claim(
+    claim_id: str, token: ApplicantToken, request: Request, runtime: RuntimeDep
+) -> JSONResponse:
+    """The applicant's claim: checklist, estimate, interview, allowed actions, history."""
+    with runtime.db.read_only() as session:
+        claim = find_applicant_claim(session, token, claim_id)
+        view = views.applicant_view(
+            session, claim, runtime.clock.now(), preferred_language(request)
+        )
+    return claim_json(view, claim.version)
+
+
+def _applicant_change(
+    claim_id: str,
+    token: str | None,
+    request: Request,
+    runtime: RuntimeDep,
+    change: Callable[..., object],
+) -> JSONResponse:
+    now = runtime.clock.now()
+    with runtime.db.unit_of_work() as session:
+        claim = find_applicant_claim(session, token, claim_id)
+        change(session, claim, now)
+        view = views.applicant_view(session, claim, now, preferred_language(request))
+        version = claim.version
+    return claim_json(view, version)
+
+
+@applicant_router.put(
+    "/{claim_id}/bank-account",
+    response_model=schemas.ApplicantClaimView,
+    responses={409: PROBLEM, 422: PROBLEM},
+)
+def put_bank_account(
+    claim_id: str,
+    body: schemas.BankAccountBody,
+    token: ApplicantToken,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Set the payout account; it must be in the claimant's own name. After a refused
+    transfer, a new account sends the payout again under a new reference."""
+    return _applicant_change(
+        claim_id,
+        token,
+        request,
+        runtime,
+        lambda s, c, now: service.set_bank_account(
+            s, c, body.bank_code, body.account_number, body.account_holder, now
+        ),
+    )
+
+
+@applicant_router.put(
+    "/{claim_id}/npwp",
+    response_model=schemas.ApplicantClaimView,
+    responses={409: PROBLEM, 422: PROBLEM},
+)
+def put_npwp(
+    claim_id: str,
+    body: schemas.NpwpBody,
+    token: ApplicantToken,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Give the NPWP (tax number), with or without dots."""
+    return _applicant_change(
+        claim_id, token, request, runtime, lambda s, c, now: service.set_npwp(s, c, body.npwp, now)
+    )
+
+
+@applicant_router.post(
+    "/{claim_id}/submit",
+    response_model=schemas.ApplicantClaimView,
+    responses={409: PROBLEM, 422: PROBLEM},
+)
+def submit(
+    claim_id: str, token: ApplicantToken, request: Request, runtime: RuntimeDep
+) -> JSONResponse:
+    """Submit for review; 422 `incomplete` lists what is missing."""
+    return _applicant_change(claim_id, token, request, runtime, service.submit)
+
+
+@applicant_router.post(
+    "/{claim_id}/cancel", response_model=schemas.ApplicantClaimView, responses={409: PROBLEM}
+)
+def cancel(
+    claim_id: str, token: ApplicantToken, request: Request, runtime: RuntimeDep
+) -> JSONResponse:
+    """Withdraw the claim."""
+    return _applicant_change(
+        claim_id,
+        token,
+        request,
+        runtime,
+        lambda s, c, now: service.cancel(s, c, service.APPLICANT, now),
+    )
+
+
+@applicant_router.get(
+    "/{claim_id}/interview/slots", response_model=list[schemas.SlotView], responses={404: PROBLEM}
+)
+def interview_slots(
+    claim_id: str, token: ApplicantToken, runtime: RuntimeDep
+) -> list[schemas.SlotView]:
+    """Free interview slots in the next 10 working days of the claim's branch."""
+    with runtime.db.read_only() as session:
+        claim = find_applicant_claim(session, token, claim_id)
+        slots = listed_free_slots(session, claim, runtime.clock.now())
+    return [schemas.SlotView(starts_at=s.starts_at, ends_at=s.ends_at) for s in slots]
+
+
+@applicant_router.post(
+    "/{claim_id}/interview",
+    response_model=schemas.ApplicantClaimView,
+    responses={409: PROBLEM, 422: PROBLEM},
+)
+def rebook_interview(
+    claim_id: str,
+    body: schemas.RebookBody,
+    token: ApplicantToken,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Move the interview to one of the listed slots (at most 2 rebookings; 1 after a miss)."""
+    return _applicant_change(
+        claim_id, token, request, runtime, lambda s, c, now: rebook(s, c, body.starts_at, now)
+    )
+
+
+# --- officers -------------------------------------------------------------------------------
+
+
+def _officer_claim(session: Session, officer: Officer, claim_id: str) -> Claim:
+    claim = service.get_claim(session, claim_id)
+    ensure_officer_can_see(officer, claim.branch_code)
+    return claim
+
+
+def acting_as(officer: Officer, role: ActorRole) -> Actor:
+    require_role(officer, role.value)
+    return Actor(role, officer.id)
+
+
+@officer_router.get(
+    "/claims", response_model=schemas.QueuePage, responses={401: PROBLEM, 403: PROBLEM}
+)
+def queue(
+    officer: CurrentOfficer,
+    runtime: RuntimeDep,
+    status: ClaimStatus | None = None,
+    branch: Annotated[str | None, Query(max_length=20)] = None,
+    reason: ClaimReason | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> schemas.QueuePage:
+    """The work queue, most urgent SLA first; officers see their branch, supervisors all."""
+    if "supervisor" in officer.role_set:
+        branches = [branch] if branch else None
+    else:
+        if branch and branch != officer.branch_code:
+            raise Forbidden(
+                "You can only see your own branch's claims.",
+                "Anda hanya dapat melihat klaim cabang Anda.",
+                code="other_branch",
+            )
+        branches = [officer.branch_code or ""]
+    with runtime.db.read_only() as session:
+        return views.queue_page(
+            session,
+            branches=branches,
+            status=status.value if status else None,
+            reason=reason.value if reason else None,
+            limit=limit,
+            cursor=cursor,
+        )
+
+
+@officer_router.get(
+    "/claims/{claim_id}", response_model=schemas.OfficerClaimView, responses={404: PROBLEM}
+)
+def officer_claim(claim_id: str, officer: CurrentOfficer, runtime: RuntimeDep) -> JSONResponse:
+    """Everything needed to decide: registry data, documents, estimate, flags, payouts, events."""
+    with runtime.db.read_only() as session:
+        claim = _officer_claim(session, officer, claim_id)
+        view = views.officer_view(session, claim, runtime.clock.now())
+    return claim_json(view, claim.version)
+
+
+@officer_router.get(
+    "/claims/{claim_id}/events", response_model=list[schemas.EventView], responses={404: PROBLEM}
+)
+def officer_events(
+    claim_id: str, officer: CurrentOfficer, runtime: RuntimeDep
+) -> list[schemas.EventView]:
+    """The audit trail of the claim, each event with its chained hash."""
+    with runtime.db.read_only() as session:
+        _officer_claim(session, officer, claim_id)
+        return views.event_views(session, claim_id)
+
+
+def _officer_change(
+    claim_id: str,
+    officer: Officer,
+    request: Request,
+    runtime: RuntimeDep,
+    change: Callable[..., object],
+) -> JSONResponse:
+    now = runtime.clock.now()
+    with runtime.db.unit_of_work() as session:
+        claim = _officer_claim(session, officer, claim_id)
+        change(session, claim, now, expected_version(request, claim))
+        view = views.officer_view(session, claim, now)
+        version = claim.version
+    return claim_json(view, version)
+
+
+@officer_router.post(
+    "/claims/{claim_id}/document-review",
+    response_model=schemas.OfficerClaimView,
+    responses={403: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM},
+)
+def document_review(
+    claim_id: str,
+    body: schemas.DocumentReviewBody,
+    officer: CurrentOfficer,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Accept or send back each uploaded document; all accepted books the earliest interview."""
+    actor = acting_as(officer, ActorRole.verifier)
+    decisions = [
+        DocumentDecision(d.doc_type, d.decision == "accepted", d.reason_code, d.note)
+        for d in body.decisions
+    ]
+    return _officer_change(
+        claim_id,
+        officer,
+        request,
+        runtime,
+        lambda s, c, now, version: review_documents(
+            s, c, actor, decisions, now, expected_version=version
+        ),
+    )
+
+
+@officer_router.post(
+    "/claims/{claim_id}/interview/outcome",
+    response_model=schemas.OfficerClaimView,
+    responses={403: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM},
+)
+def interview_outcome(
+    claim_id: str,
+    body: schemas.InterviewOutcomeBody,
+    officer: CurrentOfficer,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Record passed, failed (with a reason code) or no_show, once the slot has started."""
+    actor = acting_as(officer, ActorRole.interviewer)
+    return _officer_change(
+        claim_id,
+        officer,
+        request,
+        runtime,
+        lambda s, c, now, version: record_outcome(
+            s, c, actor, body.outcome, body.reason_code, body.note, now, version
+        ),
+    )
+
+
+@officer_router.post(
+    "/claims/{claim_id}/approve",
+    response_model=schemas.ApprovedView,
+    responses={403: PROBLEM, 409: PROBLEM, 412: PROBLEM},
+)
+def approve(
+    claim_id: str,
+    body: schemas.ApproveBody,
+    officer: CurrentOfficer,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Approve (never by the claim's verifier or interviewer); creates exactly one payout."""
+    actor = acting_as(officer, ActorRole.approver)
+    now = runtime.clock.now()
+    with runtime.db.unit_of_work() as session:
+        claim = _officer_claim(session, officer, claim_id)
+        payout = service.approve(
+            session, claim, actor, body.note, now, expected_version(request, claim)
+        )
+        view = schemas.ApprovedView(
+            claim=views.officer_view(session, claim, now), payout=views.payout_view(payout)
+        )
+        version = claim.version
+    return claim_json(view, version)
+
+
+@officer_router.post(
+    "/claims/{claim_id}/reject",
+    response_model=schemas.OfficerClaimView,
+    responses={403: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM},
+)
+def reject(
+    claim_id: str,
+    body: schemas.RejectBody,
+    officer: CurrentOfficer,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Reject with a reason code: the verifier during review, the approver at approval."""
+
+    def change(session: Session, claim: Claim, now: datetime, version: int | None) -> None:
+        at_approval = claim.status == ClaimStatus.awaiting_approval.value
+        role = ActorRole.approver if at_approval else ActorRole.verifier
+        service.reject(
+            session, claim, acting_as(officer, role), body.reason_code, body.note, now, version
+        )
+
+    return _officer_change(claim_id, officer, request, runtime, change)
+
+
+# --- public ---------------------------------------------------------------------------------
+
+
+@public_router.get("/tracking/{kpj}", response_model=schemas.TrackingView, responses={429: PROBLEM})
+def tracking(
+    kpj: str, request: Request, runtime: RuntimeDep, limiter: Limiter
+) -> schemas.TrackingView:
+    """The five steps of each claim of a KPJ. No personal data; an unknown KPJ is an empty list."""
+    limiter.check_tracking(client_address(request), kpj[:32])
+    number = Kpj.parse(kpj).value
+    with runtime.db.read_only() as session:
+        return views.tracking_view(session, number, preferred_language(request))

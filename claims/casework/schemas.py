@@ -1,0 +1,305 @@
+"""Request and response bodies of the claim API. Requests forbid unknown fields (a client
+cannot set status, amounts or flags); responses are shaped per audience: the applicant sees
+masked identifiers, officers see what they need to decide, tracking sees nothing personal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from workflow.states import ClaimReason
+
+
+class StrictBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --- requests -------------------------------------------------------------------------------
+
+
+class HeirBody(StrictBody):
+    nik: str = Field(max_length=32, examples=["3171015503900001"])
+    full_name: str = Field(min_length=1, max_length=200, examples=["Sri Wahyuni"])
+    birth_date: date = Field(examples=["1990-03-15"])
+    relationship: Literal["spouse", "child", "parent", "sibling", "other"]
+
+
+class CreateClaimBody(StrictBody):
+    kpj: str = Field(max_length=32, examples=["26000000005"])
+    nik: str = Field(max_length=32, examples=["5105054303970005"])
+    full_name: str = Field(min_length=1, max_length=200, examples=["Dewi Lestari"])
+    birth_date: date = Field(examples=["1997-11-16"])
+    reason: ClaimReason
+    email: str = Field(
+        max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["dewi@contoh.id"]
+    )
+    phone: str = Field(max_length=32, examples=["081234567890"])
+    branch_code: str = Field(max_length=20, examples=["DPS-RNN"])
+    employment_end_date: date | None = Field(
+        default=None,
+        description="For resignation, termination and contract_end; defaults to the registry's.",
+    )
+    heir: HeirBody | None = Field(default=None, description="Required for a death claim only.")
+
+
+class BankAccountBody(StrictBody):
+    bank_code: str = Field(max_length=3, examples=["014"])
+    account_number: str = Field(max_length=32, examples=["1234567890"])
+    account_holder: str = Field(min_length=1, max_length=200, examples=["Dewi Lestari"])
+
+
+class NpwpBody(StrictBody):
+    npwp: str = Field(max_length=32, examples=["01.234.567.8-901.000"])
+
+
+class RebookBody(StrictBody):
+    starts_at: datetime = Field(description="One of the listed free slots, ISO 8601 with offset.")
+
+
+class DecisionBody(StrictBody):
+    doc_type: str = Field(max_length=40)
+    decision: Literal["accepted", "rejected"]
+    reason_code: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class DocumentReviewBody(StrictBody):
+    decisions: list[DecisionBody] = Field(min_length=1, max_length=40)
+
+
+class InterviewOutcomeBody(StrictBody):
+    outcome: Literal["passed", "failed", "no_show"]
+    reason_code: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ApproveBody(StrictBody):
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class RejectBody(StrictBody):
+    reason_code: str = Field(max_length=40)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ConfirmPayoutBody(StrictBody):
+    bank_reference: str = Field(min_length=1, max_length=64)
+
+
+class FailPayoutBody(StrictBody):
+    reason_code: str = Field(min_length=1, max_length=40)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+# --- responses ------------------------------------------------------------------------------
+
+
+class ChecklistItem(BaseModel):
+    doc_type: str
+    label: str
+    required: bool
+    status: Literal["missing", "uploaded", "accepted", "rejected"]
+    reason_code: str | None = None
+    reason: str | None = Field(default=None, description="The reason code in plain words.")
+    note: str | None = None
+    pages: int | None = None
+    size_bytes: int | None = None
+
+
+class EstimateView(BaseModel):
+    balance: int
+    gross: int
+    tax: int
+    net: int
+    npwp_required: bool
+
+
+class InterviewView(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+    branch_code: str
+    timezone: str
+    video_url: str
+
+
+class ParticipantMasked(BaseModel):
+    full_name: str
+    kpj: str
+    nik_masked: str
+
+
+class BankAccountMasked(BaseModel):
+    bank_code: str
+    account_number_masked: str
+    account_holder: str
+
+
+class HistoryItem(BaseModel):
+    status: str
+    at: datetime
+    reason_code: str | None = None
+    note: str | None = None
+
+
+class ApplicantClaimView(BaseModel):
+    id: str
+    reference: str
+    status: str
+    version: int
+    reason: str
+    branch_code: str
+    participant: ParticipantMasked
+    heir_full_name: str | None = None
+    bank_account: BankAccountMasked | None
+    npwp_given: bool
+    checklist: list[ChecklistItem]
+    estimate: EstimateView
+    interview: InterviewView | None
+    allowed_actions: list[str]
+    sla_due_at: datetime | None
+    history: list[HistoryItem]
+
+
+class CreatedClaimView(BaseModel):
+    id: str
+    reference: str
+    status: str
+    access_token: str = Field(description="Shown once: the applicant's credential for this claim.")
+    reason: str
+    checklist: list[ChecklistItem]
+    estimate: EstimateView
+
+
+class PayoutView(BaseModel):
+    reference: str
+    gross: int
+    tax: int
+    net: int
+    status: str
+    bank_code: str
+    account_number_masked: str
+    created_at: datetime
+
+
+class EventView(BaseModel):
+    seq: int
+    trigger: str
+    from_status: str | None
+    to_status: str
+    actor: str
+    at: datetime
+    reason_code: str | None
+    note: str | None
+    hash: str
+
+
+class RegistryView(BaseModel):
+    kpj: str
+    nik: str
+    full_name: str
+    birth_date: date
+    gender: str
+    membership_start: date
+    membership_status: str
+    employer_name: str
+    employment_end_date: date | None
+    balance: int
+    deceased: bool
+
+
+class HeirView(BaseModel):
+    nik: str
+    full_name: str
+    birth_date: date
+    relationship: str
+
+
+class OfficerDocumentView(BaseModel):
+    doc_type: str
+    required: bool
+    status: str
+    pages: int
+    size_bytes: int
+    sha256: str
+    reason_code: str | None
+    note: str | None
+    uploaded_at: datetime
+    reused_in_other_claims: int = Field(
+        description="Claims of other participants holding the same original file."
+    )
+
+
+class OfficerClaimView(BaseModel):
+    id: str
+    reference: str
+    status: str
+    version: int
+    reason: str
+    branch_code: str
+    rules_version: str
+    participant: RegistryView
+    heir: HeirView | None
+    email: str
+    phone: str
+    employment_end_date: date | None
+    bank_account: dict[str, str] | None
+    npwp: str | None
+    documents: list[OfficerDocumentView]
+    missing_documents: list[str]
+    estimate: EstimateView
+    flags: list[str]
+    interview: InterviewView | None
+    verifier_id: int | None
+    interviewer_id: int | None
+    approver_id: int | None
+    payouts: list[PayoutView]
+    allowed_triggers: list[str]
+    sla_due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    events: list[EventView]
+
+
+class QueueItem(BaseModel):
+    id: str
+    reference: str
+    status: str
+    reason: str
+    branch_code: str
+    sla_due_at: datetime | None
+    flags: list[str]
+    updated_at: datetime
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+class ApprovedView(BaseModel):
+    claim: OfficerClaimView
+    payout: PayoutView
+
+
+class SlotView(BaseModel):
+    starts_at: datetime
+    ends_at: datetime
+
+
+class TrackedClaim(BaseModel):
+    reference: str
+    reason: str
+    step: int | None
+    step_label: str
+    state: Literal[
+        "in_progress", "action_required", "completed", "rejected", "cancelled", "expired"
+    ]
+    updated_on: date
+    next_step: str
+
+
+class TrackingView(BaseModel):
+    kpj: str
+    claims: list[TrackedClaim]

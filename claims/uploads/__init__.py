@@ -1,0 +1,1 @@
+"""Document uploads of a claim: streaming intake, isolated checking and merging, storage."""

@@ -1,0 +1,233 @@
+"""Document endpoints: the applicant's upload, download and removal per document type, and
+the officers' downloads and review bundle. Downloads are attachments with nosniff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from starlette.background import BackgroundTask
+
+from claims.casework.service import get_claim
+from claims.errors import refusal
+from claims.http.auth import (
+    ApplicantToken,
+    CurrentOfficer,
+    RuntimeDep,
+    ensure_officer_can_see,
+    find_applicant_claim,
+)
+from claims.models import Claim
+from claims.uploads.service import (
+    bundle_parts,
+    check_upload_allowed,
+    delete_document,
+    document_services,
+    find_document,
+    record_upload,
+    remove_folder,
+    temporary_folder,
+)
+from documents.errors import DocumentRejected
+from documents.intake import discard_received, receive_files
+
+applicant_documents = APIRouter(prefix="/api/v1/claims", tags=["applicant"])
+officer_documents = APIRouter(prefix="/api/v1/officer", tags=["officer"])
+PROBLEM = {"model": None, "description": "RFC 9457 problem+json"}
+DOWNLOAD_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+
+
+class UploadedDocument(BaseModel):
+    doc_type: str
+    status: str
+    pages: int
+    size_bytes: int
+    sha256: str
+
+
+def _attachment(
+    path: Path, filename: str, background: BackgroundTask | None = None
+) -> FileResponse:
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=filename,
+        content_disposition_type="attachment",
+        headers=DOWNLOAD_HEADERS,
+        background=background,
+    )
+
+
+@applicant_documents.put(
+    "/{claim_id}/documents/{doc_type}",
+    response_model=UploadedDocument,
+    responses={401: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["files"],
+                        "properties": {
+                            "files": {
+                                "type": "array",
+                                "items": {"type": "string", "format": "binary"},
+                                "maxItems": 10,
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def upload_document(
+    claim_id: str, doc_type: str, request: Request, token: ApplicantToken, runtime: RuntimeDep
+) -> UploadedDocument:
+    """Upload 1-10 files (PDF, JPEG, PNG; field `files`) merged in order into one PDF; replaces
+    any earlier upload of this type. The claim is unchanged when the upload is refused."""
+    services = document_services(runtime)
+
+    def authorise() -> None:
+        with runtime.db.read_only() as session:
+            check_upload_allowed(session, find_applicant_claim(session, token, claim_id), doc_type)
+
+    await anyio.to_thread.run_sync(authorise)
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > services.max_body_bytes:
+        raise DocumentRejected("upload_too_large", limit=f"{services.max_body_bytes} bytes")
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise refusal(
+            "multipart_required",
+            415,
+            "Send the files as multipart/form-data in the field 'files'.",
+            "Kirim berkas sebagai multipart/form-data pada isian 'files'.",
+        )
+    files = await receive_files(
+        content_type, request.stream(), "files", services.limits, services.spool_dir
+    )
+    work = services.work_file()
+    try:
+        built = await services.pool.build_document_async(
+            [f.path for f in files], work, services.limits
+        )
+        stored = await anyio.to_thread.run_sync(services.storage.put, work)
+        request.app.state.metrics.observe_upload(sum(f.size for f in files))
+
+        def record() -> UploadedDocument:
+            now = runtime.clock.now()
+            with runtime.db.unit_of_work() as session:
+                claim = find_applicant_claim(session, token, claim_id)
+                document = record_upload(session, claim, doc_type, files, built, stored, now)
+                return UploadedDocument(
+                    doc_type=doc_type,
+                    status=document.status,
+                    pages=document.pages,
+                    size_bytes=document.size_bytes,
+                    sha256=document.sha256,
+                )
+
+        return await anyio.to_thread.run_sync(record)
+    finally:
+        discard_received(files)
+        work.unlink(missing_ok=True)
+
+
+@applicant_documents.get(
+    "/{claim_id}/documents/{doc_type}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}, 401: PROBLEM, 404: PROBLEM},
+)
+def download_own_document(
+    claim_id: str, doc_type: str, token: ApplicantToken, runtime: RuntimeDep
+) -> FileResponse:
+    """The merged PDF of one document type, as an attachment."""
+    with runtime.db.read_only() as session:
+        claim = find_applicant_claim(session, token, claim_id)
+        document = find_document(session, claim.id, doc_type)
+    services = document_services(runtime)
+    return _attachment(
+        services.storage.path(document.storage_key), f"{claim.reference}-{doc_type}.pdf"
+    )
+
+
+@applicant_documents.delete(
+    "/{claim_id}/documents/{doc_type}",
+    status_code=204,
+    responses={401: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+)
+def remove_document(
+    claim_id: str, doc_type: str, token: ApplicantToken, runtime: RuntimeDep
+) -> Response:
+    """Remove an uploaded document while the claim waits for documents."""
+    with runtime.db.unit_of_work() as session:
+        claim = find_applicant_claim(session, token, claim_id)
+        delete_document(session, claim, doc_type, runtime.clock.now())
+    return Response(status_code=204)
+
+
+def _officer_claim(runtime: RuntimeDep, officer: CurrentOfficer, claim_id: str) -> Claim:
+    with runtime.db.read_only() as session:
+        claim = get_claim(session, claim_id)
+        ensure_officer_can_see(officer, claim.branch_code)
+        return claim
+
+
+@officer_documents.get(
+    "/claims/{claim_id}/documents/{doc_type}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}, 401: PROBLEM, 404: PROBLEM},
+)
+def officer_document(
+    claim_id: str, doc_type: str, officer: CurrentOfficer, runtime: RuntimeDep
+) -> FileResponse:
+    """One document's merged PDF."""
+    claim = _officer_claim(runtime, officer, claim_id)
+    with runtime.db.read_only() as session:
+        document = find_document(session, claim.id, doc_type)
+    return _attachment(
+        document_services(runtime).storage.path(document.storage_key),
+        f"{claim.reference}-{doc_type}.pdf",
+    )
+
+
+@officer_documents.get(
+    "/claims/{claim_id}/bundle",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}, 401: PROBLEM, 404: PROBLEM},
+)
+async def officer_bundle(
+    claim_id: str, officer: CurrentOfficer, runtime: RuntimeDep
+) -> FileResponse:
+    """All documents of the claim in one PDF, a bookmark per document type."""
+    services = document_services(runtime)
+
+    def parts() -> tuple[Claim, list[tuple[str, Path]]]:
+        claim = _officer_claim(runtime, officer, claim_id)
+        with runtime.db.read_only() as session:
+            return claim, bundle_parts(session, services, claim)
+
+    claim, pieces = await anyio.to_thread.run_sync(parts)
+    if not pieces:
+        raise refusal(
+            "no_documents",
+            404,
+            "This claim has no documents yet.",
+            "Klaim ini belum memiliki dokumen.",
+        )
+    folder = temporary_folder()
+    output = folder / "bundle.pdf"
+    try:
+        await services.pool.build_bundle_async(pieces, output)
+    except BaseException:
+        remove_folder(folder)
+        raise
+    return _attachment(
+        output, f"{claim.reference}-bundle.pdf", BackgroundTask(remove_folder, folder)
+    )

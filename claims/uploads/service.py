@@ -1,0 +1,206 @@
+"""Uploads wired to the database. Untrusted bytes are received to spool files with the
+limits enforced while streaming, checked and merged in isolated worker processes, stored
+durably (fsync + rename) and only then recorded in the database."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from claims.casework.service import (
+    claim_checklist,
+    claim_participant,
+    require_editable,
+)
+from claims.casework.transitions import flush_claim
+from claims.errors import NotFound, refusal
+from claims.models import Claim, Document, DocumentFile
+from claims.runtime import Runtime
+from documents.intake import ReceivedFile
+from documents.isolation import IsolatedWorkerPool
+from documents.limits import UploadLimits
+from documents.merge import BuiltDocument
+from documents.sniff import sniff_file
+from documents.storage import LocalContentAddressedStorage, StoredObject
+
+# Multipart framing around 10 files of 10 MB: boundaries and part headers.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+@dataclass
+class DocumentServices:
+    """One per process: the store, the worker pool (started on first use) and the limits."""
+
+    storage: LocalContentAddressedStorage
+    spool_dir: Path
+    limits: UploadLimits = field(default_factory=UploadLimits)
+    pool_workers: int = 2
+    _pool: IsolatedWorkerPool | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def pool(self) -> IsolatedWorkerPool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = IsolatedWorkerPool(workers=self.pool_workers)
+            return self._pool
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.limits.max_files * self.limits.max_file_bytes + MULTIPART_OVERHEAD_BYTES
+
+    def work_file(self, suffix: str = ".pdf") -> Path:
+        return self.spool_dir / f"work-{uuid.uuid4().hex}{suffix}"
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
+
+
+_SERVICES_LOCK = threading.Lock()
+
+
+def document_services(runtime: Runtime) -> DocumentServices:
+    with _SERVICES_LOCK:
+        services: DocumentServices | None = getattr(runtime, "documents", None)
+        if services is None:
+            root = runtime.settings.documents_dir
+            spool = runtime.settings.data_dir / "spool"
+            spool.mkdir(parents=True, exist_ok=True)
+            services = DocumentServices(LocalContentAddressedStorage(root), spool)
+            runtime.documents = services
+        return services
+
+
+def allowed_document_types(session: Session, claim: Claim) -> set[str]:
+    checklist = claim_checklist(session, claim, claim_participant(session, claim))
+    return {d.value for d in (*checklist.required, *checklist.optional)}
+
+
+def check_upload_allowed(session: Session, claim: Claim, doc_type: str) -> None:
+    """Refuses before a byte of the body is read: wrong status or a type not on the list."""
+    require_editable(claim, "documents")
+    if doc_type not in allowed_document_types(session, claim):
+        raise refusal(
+            "document_type_not_in_checklist",
+            422,
+            f"'{doc_type}' is not a document this claim asks for.",
+            f"'{doc_type}' bukan dokumen yang diminta untuk klaim ini.",
+            doc_type=doc_type,
+        )
+
+
+def record_upload(
+    session: Session,
+    claim: Claim,
+    doc_type: str,
+    files: list[ReceivedFile],
+    built: BuiltDocument,
+    stored: StoredObject,
+    now: datetime,
+) -> Document:
+    """Replaces any earlier upload of this type; the old stored file is left for the
+    garbage collection, which removes whatever no row references."""
+    check_upload_allowed(session, claim, doc_type)
+    document = session.scalar(
+        select(Document).where(Document.claim_id == claim.id, Document.doc_type == doc_type)
+    )
+    if document is None:
+        document = Document(claim_id=claim.id, doc_type=doc_type)
+        session.add(document)
+    else:
+        session.execute(delete(DocumentFile).where(DocumentFile.document_id == document.id))
+    document.status = "uploaded"
+    document.storage_key = stored.key
+    document.sha256 = built.sha256
+    document.size_bytes = built.size_bytes
+    document.pages = built.pages
+    document.reason_code = None
+    document.note = None
+    document.reviewed_by = None
+    document.reviewed_at = None
+    document.uploaded_at = now
+    session.flush()
+    for position, received in enumerate(files):
+        session.add(
+            DocumentFile(
+                document_id=document.id,
+                claim_id=claim.id,
+                position=position,
+                sha256=received.sha256,
+                size_bytes=received.size,
+                content_type=_content_type(received.path),
+            )
+        )
+    claim.last_activity_at = now
+    claim.updated_at = now
+    flush_claim(session)
+    return document
+
+
+def _content_type(path: Path) -> str:
+    try:
+        return (
+            "application/pdf"
+            if sniff_file(path).value == "pdf"
+            else f"image/{sniff_file(path).value}"
+        )
+    except Exception:
+        return "application/octet-stream"
+
+
+def find_document(session: Session, claim_id: str, doc_type: str) -> Document:
+    document = session.scalar(
+        select(Document).where(Document.claim_id == claim_id, Document.doc_type == doc_type)
+    )
+    if document is None:
+        raise NotFound("document")
+    return document
+
+
+def delete_document(session: Session, claim: Claim, doc_type: str, now: datetime) -> None:
+    require_editable(claim, "documents")
+    document = find_document(session, claim.id, doc_type)
+    session.delete(document)
+    claim.last_activity_at = now
+    claim.updated_at = now
+    flush_claim(session)
+
+
+def referenced_keys(session: Session) -> set[str]:
+    return set(session.scalars(select(Document.storage_key)))
+
+
+def bundle_parts(
+    session: Session, services: DocumentServices, claim: Claim
+) -> list[tuple[str, Path]]:
+    from workflow.rules import DocumentType
+
+    parts = []
+    for document in session.scalars(
+        select(Document).where(Document.claim_id == claim.id).order_by(Document.id)
+    ):
+        try:
+            title = DocumentType(document.doc_type).label_id
+        except ValueError:
+            title = document.doc_type
+        parts.append((f"{document.doc_type}: {title}", services.storage.path(document.storage_key)))
+    return parts
+
+
+def temporary_folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="jht-bundle-"))
+
+
+def remove_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
