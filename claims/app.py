@@ -16,6 +16,7 @@ from claims.http.idempotency import IdempotencyMiddleware
 from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
 from claims.http.problems import install_problem_handlers
 from claims.http.ratelimit import DefaultRateLimitMiddleware, RateLimiter, RateLimits
+from claims.jobs import SchedulerRunner, sandbox_router
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
 from claims.uploads.endpoints import applicant_documents, officer_documents
@@ -50,6 +51,8 @@ def create_app(
     owns_runtime = runtime is None
     runtime = runtime or open_runtime(settings)
     metrics = ServiceMetrics(runtime)
+    # Every process may schedule; the database lease lets exactly one of them run the jobs.
+    scheduler_runner = SchedulerRunner(runtime) if settings.scheduler else None
 
     def observe_transition(trigger: str, from_status: str, to_status: str, seconds: float) -> None:
         metrics.record_transition(trigger, from_status, to_status)
@@ -58,9 +61,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         TRANSITION_LISTENERS.append(observe_transition)
+        if scheduler_runner is not None:
+            scheduler_runner.start()
         try:
             yield
         finally:
+            if scheduler_runner is not None:
+                await anyio.to_thread.run_sync(scheduler_runner.stop)
             TRANSITION_LISTENERS.remove(observe_transition)
             if owns_runtime:
                 runtime.close()
@@ -70,6 +77,7 @@ def create_app(
     )
     app.state.runtime = runtime
     app.state.metrics = metrics
+    app.state.scheduler = scheduler_runner
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage, rate_limits or RateLimits())
     install_problem_handlers(app)
 
@@ -78,6 +86,7 @@ def create_app(
     app.include_router(public_router)
     app.include_router(applicant_documents)
     app.include_router(officer_documents)
+    app.include_router(sandbox_router)
 
     @app.get("/healthz", tags=["public"])
     def healthz() -> dict[str, str]:
@@ -88,7 +97,7 @@ def create_app(
             database = "ok"
         except Exception:
             database = "unavailable"
-        scheduler = "on" if settings.scheduler else "off"
+        scheduler = scheduler_runner.status if scheduler_runner is not None else "off"
         status = "ok" if database == "ok" else "degraded"
         return {"status": status, "database": database, "scheduler": scheduler}
 

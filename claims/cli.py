@@ -158,6 +158,48 @@ def serve(
     )
 
 
+@app.command("scheduler")
+def scheduler_command() -> None:
+    """Run only the scheduler, beside API processes started with JHT_SCHEDULER=off."""
+    import signal
+    import threading
+
+    from claims.jobs import run_scheduler_forever
+
+    runtime = _runtime()
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    err.print("scheduler running (one active across processes); Ctrl+C to stop")
+    try:
+        run_scheduler_forever(runtime, stop)
+    finally:
+        runtime.close()
+    err.print("scheduler stopped")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Verify every claim's event chain; names the first broken event of each claim (exit 1)."""
+    from claims.casework.audit import verify_chains
+
+    runtime = _runtime()
+    try:
+        with runtime.db.read_only() as session:
+            checked, broken = verify_chains(session)
+    finally:
+        runtime.close()
+    for link in broken:
+        err.print(
+            f"claim {link.claim_id}: event {link.seq} (id {link.event_id}) is broken: {link.problem}",
+            highlight=False,
+            markup=False,
+        )
+    err.print(f"{checked} events checked, {len(broken)} broken chain(s)")
+    if broken:
+        raise typer.Exit(1)
+
+
 @workflow_app.command("diagram")
 def workflow_diagram() -> None:
     """Print the claim workflow as a Mermaid state diagram, generated from the machine."""

@@ -14,6 +14,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from documents.errors import DocumentRejected
 from documents.limits import UploadLimits
 
+# img2pdf picks pikepdf when it is installed (it is, as a dev-only benchmark tool), else its own
+# writer: pinned so that tests, benchmarks and production run the same code without pikepdf.
+_ENGINE = img2pdf.Engine.internal
+
 
 def check_image_pixels(path: Path, limits: UploadLimits) -> tuple[int, int]:
     """The image's (width, height) read from its header; refuses it above limits.max_pixels."""
@@ -45,13 +49,15 @@ def image_to_pdf(path: Path, limits: UploadLimits) -> bytes:
     check_image_pixels(path, limits)
     data = path.read_bytes()
     try:
-        pdf: bytes = img2pdf.convert(data, rotation=img2pdf.Rotation.auto)
+        pdf: bytes = img2pdf.convert(data, rotation=img2pdf.Rotation.auto, engine=_ENGINE)
         return pdf
     except MemoryError:
         raise
     except Exception:  # noqa: S110 - img2pdf refuses many valid images; fall back
         pass
-    return img2pdf.convert(_normalised_with_pillow(data, limits))  # type: ignore[no-any-return]
+    return img2pdf.convert(  # type: ignore[no-any-return]
+        _normalised_with_pillow(data, limits), engine=_ENGINE
+    )
 
 
 def _normalised_with_pillow(data: bytes, limits: UploadLimits) -> bytes:

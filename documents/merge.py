@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject
+from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
 from documents.convert import image_to_pdf
 from documents.errors import DocumentRejected
@@ -20,8 +21,9 @@ from documents.pdf_open import (
     InflateBudget,
     open_untrusted_pdf,
     pdf_failures_rejected,
-    walk_from,
+    reachable_objects,
 )
+from documents.pdf_write import PdfOutput
 from documents.sanitize import ensure_no_active_content, strip_active_content
 from documents.sniff import FileKind, sniff_file
 
@@ -45,25 +47,36 @@ def build_document_pdf(
         raise DocumentRejected("no_files")
     if len(inputs) > limits.max_files:
         raise DocumentRejected("too_many_files", limit=str(limits.max_files))
-    writer = PdfWriter()
-    pages = 0
-    for index, path in enumerate(inputs):
-        try:
-            pages += _append_file(writer, path, limits, limits.max_pages - pages)
-        except DocumentRejected as rejected:
-            raise rejected.with_file_index(index) from rejected
-        except MemoryError as error:
-            raise DocumentRejected(
-                "processing_failed", file_index=index, detail="out of memory"
-            ) from error
-    return _write_checked(writer, output, pages, limits)
+    try:
+        # No fsync: a work file; DocumentStorage.put() makes the stored copy durable.
+        with output.open("wb") as handle:
+            pdf = PdfOutput(handle)
+            version = "1.7"
+            for index, path in enumerate(inputs):
+                try:
+                    version = max(version, _append_file(pdf, path, limits))
+                except DocumentRejected as rejected:
+                    raise rejected.with_file_index(index) from rejected
+                except MemoryError as error:
+                    raise DocumentRejected(
+                        "processing_failed", file_index=index, detail="out of memory"
+                    ) from error
+            sha256 = pdf.finish(version)
+            size = handle.tell()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            output.unlink()
+        raise
+    return BuiltDocument(pages=pdf.pages, size_bytes=size, sha256=sha256)
 
 
 def _too_many_pages(limits: UploadLimits) -> DocumentRejected:
     return DocumentRejected("too_many_pages", limit=str(limits.max_pages))
 
 
-def _append_file(writer: PdfWriter, path: Path, limits: UploadLimits, pages_left: int) -> int:
+def _append_file(pdf: PdfOutput, path: Path, limits: UploadLimits) -> str:
+    """Appends one uploaded file's pages to `pdf`; returns the PDF version it needs."""
+    pages_left = limits.max_pages - pdf.pages
     size = path.stat().st_size
     if size == 0:
         raise DocumentRejected("empty_file")
@@ -73,24 +86,32 @@ def _append_file(writer: PdfWriter, path: Path, limits: UploadLimits, pages_left
     if kind is not FileKind.PDF:
         if pages_left < 1:
             raise _too_many_pages(limits)
-        # img2pdf output is ours, not the client's: no need to sanitise it.
+        # img2pdf output is ours, not the client's: no inflate budget. It still goes through
+        # the same walk (cleaning nothing) and the proof scan as every other page.
         image_pdf = PdfReader(io.BytesIO(image_to_pdf(path, limits)))
-        writer.add_page(image_pdf.pages[0])
-        return 1
+        pages = list(image_pdf.pages)
+        pdf.add_pages(pages, reachable_objects(pages, strip_active_content))
+        return "1.7"
     with pdf_failures_rejected(limits):
         reader = open_untrusted_pdf(path)
-        count = len(reader.pages)
-        if count > pages_left:
+        pages = list(reader.pages)
+        if len(pages) > pages_left:
             raise _too_many_pages(limits)
         budget = InflateBudget(limits.max_inflated_bytes)
-        seen: set[int] = set()
-        for page in reader.pages:
-            for item in walk_from(page, seen):
-                strip_active_content(item)
-                if isinstance(item, DictionaryObject) and hasattr(item, "_data"):
-                    budget.count_stream(item)  # type: ignore[arg-type]
-            writer.add_page(page)
-    return count
+
+        def clean_and_count(item: DictionaryObject | ArrayObject) -> None:
+            strip_active_content(item)
+            if isinstance(item, StreamObject):
+                budget.count_stream(item)
+
+        # Every object is cleaned and its stream counted before a byte of this file is written.
+        objects = reachable_objects(pages, clean_and_count)
+        pdf.add_pages(pages, objects)
+        header_version = reader.pdf_header.removeprefix("%PDF-")
+    return header_version if _VERSION.fullmatch(header_version) else "1.7"
+
+
+_VERSION = re.compile(r"[12]\.[0-9]")
 
 
 def _megabytes(count: int) -> str:

@@ -4,11 +4,11 @@ would inflate beyond the budget, and turns every parser failure into a DocumentR
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from pypdf import PdfReader, apply_configuration
+from pypdf import PageObject, PdfReader, apply_configuration
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
 from pypdf.generic import (
     ArrayObject,
@@ -165,31 +165,46 @@ class InflateBudget:
 
 
 # Keys never followed while walking from a page: they lead up the tree to other pages.
-_UPWARD_KEYS = {"/Parent", "/P"}
+UPWARD_KEYS = frozenset({"/Parent", "/P"})
+
+# An indirect object of one reader: (object number, generation).
+ObjectKey = tuple[int, int]
 
 
-def walk_from(start: DictionaryObject, seen: set[int]) -> Iterator[DictionaryObject | ArrayObject]:
-    """Every dictionary and array reachable from `start` (not going up the page tree),
-    resolving each indirect object once per `seen` set."""
-    stack: list[PdfObject] = [start]
+def reachable_objects(
+    pages: Sequence[PageObject], visit: Callable[[DictionaryObject | ArrayObject], None]
+) -> dict[ObjectKey, PdfObject | None]:
+    """Every indirect object reachable from `pages` (not going up the page tree), pages first,
+    as the objects to copy. visit() sees each dictionary and array once, BEFORE its children
+    are followed, so what it removes is never reached. A page is represented by pypdf's
+    flattened copy (inherited attributes filled in), under its own object number, so that links
+    to it reach the copy."""
+    found: dict[ObjectKey, PdfObject | None] = {}
+    for page in pages:
+        reference = page.indirect_reference
+        if reference is not None:
+            found.setdefault((reference.idnum, reference.generation), page)
+    stack: list[PdfObject | None] = list(pages)
     while stack:
-        item: PdfObject | None = stack.pop()
+        item = stack.pop()
         if isinstance(item, IndirectObject):
-            if item.idnum in seen:
+            key = (item.idnum, item.generation)
+            if key in found:
                 continue
-            seen.add(item.idnum)
             item = item.get_object()
+            found[key] = item
         if isinstance(item, DictionaryObject):
-            yield item
-            for key, value in item.items():
-                if key not in _UPWARD_KEYS and isinstance(
+            visit(item)
+            for key_name, value in item.items():
+                if key_name not in UPWARD_KEYS and isinstance(
                     value, (IndirectObject, DictionaryObject, ArrayObject)
                 ):
                     stack.append(value)
         elif isinstance(item, ArrayObject):
-            yield item
+            visit(item)
             stack.extend(
                 value
                 for value in item
                 if isinstance(value, (IndirectObject, DictionaryObject, ArrayObject))
             )
+    return found

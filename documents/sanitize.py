@@ -108,8 +108,9 @@ def strip_active_content(item: DictionaryObject | ArrayObject) -> None:
             item[NameObject("/Annots")] = kept
 
 
-def _findings(item: PdfObject, where: str) -> Iterator[str]:
-    """Active content in one object and its direct (non-indirect) children."""
+def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
+    """Active content in one object and its direct (non-indirect) children: the proof scan,
+    run on every object we write and by scan_for_active_content() on a written file."""
     stack: list[PdfObject] = [item]
     while stack:
         current = stack.pop()
@@ -143,16 +144,16 @@ def scan_for_active_content(pdf: bytes | Path) -> list[str]:
     """What active content the PDF still holds, looking at EVERY object in its cross-reference
     table (not only those reachable from the pages). An empty list means clean."""
     reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf, strict=True)
-    found: list[str] = list(_findings(reader.trailer, "trailer"))
+    found: list[str] = list(findings_in_object(reader.trailer, "trailer"))
     for generation, entries in reader.xref.items():
         for idnum in entries:
             obj = reader.get_object(IndirectObject(idnum, generation, reader))
             if obj is not None:
-                found.extend(_findings(obj, f"object {idnum}"))
+                found.extend(findings_in_object(obj, f"object {idnum}"))
     for idnum in reader.xref_objStm:
         obj = reader.get_object(IndirectObject(idnum, 0, reader))
         if obj is not None:
-            found.extend(_findings(obj, f"object {idnum}"))
+            found.extend(findings_in_object(obj, f"object {idnum}"))
     return found
 
 
