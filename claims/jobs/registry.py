@@ -26,7 +26,12 @@ JobFunction = Callable[["Runtime", datetime], int]
 
 # Modules whose import registers jobs (with @register_job). The scheduler and the sandbox clock
 # import them before running anything, so a job is never missed because nobody imported it.
-JOB_MODULES: list[str] = []
+JOB_MODULES: list[str] = [
+    "claims.booking.jobs",
+    "claims.payouts.jobs",
+    "claims.notifications.jobs",
+    "claims.jobs.housekeeping",
+]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Applicant notifications: templates in Bahasa Indonesia and English, and their senders."""
