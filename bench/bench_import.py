@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -58,8 +59,10 @@ def with_schema(url: str, schema: str) -> str:
     return f"{url}{separator}options=-csearch_path%3D{schema}"
 
 
-def run_import(env: dict[str, str], path: Path) -> tuple[float, dict[str, int]]:
-    """Wall time of one `jht participants import` and the counts from its summary line."""
+def run_import(env: dict[str, str], path: Path) -> tuple[float, float, dict[str, int]]:
+    """Wall time and CPU time of one `jht participants import`, and the counts from its
+    summary line. The CPU time says how much of the wall time was other load on the host."""
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     finished = subprocess.run(
         [*jht_command(), "participants", "import", str(path)],
@@ -70,22 +73,24 @@ def run_import(env: dict[str, str], path: Path) -> tuple[float, dict[str, int]]:
         check=False,
     )
     elapsed = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     match = SUMMARY.search(finished.stderr)
     if finished.returncode != 0 or match is None:
         tail = "\n".join(finished.stderr.splitlines()[-20:])
         raise SystemExit(f"import failed (exit {finished.returncode}):\n{tail}")
     if "importing participants" not in finished.stderr:
         raise SystemExit("the import printed no progress bar")
-    return elapsed, {key: int(value) for key, value in match.groupdict().items()}
+    return elapsed, cpu, {key: int(value) for key, value in match.groupdict().items()}
 
 
 def measure(label: str, backend: str, env: dict[str, str], path: Path, rows: int) -> None:
-    seconds, counts = run_import(env, path)
+    seconds, cpu, counts = run_import(env, path)
     expected_new = rows if label == "fresh" else 0
     if counts["read"] != rows or counts["bad"] or counts["new"] != expected_new:
         raise SystemExit(f"{label} import gave unexpected counts: {counts}")
     ceiling = TARGET_SECONDS_PER_MILLION * rows / 1_000_000
-    details = {"rows": rows, "backend": backend, **counts}
+    details = {"rows": rows, "backend": backend, "cpu_seconds": round(cpu, 1), **counts}
     record(
         f"registry_import_{backend}_{label}",
         seconds,
@@ -95,6 +100,7 @@ def measure(label: str, backend: str, env: dict[str, str], path: Path, rows: int
         details=details,
     )
     record(f"registry_import_{backend}_{label}_rate", rows / seconds, "rows/s", details=details)
+    record(f"registry_import_{backend}_{label}_cpu", cpu, "s", details=details)
 
 
 def main(argv: list[str] | None = None) -> int:

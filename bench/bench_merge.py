@@ -46,6 +46,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common import record
+
 from documents.isolation import IsolatedWorkerPool
 from documents.limits import UploadLimits
 from documents.merge import build_document_pdf
@@ -133,9 +134,9 @@ class Timings:
         return statistics.median(self.wall)
 
 
-def interleaved(repeat: int, ours: Callable[[], object], ceiling: Callable[[], object]) -> tuple[
-    Timings, Timings
-]:
+def interleaved(
+    repeat: int, ours: Callable[[], object], ceiling: Callable[[], object]
+) -> tuple[Timings, Timings]:
     """Both sides `repeat` times, alternating which runs first, so that load from other
     processes hits both alike."""
     mine, theirs = Timings(), Timings()

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -17,6 +18,9 @@ from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpo
 from claims.http.problems import install_problem_handlers
 from claims.http.ratelimit import DefaultRateLimitMiddleware, RateLimiter, RateLimits
 from claims.jobs import SchedulerRunner, sandbox_router
+from claims.payouts.endpoints import payouts_router
+from claims.pages.headers import PageSecurityHeadersMiddleware
+from claims.pages.routes import STATIC_DIR, pages_router
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
 from claims.uploads.endpoints import applicant_documents, officer_documents
@@ -83,10 +87,13 @@ def create_app(
 
     app.include_router(applicant_router)
     app.include_router(officer_router)
+    app.include_router(payouts_router)
     app.include_router(public_router)
     app.include_router(applicant_documents)
     app.include_router(officer_documents)
     app.include_router(sandbox_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["public"])
     def healthz() -> dict[str, str]:
@@ -113,4 +120,5 @@ def create_app(
     if settings.sandbox:
         app.add_middleware(SandboxClockMiddleware, runtime=runtime)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(PageSecurityHeadersMiddleware)
     return app

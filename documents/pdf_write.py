@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 from pypdf import PageObject
 from pypdf.generic import (
@@ -23,6 +23,8 @@ from pypdf.generic import (
 from documents.errors import DocumentRejected
 from documents.pdf_open import UPWARD_KEYS, ObjectKey
 from documents.sanitize import findings_in_object
+
+__all__ = ["PdfOutput", "findings_in_object"]
 
 _HEADER = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
 _CATALOG_NUMBER = 1
@@ -198,13 +200,12 @@ class PdfOutput:
                 continue
             if stream_length is not None and key == "/Length":
                 continue
-            if (
-                key in UPWARD_KEYS
-                and isinstance(value, IndirectObject)
-                and (value.idnum, value.generation) not in numbers
+            if key in UPWARD_KEYS and not (
+                isinstance(value, IndirectObject) and (value.idnum, value.generation) in numbers
             ):
-                # An upward link to something we do not copy (another page tree, a form field
-                # parent): dropped, as the walk did not follow it.
+                # The walk did not follow upward keys: kept only as a link to an object we
+                # copy anyway (an annotation's page), else dropped (another page tree, a form
+                # field parent, a malformed direct value nobody has cleaned).
                 continue
             parts += self._name(key)
             parts += b" "
@@ -242,4 +243,4 @@ class PdfOutput:
             parts += b"]"
         else:
             # Strings, reals, booleans, null: pypdf's own encoding (escapes, number format).
-            value.write_to_stream(_Sink(parts))
+            value.write_to_stream(cast("IO[Any]", _Sink(parts)))

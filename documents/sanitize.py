@@ -15,7 +15,6 @@ from pypdf.generic import (
     IndirectObject,
     NameObject,
     PdfObject,
-    TextStringObject,
 )
 
 from documents.errors import DocumentRejected
@@ -108,6 +107,17 @@ def strip_active_content(item: DictionaryObject | ArrayObject) -> None:
             item[NameObject("/Annots")] = kept
 
 
+_CONTAINERS = (DictionaryObject, ArrayObject)
+
+
+def _is_name(value: PdfObject | None, name: str) -> bool:
+    return isinstance(value, str) and value == name
+
+
+# Keys whose mere presence is a finding (/Next only chains actions, which are findings).
+_FOUND_KEYS = BLOCKED_KEYS - {"/Next"}
+
+
 def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
     """Active content in one object and its direct (non-indirect) children: the proof scan,
     run on every object we write and by scan_for_active_content() on a written file."""
@@ -115,29 +125,28 @@ def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
     while stack:
         current = stack.pop()
         if isinstance(current, DictionaryObject):
-            for key in BLOCKED_KEYS.intersection(current.keys()) - {"/Next"}:
-                yield f"{where}: key {key}"
-            kind = current.raw_get("/S") if "/S" in current else None
-            if kind in FORBIDDEN_ACTIONS:
+            if not _FOUND_KEYS.isdisjoint(current):
+                for key in sorted(_FOUND_KEYS.intersection(current)):
+                    yield f"{where}: key {key}"
+            # Resolved: a name behind an indirect reference is still that name to a viewer.
+            kind = _resolve(current.raw_get("/S")) if "/S" in current else None
+            if isinstance(kind, str) and kind in FORBIDDEN_ACTIONS:
                 yield f"{where}: action {kind}"
-            subtype = current.raw_get("/Subtype") if "/Subtype" in current else None
-            if subtype in BLOCKED_ANNOTATIONS or current.get("/Type") == "/EmbeddedFile":
-                yield f"{where}: {subtype or '/EmbeddedFile'}"
-            if kind == "/URI":
-                uri = current.raw_get("/URI")
-                if isinstance(uri, (TextStringObject, str)) and not str(uri).lower().startswith(
-                    SAFE_URI_SCHEMES
-                ):
+            subtype = _resolve(current.raw_get("/Subtype")) if "/Subtype" in current else None
+            if isinstance(subtype, str) and subtype in BLOCKED_ANNOTATIONS:
+                yield f"{where}: {subtype}"
+            elif "/Type" in current and _is_name(
+                _resolve(current.raw_get("/Type")), "/EmbeddedFile"
+            ):
+                yield f"{where}: /EmbeddedFile"
+            if _is_name(kind, "/URI"):
+                uri = _resolve(current.raw_get("/URI"))
+                text = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri)
+                if not text.strip().lower().startswith(SAFE_URI_SCHEMES):
                     yield f"{where}: unsafe URI"
-            stack.extend(
-                value
-                for value in current.values()
-                if isinstance(value, (DictionaryObject, ArrayObject))
-            )
+            stack.extend(value for value in current.values() if isinstance(value, _CONTAINERS))
         elif isinstance(current, ArrayObject):
-            stack.extend(
-                value for value in current if isinstance(value, (DictionaryObject, ArrayObject))
-            )
+            stack.extend(value for value in current if isinstance(value, _CONTAINERS))
 
 
 def scan_for_active_content(pdf: bytes | Path) -> list[str]:

@@ -270,6 +270,62 @@ def embedded_file_pdf() -> bytes:
     return raw_pdf(objects)
 
 
+def indirect_action_pdf() -> bytes:
+    """A Launch action whose type name sits behind an indirect reference (/S 7 0 R)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Annots [5 0 R] >>",
+        _stream(b"", _PAGE_CONTENT),
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A 6 0 R >>",
+        b"<< /Type /Action /S 7 0 R /F (cmd.exe) >>",
+        b"/Launch",
+    ]
+    return raw_pdf(objects)
+
+
+def upward_key_payload_pdf() -> bytes:
+    """Script hidden in a direct dictionary under /P, a key the walk never follows."""
+    objects = _simple_objects(
+        page_extra=b"/Annots [<< /Type /Annot /Subtype /Text /Rect [0 0 9 9]"
+        b" /P << /S /JavaScript /JS (app.alert\\(1\\)) >> >>]"
+    )
+    return raw_pdf(objects)
+
+
+def inherited_attributes_pdf() -> bytes:
+    """Two pages that take their /MediaBox, /Resources and /Rotate from the /Pages node."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 300 400] /Rotate 90"
+        b" /Resources << /Font << /F1 7 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents 6 0 R >>",
+        _stream(b"", b"BT /F1 12 Tf 20 300 Td (inherited 1) Tj ET"),
+        _stream(b"", b"BT /F1 12 Tf 20 300 Td (inherited 2) Tj ET"),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return raw_pdf(objects)
+
+
+def linked_pages_pdf() -> bytes:
+    """Page 1 links to page 2 (/Dest) and its annotation names its page (/P)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R /Annots [6 0 R] >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 5 0 R >>",
+        _stream(b"", _PAGE_CONTENT),
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /P 3 0 R /Dest [4 0 R /Fit] >>",
+    ]
+    return raw_pdf(objects)
+
+
+def pdf_2_0() -> bytes:
+    """A one-page file declaring PDF 2.0 in its header."""
+    return raw_pdf(_simple_objects()).replace(b"%PDF-1.7", b"%PDF-2.0", 1)
+
+
 def pdf_zip_polyglot() -> bytes:
     buffer = io.BytesIO()
     import zipfile
@@ -355,6 +411,8 @@ SANITISED_CASES: dict[str, Callable[[], bytes]] = {
     "embedded_file": embedded_file_pdf,
     "pdf_zip_polyglot": pdf_zip_polyglot,
     "owner_password_only": owner_password_only_pdf,
+    "indirect_action_type": indirect_action_pdf,
+    "upward_key_payload": upward_key_payload_pdf,
 }
 
 # Files that are accepted as they are, with their page count.
@@ -370,6 +428,14 @@ GOOD_CASES: dict[str, tuple[Callable[[], bytes], int]] = {
     "png_16bit": (functools.partial(png, 50, 40, "I;16"), 1),
     "png_grey": (functools.partial(png, 50, 40, "L"), 1),
     "pdf_30_pages": (functools.partial(pdf_pages, 30), 30),
+}
+
+# Valid PDFs whose structure the merge must carry over (inheritance, links, version); kept
+# apart from GOOD_CASES, which the HTTP tests upload all at once within the 10-file limit.
+STRUCTURE_CASES: dict[str, tuple[Callable[[], bytes], int]] = {
+    "pdf_inherited_attributes": (inherited_attributes_pdf, 2),
+    "pdf_linked_pages": (linked_pages_pdf, 2),
+    "pdf_2_0": (pdf_2_0, 1),
 }
 
 # Names and values an active-content scan must never find in a stored PDF.

@@ -17,14 +17,24 @@ from claims.casework.transitions import flush_claim, transition
 from claims.errors import NotFound, refusal
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer
 from claims.notifications_outbox import enqueue_notification
-from scheduling.calendar import BranchCalendar
-from scheduling.slots import Slot, earliest_free_seat, find_upcoming_slot, free_seat, free_slots
+from scheduling.calendar import SLOT_LENGTH, BranchCalendar
+from scheduling.slots import (
+    BOOKING_HORIZON_WORKING_DAYS,
+    Slot,
+    earliest_free_seat,
+    find_upcoming_slot,
+    free_seat,
+    free_slots,
+    upcoming_slots,
+)
 from scheduling.video import new_room_id, video_url
 from workflow.machine import TransitionFacts
 from workflow.states import Actor, ActorRole, ClaimStatus, Trigger
 
 DEFAULT_VIDEO_URL_TEMPLATE = "https://vicon.jht-claims.example/wawancara/{room}"
-BOOKING_ATTEMPTS = 20
+# Each failed attempt means another booking took the seat first and committed, so a booker
+# only loses as often as there are bookers ahead of it; this bound only stops a runaway loop.
+BOOKING_ATTEMPTS = 200
 SYSTEM = Actor(ActorRole.system)
 T = TypeVar("T")
 
@@ -53,14 +63,19 @@ def interviewers_of(session: Session, branch_code: str) -> list[Officer]:
     return [officer for officer in candidates if "interviewer" in officer.role_set]
 
 
-def taken_seats(session: Session, branch_code: str, after: datetime) -> dict[datetime, set[int]]:
-    rows = session.execute(
-        select(Interview.starts_at, Interview.seat).where(
-            Interview.branch_code == branch_code,
-            Interview.holds_seat.is_(True),
-            Interview.starts_at > after,
-        )
+def taken_seats(
+    session: Session, branch_code: str, after: datetime, until: datetime | None = None
+) -> dict[datetime, set[int]]:
+    """The seats held in slots starting after `after` (and at or before `until`), by slot
+    start. Bounding the window keeps a booking's read to the slots it can choose from."""
+    statement = select(Interview.starts_at, Interview.seat).where(
+        Interview.branch_code == branch_code,
+        Interview.holds_seat.is_(True),
+        Interview.starts_at > after,
     )
+    if until is not None:
+        statement = statement.where(Interview.starts_at <= until)
+    rows = session.execute(statement)
     taken: dict[datetime, set[int]] = defaultdict(set)
     for starts_at, seat in rows:
         taken[starts_at].add(seat)
@@ -85,14 +100,25 @@ def latest_interview(session: Session, claim_id: str) -> Interview | None:
     )
 
 
+def is_seat_conflict(error: IntegrityError) -> bool:
+    """The unique index on held seats refused a booking (PostgreSQL names the index, SQLite
+    the columns); any other integrity error is a bug and must not be retried away."""
+    text = str(error.orig)
+    return "uq_interviews_seat" in text or "interviews.seat" in text
+
+
 def _with_seat_retry(session: Session, attempt: Callable[[], T | None]) -> T | None:
     """Runs `attempt` in a savepoint; when another transaction took the same seat first (the
-    unique index refuses ours), look again. Each retry sees the winner's committed row."""
+    unique index refuses ours), the savepoint is rolled back (the transaction stays usable on
+    PostgreSQL too) and we look again. Each retry reads the winner's committed row (READ
+    COMMITTED on PostgreSQL; on SQLite writers are serialised and never collide)."""
     for _ in range(BOOKING_ATTEMPTS):
         try:
             with session.begin_nested():
                 return attempt()
-        except IntegrityError:
+        except IntegrityError as error:
+            if not is_seat_conflict(error):
+                raise
             continue
     return None
 
@@ -131,10 +157,15 @@ def book_earliest_slot(
     calendar = branch_calendar(session, claim.branch_code)
     interviewers = interviewers_of(session, claim.branch_code)
 
+    window = upcoming_slots(calendar, now, BOOKING_HORIZON_WORKING_DAYS)
+    if not window or not interviewers:
+        return None
+
     def attempt() -> Interview | None:
-        choice = earliest_free_seat(
-            calendar, now, len(interviewers), taken_seats(session, claim.branch_code, now)
+        taken = taken_seats(
+            session, claim.branch_code, window[0].starts_at - SLOT_LENGTH, window[-1].starts_at
         )
+        choice = earliest_free_seat(calendar, now, len(interviewers), taken)
         if choice is None:
             return None
         return _insert_booking(
@@ -157,7 +188,12 @@ def listed_free_slots(session: Session, claim: Claim, now: datetime) -> list[Slo
     """Free slots in the next 10 working days, for the applicant to choose from."""
     calendar = branch_calendar(session, claim.branch_code)
     capacity = len(interviewers_of(session, claim.branch_code))
-    taken = taken_seats(session, claim.branch_code, now)
+    listed = upcoming_slots(calendar, now)
+    if not listed or capacity == 0:
+        return []
+    taken = taken_seats(
+        session, claim.branch_code, listed[0].starts_at - SLOT_LENGTH, listed[-1].starts_at
+    )
     counts = {start: len(seats) for start, seats in taken.items()}
     return free_slots(calendar, now, capacity, counts)
 
@@ -221,7 +257,9 @@ def rebook(
     def attempt() -> Interview | None:
         if slot is None:
             return None
-        seats = taken_seats(session, claim.branch_code, now).get(slot.starts_at, set())
+        seats = taken_seats(
+            session, claim.branch_code, slot.starts_at - SLOT_LENGTH, slot.starts_at
+        ).get(slot.starts_at, set())
         if previous is not None and previous.starts_at == slot.starts_at:
             return None  # the same slot is no change
         seat = free_seat(len(interviewers), seats) if len(seats) < len(interviewers) else None

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -46,6 +48,7 @@ from workflow.states import (
     Trigger,
 )
 
+T = TypeVar("T")
 WIB = ZoneInfo("Asia/Jakarta")
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 APPLICANT = Actor(ActorRole.applicant)
@@ -192,8 +195,29 @@ def participant_facts(
     )
 
 
+def memo(session: Session, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """Facts about a person asked several times within one unit of work are read once;
+    `forget_person_facts` drops them when a claim or payout of that person changes."""
+    cache: dict[tuple[object, ...], Any] = session.info.setdefault("person_facts", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cast(T, cache[key])
+
+
+def forget_person_facts(session: Session) -> None:
+    session.info.pop("person_facts", None)
+
+
 def had_partial_claim(session: Session, nik: str, excluding_claim: str | None = None) -> bool:
     """A partial claim of the same person (any of their KPJs) that is open or was paid."""
+    return memo(
+        session,
+        ("partial", nik, excluding_claim),
+        lambda: _had_partial_claim(session, nik, excluding_claim),
+    )
+
+
+def _had_partial_claim(session: Session, nik: str, excluding_claim: str | None) -> bool:
     statement = (
         select(func.count())
         .select_from(Claim)
@@ -212,6 +236,14 @@ def had_partial_claim(session: Session, nik: str, excluding_claim: str | None = 
 def earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None = None) -> int:
     """JHT benefit already paid (or being paid) to the same person: the Rp 50 juta band is
     counted over all of it."""
+    return memo(
+        session,
+        ("paid", nik, excluding_claim),
+        lambda: _earlier_gross_paid(session, nik, excluding_claim),
+    )
+
+
+def _earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None) -> int:
     statement = (
         select(func.coalesce(func.sum(Payout.gross), 0))
         .join(Claim, Claim.id == Payout.claim_id)
@@ -286,6 +318,7 @@ def create_claim(
         last_activity_at=now,
     )
     session.add(claim)
+    forget_person_facts(session)
     try:
         session.flush()
     except IntegrityError:
@@ -468,10 +501,8 @@ def submission_facts(session: Session, claim: Claim, now: datetime) -> Transitio
 
 def submit(session: Session, claim: Claim, now: datetime) -> Claim:
     facts = submission_facts(session, claim, now)
-    transition(session, claim, Trigger.submit, APPLICANT, now, facts)
-    claim.submitted_at = claim.submitted_at or now
-    claim.last_activity_at = now
-    flush_claim(session)
+    changes = {"submitted_at": claim.submitted_at or now, "last_activity_at": now}
+    transition(session, claim, Trigger.submit, APPLICANT, now, facts, changes=changes)
     return claim
 
 
@@ -541,8 +572,8 @@ def approve(
         note=note,
         data={"payout_reference": reference},
         expected_version=expected_version,
+        changes={"approver_id": actor.officer_id},
     )
-    claim.approver_id = actor.officer_id
     payout = create_payout(session, claim, reference, now)
     enqueue_notification(
         session,

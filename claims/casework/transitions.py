@@ -66,8 +66,10 @@ def transition(
     note: str | None = None,
     data: dict[str, Any] | None = None,
     expected_version: int | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> TransitionResult:
-    """Fires `trigger` and records it; raises a WorkflowError (nothing written) when refused."""
+    """Fires `trigger` and records it; raises a WorkflowError (nothing written) when refused.
+    `changes` are further claim fields to set with the new status."""
     check_version(claim, expected_version)
     # Read the chain's head before touching the claim, so no autoflush runs in between.
     previous = last_event(session, claim.id)
@@ -76,6 +78,11 @@ def transition(
     new = fire(old, trigger, actor, facts or TransitionFacts(), now, rules)
     claim.status = new.value
     claim.updated_at = now
+    # Other fields the same step sets (who approved, when submitted): applied only once the
+    # machine has accepted, and written by the same UPDATE.
+    for name, value in (changes or {}).items():
+        setattr(claim, name, value)
+    session.info.pop("person_facts", None)  # open/paid claims of the person may have changed
     _move_sla_clock(claim, new, rules, now)
     event = append_event(
         session,

@@ -372,7 +372,16 @@ def queue_page(
 ) -> schemas.QueuePage:
     """Most urgent SLA first. Open claims have a due date; finished ones (no due date) come
     only when asked for by status, in id order."""
-    statement = select(Claim)
+    # Only the listed columns: loading whole Claim rows costs more than the indexed walk.
+    statement = select(
+        Claim.id,
+        Claim.reference,
+        Claim.status,
+        Claim.reason,
+        Claim.branch_code,
+        Claim.sla_due_at,
+        Claim.updated_at,
+    )
     if branches is not None:
         statement = statement.where(Claim.branch_code.in_(branches))
     if status:
@@ -396,7 +405,7 @@ def queue_page(
                 )
             )
         statement = statement.order_by(Claim.sla_due_at, Claim.id)
-    rows = list(session.scalars(statement.limit(limit + 1)))
+    rows = list(session.execute(statement.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
@@ -491,8 +500,11 @@ def tracking_state(status: ClaimStatus) -> str:
 def tracking_view(session: Session, kpj: str, language: Language) -> schemas.TrackingView:
     """The five steps of each claim of a KPJ, newest first; nothing personal."""
     english = language == "en"
-    claims = session.scalars(
-        select(Claim).where(Claim.kpj == kpj).order_by(Claim.created_at.desc()).limit(20)
+    claims = session.execute(
+        select(Claim.reference, Claim.reason, Claim.status, Claim.updated_at)
+        .where(Claim.kpj == kpj)
+        .order_by(Claim.created_at.desc())
+        .limit(20)
     )
     tracked = []
     for claim in claims:

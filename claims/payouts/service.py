@@ -10,11 +10,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from claims.casework.transitions import flush_claim, transition
-from claims.models import Claim, OutboxMessage, Payout
+from claims.errors import NotFound, refusal
+from claims.models import Claim, OutboxMessage, Participant, Payout
+from claims.notifications_outbox import enqueue_notification
 from workflow.machine import TransitionFacts
-from workflow.states import Actor, ActorRole, Trigger
+from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
 PAYOUT = "payout"
+SYSTEM = Actor(ActorRole.system)
+# Payout.status: pending -> sent (handed to the bank) -> paid | failed; `unknown` when the
+# bank's answer did not arrive (a status inquiry with the same reference settles it).
+PENDING, SENT, UNKNOWN, PAID, FAILED = "pending", "sent", "unknown", "paid", "failed"
+OPEN_PAYOUT_STATUSES = (PENDING, SENT, UNKNOWN)
 
 
 def next_payout_reference(session: Session, claim: Claim) -> str:
@@ -82,3 +89,113 @@ def replace_failed_payout(session: Session, claim: Claim, now: datetime) -> Payo
     )
     claim.last_activity_at = now
     return create_payout(session, claim, reference, now)
+
+
+def masked_account(payout: Payout) -> str:
+    return f"****{payout.account_number[-4:]}"
+
+
+def payout_by_reference(session: Session, reference: str, *, lock: bool = False) -> Payout | None:
+    statement = select(Payout).where(Payout.reference == reference)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def _settle_check(session: Session, payout: Payout) -> Claim:
+    """The claim of an open, live payout that can still be settled; 409 otherwise."""
+    claim = session.get(Claim, payout.claim_id)
+    assert claim is not None
+    if (
+        not payout.live
+        or payout.status not in OPEN_PAYOUT_STATUSES
+        or claim.status != ClaimStatus.approved.value
+    ):
+        raise refusal(
+            "payout_not_open",
+            409,
+            f"Payout {payout.reference} is {payout.status}; it can no longer be settled.",
+            f"Pembayaran {payout.reference} berstatus {payout.status}; tidak dapat diselesaikan.",
+            payout_status=payout.status,
+        )
+    return claim
+
+
+def confirm_payout(
+    session: Session, payout: Payout, actor: Actor, bank_reference: str, now: datetime
+) -> Claim:
+    """The bank carried out the transfer: payout `paid`, claim `paid` (confirm_payout)."""
+    claim = _settle_check(session, payout)
+    transition(
+        session,
+        claim,
+        Trigger.confirm_payout,
+        actor,
+        now,
+        data={"payout_reference": payout.reference, "bank_reference": bank_reference},
+    )
+    payout.status = PAID
+    payout.bank_reference = bank_reference
+    payout.updated_at = now
+    participant = session.get(Participant, claim.kpj)
+    if participant is not None:
+        participant.jht_paid_total = (participant.jht_paid_total or 0) + payout.gross
+        if ClaimReason(claim.reason).is_partial:
+            participant.had_partial_claim = True
+    enqueue_notification(
+        session,
+        claim,
+        "paid",
+        now,
+        {
+            "reference": payout.reference,
+            "net": payout.net,
+            "bank_code": payout.bank_code,
+            "account_number_masked": masked_account(payout),
+        },
+        key=f"paid:{payout.reference}",
+    )
+    flush_claim(session)
+    return claim
+
+
+def fail_payout(
+    session: Session,
+    payout: Payout,
+    actor: Actor,
+    reason: str,
+    note: str | None,
+    now: datetime,
+) -> Claim:
+    """The bank refused for good: payout `failed`, claim `payout_failed` (fail_payout); the
+    applicant is told and may give a new account (a new payout under a new reference)."""
+    claim = _settle_check(session, payout)
+    transition(
+        session,
+        claim,
+        Trigger.fail_payout,
+        actor,
+        now,
+        note=note or reason,
+        data={"payout_reference": payout.reference, "reason": reason},
+    )
+    payout.status = FAILED
+    payout.failure_reason = reason[:200]
+    payout.updated_at = now
+    enqueue_notification(
+        session,
+        claim,
+        "payout_failed",
+        now,
+        {"reference": payout.reference, "reason": reason, "note": note or ""},
+        key=f"payout_failed:{payout.reference}",
+    )
+    flush_claim(session)
+    return claim
+
+
+def find_payout(session: Session, reference: str) -> Payout:
+    payout = payout_by_reference(session, reference, lock=True)
+    if payout is None:
+        raise NotFound("payout")
+    return payout

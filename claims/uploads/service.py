@@ -4,12 +4,13 @@ durably (fsync + rename) and only then recorded in the database."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -33,6 +34,9 @@ from documents.storage import LocalContentAddressedStorage, StoredObject
 
 # Multipart framing around 10 files of 10 MB: boundaries and part headers.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
+# Names of the files an upload keeps in the spool folder while it runs (documents.intake's
+# received parts, the merge output of work_file()).
+SPOOL_PREFIXES = ("upload-", "work-")
 
 
 @dataclass
@@ -196,6 +200,22 @@ def bundle_parts(
             title = document.doc_type
         parts.append((f"{document.doc_type}: {title}", services.storage.path(document.storage_key)))
     return parts
+
+
+def discard_stale_spool(spool_dir: Path, older_than: datetime) -> int:
+    """Deletes spool files (received parts, merge outputs) last written before `older_than`:
+    what an upload cut short by a crash left behind. Answers how many went."""
+    removed = 0
+    if not spool_dir.is_dir():
+        return 0
+    for path in spool_dir.iterdir():
+        if not path.is_file() or not path.name.startswith(SPOOL_PREFIXES):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if datetime.fromtimestamp(path.stat().st_mtime, tz=UTC) < older_than:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def temporary_folder() -> Path:

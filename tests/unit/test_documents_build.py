@@ -4,13 +4,17 @@ survives."""
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, Destination, DictionaryObject, PdfObject
 
+from documents import pdf_write
 from documents.errors import DocumentRejected
 from documents.isolation import IsolatedWorkerPool
 from documents.limits import UploadLimits
@@ -88,9 +92,9 @@ def test_eleven_files_are_too_many(tmp_path: Path) -> None:
     assert (caught.value.code, caught.value.status) == ("too_many_files", 413)
 
 
-@pytest.mark.parametrize("case", sorted(corpus.GOOD_CASES))
+@pytest.mark.parametrize("case", sorted(corpus.GOOD_CASES) + sorted(corpus.STRUCTURE_CASES))
 def test_good_files_become_pdf_pages(tmp_path: Path, case: str) -> None:
-    factory, pages = corpus.GOOD_CASES[case]
+    factory, pages = {**corpus.GOOD_CASES, **corpus.STRUCTURE_CASES}[case]
     output = tmp_path / "out.pdf"
     built = build_document_pdf([_write(tmp_path, "in", factory())], output)
     data = output.read_bytes()
@@ -110,7 +114,8 @@ def test_files_are_merged_in_the_given_order(tmp_path: Path) -> None:
     reader = PdfReader(output, strict=True)
     texts = [page.extract_text().strip() for page in reader.pages]
     assert texts[0] == "second 1" and texts[1] == "second 2" and texts[3] == "first 1"
-    assert "/XObject" in reader.pages[2]["/Resources"]
+    resources = reader.pages[2]["/Resources"]
+    assert isinstance(resources, DictionaryObject) and "/XObject" in resources
 
 
 def test_exif_rotated_jpeg_is_upright(tmp_path: Path) -> None:
@@ -159,6 +164,7 @@ def test_page_links_to_web_pages_are_kept(tmp_path: Path) -> None:
     output = tmp_path / "out.pdf"
     build_document_pdf([_write(tmp_path, "in.pdf", corpus.raw_pdf(objects))], output)
     annotations = PdfReader(output, strict=True).pages[0]["/Annots"]
+    assert isinstance(annotations, ArrayObject)
     actions = [annotation.get_object().get("/A") for annotation in annotations]
     assert actions[0]["/URI"] == "https://bpjsketenagakerjaan.go.id/"
     assert actions[1] is None
@@ -212,6 +218,86 @@ def test_review_bundle_has_one_bookmark_per_document(
     built = pool.build_bundle(parts, bundle)
     reader = PdfReader(bundle, strict=True)
     assert built.pages == len(reader.pages) == 6
-    outline = reader.outline
+    outline = [item for item in reader.outline if isinstance(item, Destination)]
     assert [item.title for item in outline] == ["KTP", "Kartu Keluarga", "Buku Rekening"]
     assert [reader.get_destination_page_number(item) for item in outline] == [0, 1, 3]
+
+
+def test_inherited_page_attributes_survive_the_merge(tmp_path: Path) -> None:
+    output = tmp_path / "out.pdf"
+    source = _write(tmp_path, "in.pdf", corpus.inherited_attributes_pdf())
+    build_document_pdf([_write(tmp_path, "a.pdf", corpus.pdf_pages(1)), source], output)
+    pages = PdfReader(output, strict=True).pages
+    assert [float(page.mediabox.width) for page in pages] == [612, 300, 300]
+    assert [page.rotation for page in pages] == [0, 90, 90]
+    assert [page.extract_text().strip() for page in pages[1:]] == ["inherited 1", "inherited 2"]
+
+
+def test_links_between_pages_point_at_the_merged_pages(tmp_path: Path) -> None:
+    output = tmp_path / "out.pdf"
+    inputs = [
+        _write(tmp_path, "a.pdf", corpus.pdf_pages(2)),
+        _write(tmp_path, "b.pdf", corpus.linked_pages_pdf()),
+    ]
+    build_document_pdf(inputs, output)
+    reader = PdfReader(output, strict=True)
+    annotations = reader.pages[2]["/Annots"]
+    assert isinstance(annotations, ArrayObject)
+    annotation = annotations[0].get_object()
+    page_numbers = [
+        page.indirect_reference.idnum for page in reader.pages if page.indirect_reference
+    ]
+    assert annotation.raw_get("/P").idnum == page_numbers[2]
+    assert annotation["/Dest"][0].idnum == page_numbers[3]
+
+
+@pytest.mark.parametrize(
+    ("factory", "version"),
+    [(corpus.pdf_2_0, "/2.0"), (functools.partial(corpus.pdf_pages, 1), None)],
+)
+def test_the_newest_input_version_is_declared(
+    tmp_path: Path, factory: Callable[[], bytes], version: str | None
+) -> None:
+    output = tmp_path / "out.pdf"
+    build_document_pdf([_write(tmp_path, "in.pdf", factory())], output)
+    catalog = PdfReader(output, strict=True).trailer["/Root"]
+    assert isinstance(catalog, DictionaryObject) and catalog.get("/Version") == version
+
+
+@pytest.mark.parametrize(
+    "factories",
+    [
+        [corpus.javascript_pdf, corpus.jpeg, corpus.linked_pages_pdf],
+        [corpus.embedded_file_pdf, corpus.png, corpus.inherited_attributes_pdf],
+    ],
+)
+def test_every_written_object_was_scanned_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, factories: list[Callable[[], bytes]]
+) -> None:
+    # The proof scan runs on the objects as they are written: every object number in the
+    # file's cross-reference table (and the trailer) must have passed through it.
+    scanned: list[str] = []
+    real_scan = pdf_write.findings_in_object
+
+    def recording_scan(item: PdfObject, where: str) -> Iterator[str]:
+        scanned.append(where)
+        return real_scan(item, where)
+
+    monkeypatch.setattr(pdf_write, "findings_in_object", recording_scan)
+    inputs = [_write(tmp_path, f"{n}.in", factory()) for n, factory in enumerate(factories)]
+    output = tmp_path / "out.pdf"
+    build_document_pdf(inputs, output)
+    reader = PdfReader(output, strict=True)
+    in_file = {f"object {number}" for number in reader.xref[0]}
+    assert len(in_file) == cast(int, reader.trailer["/Size"]) - 1
+    assert in_file | {"trailer"} == set(scanned)
+    assert len(scanned) == len(set(scanned))
+
+
+def test_indirect_action_type_is_found_and_removed(tmp_path: Path) -> None:
+    findings = scan_for_active_content(corpus.indirect_action_pdf())
+    assert any("/Launch" in finding for finding in findings)
+    output = tmp_path / "out.pdf"
+    build_document_pdf([_write(tmp_path, "in.pdf", corpus.indirect_action_pdf())], output)
+    assert scan_for_active_content(output.read_bytes()) == []
+    assert b"cmd.exe" not in output.read_bytes()

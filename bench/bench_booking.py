@@ -1,0 +1,227 @@
+"""Booking benchmark (issue 5): 10,000 interview bookings across the sample branches through
+the service layer (`book_earliest_slot`, one committed transaction per booking, as the
+document review does) in at most 10 s, then a check by query that no slot is over capacity
+and no seat is held twice.
+
+Usage: python bench/bench_booking.py [--bookings 10000] [--interviewers 5] [--database-url URL]
+
+SQLite in a fresh temporary file by default; with --database-url (PostgreSQL), a fresh schema
+created before and dropped after the run. The claims are inserted in bulk beforehand (not
+timed): the benchmark is about booking, not about claim creation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from common import record
+from sqlalchemy import create_engine, func, insert, select, text
+
+from claims.booking.service import book_earliest_slot
+from claims.db import Database
+from claims.migrate import upgrade_to_head
+from claims.models import Claim, Interview, Officer, Participant
+from claims.registry.importer import import_branches
+from claims.registry.officers import add_officer
+from claims.sample_data import BRANCHES, write_samples
+
+TARGET_SECONDS = 10.0
+NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
+
+
+def with_schema(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+def prepare(db: Database, folder: Path, bookings: int, interviewers: int) -> list[str]:
+    """Branches (the real importer), interviewers (the real service), claims (bulk insert)."""
+    write_samples(folder, NOW.date())
+    import_branches(db, folder / "branches.csv", NOW)
+    codes = [b.code for b in BRANCHES]
+    with db.unit_of_work() as session:
+        for code in codes:
+            for n in range(interviewers):
+                add_officer(session, f"pewawancara {code} {n}", code, ["interviewer"], NOW)
+    participants, claims = [], []
+    for n in range(bookings):
+        kpj = str(80_000_000_000 + n)
+        participants.append(
+            {
+                "kpj": kpj,
+                "nik": "3171010101900001",
+                "full_name": f"Peserta Bench {n}",
+                "birth_date": date(1990, 1, 1),
+                "gender": "F",
+                "membership_start": date(2015, 1, 1),
+                "membership_status": "inactive",
+                "employer_name": "PT Bench",
+                "employment_end_date": date(2026, 1, 1),
+                "balance": 10_000_000,
+                "email": "bench@contoh.id",
+                "phone": "+6281200000000",
+                "deceased": False,
+                "jht_paid_total": 0,
+                "had_partial_claim": False,
+                "updated_at": NOW,
+            }
+        )
+        claims.append(
+            {
+                "id": str(uuid.uuid4()),
+                "reference": f"JHT-B-{n:08d}",
+                "kpj": kpj,
+                "reason": "resignation",
+                "status": "under_review",
+                "version": 1,
+                "branch_code": codes[n % len(codes)],
+                "rules_version": "2022-04-26",
+                "access_token_hash": secrets.token_hex(32),
+                "email": "bench@contoh.id",
+                "phone": "+6281200000000",
+                "language": "id",
+                "balance_snapshot": 10_000_000,
+                "reschedules_used": 0,
+                "misses": 0,
+                "sla_used_seconds": 0,
+                "created_at": NOW,
+                "updated_at": NOW,
+                "last_activity_at": NOW,
+            }
+        )
+    with db.unit_of_work() as session:
+        session.execute(insert(Participant), participants)
+        session.execute(insert(Claim), claims)
+    return [c["id"] for c in claims]
+
+
+def book_all(db: Database, claim_ids: list[str]) -> int:
+    booked = 0
+    for claim_id in claim_ids:
+        with db.unit_of_work() as session:
+            claim = session.get(Claim, claim_id)
+            assert claim is not None
+            if book_earliest_slot(session, claim, NOW) is not None:
+                booked += 1
+    return booked
+
+
+def verify(db: Database, interviewers: int) -> tuple[int, int, int]:
+    """(bookings held, slots over capacity, seats held twice), by query."""
+    with db.read_only() as session:
+        held = session.scalar(
+            select(func.count()).select_from(Interview).where(Interview.holds_seat.is_(True))
+        )
+        capacity = dict(
+            session.execute(
+                select(Officer.branch_code, func.count())
+                .where(Officer.active.is_(True), Officer.roles.contains("interviewer"))
+                .group_by(Officer.branch_code)
+            ).all()
+        )
+        per_slot = session.execute(
+            select(Interview.branch_code, Interview.starts_at, func.count())
+            .where(Interview.holds_seat.is_(True))
+            .group_by(Interview.branch_code, Interview.starts_at)
+        ).all()
+        over = sum(1 for branch, _, n in per_slot if n > capacity.get(branch, interviewers))
+        doubled = session.scalar(
+            select(func.count()).select_from(
+                select(Interview.branch_code, Interview.starts_at, Interview.seat)
+                .where(Interview.holds_seat.is_(True))
+                .group_by(Interview.branch_code, Interview.starts_at, Interview.seat)
+                .having(func.count() > 1)
+                .subquery()
+            )
+        )
+    return int(held or 0), over, int(doubled or 0)
+
+
+def run(url: str, backend: str, bookings: int, interviewers: int, folder: Path) -> bool:
+    db = Database(url)
+    try:
+        upgrade_to_head(db.engine)
+        claim_ids = prepare(db, folder, bookings, interviewers)
+        started = time.perf_counter()
+        booked = book_all(db, claim_ids)
+        seconds = time.perf_counter() - started
+        held, over, doubled = verify(db, interviewers)
+    finally:
+        db.dispose()
+    scaled = seconds * 10_000 / bookings
+    ratio = scaled / TARGET_SECONDS
+    ok = booked == bookings == held and over == 0 and doubled == 0
+    verdict = "PASS" if ratio <= 1 and ok else "MISS"
+    print(
+        f"booking_10k_seconds {scaled:.2f} (target <= {TARGET_SECONDS:g}) {verdict} "
+        f"ratio {ratio:.3f} [{backend}: {bookings} bookings in {seconds:.2f} s, "
+        f"{bookings / seconds:.0f}/s; booked {booked}, held {held}, "
+        f"slots over capacity {over}, seats held twice {doubled}]",
+        flush=True,
+    )
+    record(
+        f"booking_10k_seconds_{backend}",
+        scaled,
+        "s",
+        ratio=ratio,
+        target=1.0,
+        details={
+            "bookings": bookings,
+            "branches": len(BRANCHES),
+            "interviewers_per_branch": interviewers,
+            "booked": booked,
+            "over_capacity_slots": over,
+            "seats_held_twice": doubled,
+        },
+    )
+    return verdict == "PASS"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bookings", type=int, default=10_000)
+    parser.add_argument("--interviewers", type=int, default=5, help="per branch")
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="jht-bench-booking-") as tmp:
+        folder = Path(tmp)
+        if not args.database_url:
+            return (
+                0
+                if run(
+                    f"sqlite:///{folder / 'bench.sqlite3'}",
+                    "sqlite",
+                    args.bookings,
+                    args.interviewers,
+                    folder / "samples",
+                )
+                else 1
+            )
+        schema = f"jht_bench_{secrets.token_hex(4)}"
+        admin = create_engine(args.database_url)
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            ok = run(
+                with_schema(args.database_url, schema),
+                "postgresql",
+                args.bookings,
+                args.interviewers,
+                folder / "samples",
+            )
+        finally:
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Claim creation and the whole lifecycle, create to paid, through the service layer (no HTTP;
+documents attached as rows without content), over N claims (default 10,000).
+
+Prints CPU milliseconds per claim (process time of this process, which includes SQLite's own
+work since it runs in-process; target at most 25 ms for the whole lifecycle, quality.md) and
+claims per second. Usage: python bench/bench_lifecycle.py [--claims 10000] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import record  # noqa: E402
+from claims.booking.service import live_interview, record_outcome  # noqa: E402
+from claims.casework import service  # noqa: E402
+from claims.casework.review import DocumentDecision, review_documents  # noqa: E402
+from claims.db import Database  # noqa: E402
+from claims.migrate import upgrade_to_head  # noqa: E402
+from claims.models import Document, Participant  # noqa: E402
+from claims.payouts.service import live_payout  # noqa: E402
+from claims.registry.importer import import_branches  # noqa: E402
+from claims.registry.officers import add_officer  # noqa: E402
+from claims.sample_data import BRANCHES, branches_csv  # noqa: E402
+from workflow.identifiers import make_nik  # noqa: E402
+from workflow.states import Actor, ActorRole, ClaimReason  # noqa: E402
+
+NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
+TARGET_CPU_MS = 25.0
+INTERVIEWERS_PER_BRANCH = 8
+
+
+def seed(db: Database, count: int, folder: Path) -> dict[str, dict[str, Actor]]:
+    (folder / "branches.csv").write_text(branches_csv())
+    import_branches(db, folder / "branches.csv", NOW)
+    staff: dict[str, dict[str, Actor]] = {}
+    with db.unit_of_work() as session:
+        for branch in BRANCHES:
+            actors = {}
+            for role in ("verifier", "approver", "finance"):
+                officer, _ = add_officer(session, f"{role} {branch.code}", branch.code, [role], NOW)
+                actors[role] = Actor(ActorRole(role), officer.id)
+            for index in range(INTERVIEWERS_PER_BRANCH):
+                officer, _ = add_officer(session, f"pewawancara {index} {branch.code}", branch.code, ["interviewer"], NOW)
+                actors.setdefault("interviewer", Actor(ActorRole.interviewer, officer.id))
+            staff[branch.code] = actors
+        rows = []
+        for index in range(count):
+            birth = date(1980, 1, 1) + timedelta(days=index % 5000)
+            rows.append(
+                Participant(
+                    kpj=str(30_000_000_000 + index),
+                    nik=make_nik(31, 1 + index % 90, 1 + index % 90, birth, "M", 1 + index % 9000).value,
+                    full_name=f"Peserta Uji {index}",
+                    birth_date=birth,
+                    gender="M",
+                    membership_start=date(2015, 1, 1),
+                    membership_status="inactive",
+                    employer_name="PT Uji",
+                    employment_end_date=date(2026, 6, 30),
+                    balance=20_000_000 + index,
+                    email=f"uji{index}@contoh.id",
+                    phone="+6281234567890",
+                    deceased=False,
+                    jht_paid_total=0,
+                    had_partial_claim=False,
+                    updated_at=NOW,
+                )
+            )
+        session.add_all(rows)
+    return staff
+
+
+def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> float:
+    """One claim from creation to paid; returns the CPU seconds spent creating it."""
+    branch = BRANCHES[index % len(BRANCHES)].code
+    birth = date(1980, 1, 1) + timedelta(days=index % 5000)
+    request = service.NewClaim(
+        kpj=str(30_000_000_000 + index),
+        nik=make_nik(31, 1 + index % 90, 1 + index % 90, birth, "M", 1 + index % 9000).value,
+        full_name=f"Peserta Uji {index}",
+        birth_date=birth,
+        reason=ClaimReason.resignation,
+        email=f"uji{index}@contoh.id",
+        phone="081234567890",
+        branch_code=branch,
+    )
+    started = time.process_time()
+    checked = service.check_form(request)
+    with db.unit_of_work() as session:
+        participant = service.verify_identity(session, checked)
+        service.record_attempt(session, checked.kpj, "bench", participant is not None, NOW)
+    assert participant is not None
+    with db.unit_of_work() as session:
+        claim = service.create_claim(session, checked, session.merge(participant, load=False), NOW).claim
+        claim_id = claim.id
+    creation = time.process_time() - started
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        service.set_bank_account(session, claim, "014", f"{1_000_000_000 + index}", request.full_name, NOW)
+        checklist = service.claim_checklist(session, claim, service.claim_participant(session, claim))
+        types = [d.value for d in checklist.required]
+        for doc_type in types:
+            digest = hashlib.sha256(f"{claim_id}{doc_type}".encode()).hexdigest()
+            session.add(Document(claim_id=claim_id, doc_type=doc_type, status="uploaded", storage_key=digest,
+                                 sha256=digest, size_bytes=1, pages=1, uploaded_at=NOW))
+        session.flush()
+        service.submit(session, claim, NOW)
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        review_documents(session, claim, staff[branch]["verifier"], [DocumentDecision(t, True) for t in types], NOW)
+        interview = live_interview(session, claim_id)
+        assert interview is not None
+        during = interview.starts_at + timedelta(minutes=1)
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        record_outcome(session, claim, staff[branch]["interviewer"], "passed", None, None, during)
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        service.approve(session, claim, staff[branch]["approver"], None, during)
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        payout = live_payout(session, claim_id)
+        assert payout is not None
+        confirm_paid(session, claim, payout, during)
+    return creation
+
+
+def confirm_paid(session, claim, payout, now) -> None:  # type: ignore[no-untyped-def]
+    """What the payout dispatcher does when the bank confirms (the bank itself excluded)."""
+    from claims.casework.transitions import transition
+    from workflow.states import Trigger
+
+    transition(session, claim, Trigger.confirm_payout, Actor(ActorRole.system), now,
+               data={"payout_reference": payout.reference})
+    payout.status = "paid"
+    payout.bank_reference = f"BANK-{payout.reference}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--database-url", default=None)
+    arguments = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="jht-bench-lifecycle-"))
+    url = arguments.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+    db = Database(url)
+    upgrade_to_head(db.engine)
+    staff = seed(db, arguments.claims, folder)
+    creation_cpu = 0.0
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
+    for index in range(arguments.claims):
+        creation_cpu += lifecycle(db, index, staff)
+    cpu = time.process_time() - cpu_started
+    wall = time.perf_counter() - wall_started
+    count = arguments.claims
+    details = {"claims": count, "database": url.split(":")[0], "wall_seconds": round(wall, 2)}
+    record("claim_creation_cpu_ms", creation_cpu / count * 1000, "ms/claim", details=details)
+    record(
+        "lifecycle_cpu_ms",
+        cpu / count * 1000,
+        "ms/claim",
+        ratio=cpu / count * 1000 / TARGET_CPU_MS,
+        target=1.0,
+        details=details,
+    )
+    record("lifecycle_claims_per_second", count / wall, "claims/s", details=details)
+    db.dispose()
+
+
+if __name__ == "__main__":
+    main()

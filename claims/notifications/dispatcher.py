@@ -1,0 +1,145 @@
+"""The notification dispatcher: delivers the `notification` outbox rows to the configured sender.
+
+Rows are claimed with a lease (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer at
+a time) in one committed transaction, then each is rendered, sent, and marked done in its own
+transaction. A failed send is retried with a growing delay; after MAX_ATTEMPTS, or for a
+template that does not exist, the row is closed with its error and logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select
+
+from claims.models import OutboxMessage
+from claims.notifications.sender import FROM_ADDRESS, MAIL_DOMAIN, MailSender, sender_for
+from claims.notifications.templates import UnknownTemplate, render
+from claims.notifications_outbox import NOTIFICATION
+from claims.payouts.dispatcher import worker_name
+
+if TYPE_CHECKING:
+    from claims.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+BATCH = 50
+MAX_ATTEMPTS = 10
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def build_message(message: OutboxMessage, now: datetime) -> EmailMessage:
+    payload = message.payload
+    rendered = render(
+        str(payload.get("template", "")),
+        payload.get("language"),
+        str(payload.get("reference", "")),
+        payload.get("params") or {},
+        message.claim_id,
+    )
+    mail = EmailMessage()
+    mail["From"] = FROM_ADDRESS
+    mail["To"] = str(payload.get("to", ""))
+    mail["Subject"] = rendered.subject
+    mail["Date"] = format_datetime(message.created_at)
+    mail["Message-ID"] = f"<{message_name(message)}@{MAIL_DOMAIN}>"
+    mail["X-JHT-Template"] = str(payload.get("template", ""))
+    mail["X-JHT-Claim"] = str(payload.get("reference", ""))
+    mail.set_content(rendered.body)
+    # After set_content, which replaces the Content-* headers.
+    mail["Content-Language"] = "en" if payload.get("language") == "en" else "id"
+    return mail
+
+
+def message_name(message: OutboxMessage) -> str:
+    """Stable and file-safe: the same row always gives the same name."""
+    digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:16]
+    return f"{message.id:010d}-{digest}"
+
+
+def dispatch_notifications(
+    runtime: Runtime,
+    now: datetime,
+    *,
+    sender: MailSender | None = None,
+    limit: int = 500,
+) -> int:
+    """Sends due messages; answers how many were delivered or closed."""
+    mailer = sender or sender_for(runtime.settings)
+    me = worker_name()
+    handled = 0
+    while handled < limit:
+        ids = _claim_batch(runtime, now, me, min(BATCH, limit - handled))
+        if not ids:
+            break
+        for outbox_id in ids:
+            handled += _deliver(runtime, mailer, outbox_id, now)
+        if len(ids) < BATCH:
+            break
+    return handled
+
+
+def _claim_batch(runtime: Runtime, now: datetime, me: str, size: int) -> list[int]:
+    with runtime.db.unit_of_work() as session:
+        statement = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.kind == NOTIFICATION,
+                OutboxMessage.done_at.is_(None),
+                OutboxMessage.available_at <= now,
+                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now),
+            )
+            .order_by(OutboxMessage.available_at, OutboxMessage.id)
+            .limit(size)
+        )
+        if not runtime.db.is_sqlite:
+            statement = statement.with_for_update(skip_locked=True)
+        messages = list(session.scalars(statement))
+        for message in messages:
+            message.locked_by = me
+            message.locked_until = now + LEASE
+            message.attempts += 1
+        return [message.id for message in messages]
+
+
+def _deliver(runtime: Runtime, mailer: MailSender, outbox_id: int, now: datetime) -> int:
+    with runtime.db.read_only() as session:
+        message = session.get(OutboxMessage, outbox_id)
+        assert message is not None
+    error: str | None = None
+    permanent = False
+    try:
+        mail = build_message(message, now)
+        mailer.send(mail, message_name(message))
+    except UnknownTemplate as unknown:
+        error, permanent = f"unknown template {unknown}", True
+    except Exception as failure:
+        error = f"{type(failure).__name__}: {failure}"
+    with runtime.db.unit_of_work() as session:
+        row = session.get(OutboxMessage, outbox_id)
+        assert row is not None
+        row.locked_by = None
+        row.locked_until = None
+        if error is None:
+            row.done_at = now
+            row.last_error = None
+            return 1
+        row.last_error = error[:2000]
+        if permanent or row.attempts >= MAX_ATTEMPTS:
+            log.error(
+                "notification %s given up after %d attempt(s): %s", outbox_id, row.attempts, error
+            )
+            row.done_at = now
+            return 1
+        log.warning("notification %s not sent (attempt %d): %s", outbox_id, row.attempts, error)
+        row.available_at = now + retry_delay(row.attempts)
+        return 0

@@ -1,0 +1,1 @@
+"""The applicant's web pages (server-rendered, Bahasa Indonesia first)."""

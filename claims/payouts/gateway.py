@@ -1,0 +1,158 @@
+"""The bank behind a payout: one small interface, two implementations.
+
+- `SimulatedBank` (claims.payouts.simulated_bank), the default: follows api.md's sandbox rules
+  and keeps its own ledger in the `sim_bank_transfers` table.
+- `HttpBankGateway` (here): a bank reached over HTTP at a configurable base URL.
+
+Which one a process uses is a code-level choice, not a setting (there are no JHT_ variables for
+it): `use_gateway(runtime, gateway)` before the jobs run, or pass `gateway=` to the dispatcher.
+Without either, `gateway_for(runtime)` gives the simulated bank over the runtime's database.
+
+The payout reference is the bank's idempotency key: the same reference sent twice is one
+transfer. A timeout is never a refusal: the caller treats it as "unknown" and asks the bank with
+`inquire(reference)` what happened before anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Protocol
+
+import httpx
+
+if TYPE_CHECKING:
+    from claims.runtime import Runtime
+
+
+class Outcome(StrEnum):
+    done = "done"  # the bank carried out the transfer (bank_reference set)
+    refused = "refused"  # the bank refused it for good (reason set)
+    unknown = "unknown"  # no answer (timeout, connection lost, server error): ask again later
+    not_found = "not_found"  # inquiry only: the bank has no transfer under this reference
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    outcome: Outcome
+    bank_reference: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def done(cls, bank_reference: str) -> TransferResult:
+        return cls(Outcome.done, bank_reference=bank_reference)
+
+    @classmethod
+    def refused(cls, reason: str) -> TransferResult:
+        return cls(Outcome.refused, reason=reason)
+
+    @classmethod
+    def unknown(cls, detail: str = "") -> TransferResult:
+        return cls(Outcome.unknown, reason=detail or None)
+
+    @classmethod
+    def not_found(cls) -> TransferResult:
+        return cls(Outcome.not_found)
+
+    @property
+    def final(self) -> bool:
+        return self.outcome in (Outcome.done, Outcome.refused)
+
+
+class BankTimeout(Exception):
+    """The bank did not answer in time: the transfer may or may not have been carried out."""
+
+
+class BankGateway(Protocol):
+    def transfer(
+        self, reference: str, bank_code: str, account_number: str, holder: str, amount: int
+    ) -> TransferResult:
+        """Sends a transfer under the idempotency `reference`; may raise BankTimeout."""
+        ...
+
+    def inquire(self, reference: str) -> TransferResult:
+        """What the bank knows about `reference`: done, refused, not_found, or unknown."""
+        ...
+
+
+class HttpBankGateway:
+    """A bank over HTTP (JSON):
+
+    - `POST {base_url}/transfers` with `{reference, bank_code, account_number, holder, amount}`
+      and the header `Idempotency-Key: <reference>`;
+    - `GET {base_url}/transfers/{reference}`: 404 when the bank has no such transfer.
+
+    Both answer `{status: "done", bank_reference}` or `{status: "refused", reason}`. A timeout
+    raises BankTimeout; a connection error or a 5xx answer is "unknown".
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout_seconds: float = 10.0,
+        client: httpx.Client | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = client or httpx.Client(timeout=timeout_seconds)
+
+    def transfer(
+        self, reference: str, bank_code: str, account_number: str, holder: str, amount: int
+    ) -> TransferResult:
+        body = {
+            "reference": reference,
+            "bank_code": bank_code,
+            "account_number": account_number,
+            "holder": holder,
+            "amount": amount,
+        }
+        return self._call(
+            "POST", f"{self.base_url}/transfers", json=body, headers={"Idempotency-Key": reference}
+        )
+
+    def inquire(self, reference: str) -> TransferResult:
+        return self._call("GET", f"{self.base_url}/transfers/{reference}")
+
+    def _call(self, method: str, url: str, **options: Any) -> TransferResult:
+        try:
+            response = self._client.request(method, url, **options)
+        except httpx.TimeoutException as error:
+            raise BankTimeout(str(error) or "timeout") from None
+        except httpx.TransportError as error:
+            return TransferResult.unknown(f"transport: {error}")
+        if response.status_code == 404:
+            return TransferResult.not_found()
+        if response.status_code >= 500:
+            return TransferResult.unknown(f"bank answered {response.status_code}")
+        try:
+            answer = response.json()
+        except ValueError:
+            return TransferResult.unknown("bank answered no JSON")
+        status = answer.get("status") if isinstance(answer, dict) else None
+        if status == "done" and answer.get("bank_reference"):
+            return TransferResult.done(str(answer["bank_reference"]))
+        if status == "refused":
+            return TransferResult.refused(str(answer.get("reason") or "refused"))
+        return TransferResult.unknown(f"unexpected answer {response.status_code}")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+_GATEWAY_ATTRIBUTE = "bank_gateway"
+
+
+def use_gateway(runtime: Runtime, gateway: BankGateway | None) -> None:
+    """Makes `gateway` the bank of this runtime's payout dispatcher (None: the default)."""
+    setattr(runtime, _GATEWAY_ATTRIBUTE, gateway)
+
+
+def gateway_for(runtime: Runtime) -> BankGateway:
+    """The bank this runtime pays through: the one given to `use_gateway`, else the simulated
+    bank over the runtime's own database."""
+    chosen: BankGateway | None = getattr(runtime, _GATEWAY_ATTRIBUTE, None)
+    if chosen is not None:
+        return chosen
+    from claims.payouts.simulated_bank import SimulatedBank
+
+    return SimulatedBank(runtime.db, runtime.clock)

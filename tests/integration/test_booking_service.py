@@ -1,0 +1,323 @@
+"""Interview booking against the database: working days and hours in the branch's own zone
+(WIB, WITA, WIT), holidays and closures, one applicant per interviewer per slot, video links,
+rebooking, and the savepoint retry that recovers from a seat taken underneath us."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from claims.booking.service import (
+    _insert_booking,
+    _with_seat_retry,
+    accept_and_book,
+    book_earliest_slot,
+    branch_calendar,
+    interviewers_of,
+    listed_free_slots,
+    live_interview,
+    rebook,
+)
+from claims.casework import service
+from claims.casework.review import DocumentDecision, review_documents
+from claims.db import Database
+from claims.models import BranchClosure, Claim, Interview, Participant
+from claims.registry.officers import add_officer
+from scheduling.calendar import indonesian_holidays
+from scheduling.slots import Slot
+from tests.support import (
+    NOW,
+    Staff,
+    add_staff,
+    attach_documents_directly,
+    create,
+    load_samples,
+    new_claim_request,
+    sample,
+)
+from workflow.errors import GuardFailed
+from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus
+
+TEMPLATE = "https://meet.example.id/jht/{room}"
+ROOM = re.compile(r"^https://meet\.example\.id/jht/([A-Za-z0-9_-]{32})$")
+
+
+@pytest.fixture
+def samples(db: Database, tmp_path: Path) -> Database:
+    load_samples(db, tmp_path / "samples")
+    return db
+
+
+def bulk_claims(
+    db: Database, branch: str, count: int, now: datetime = NOW, status: str = "under_review"
+) -> list[str]:
+    """Claims made straight through the models (no identity check, no events): a fast path
+    for tests that are only about seats."""
+    ids: list[str] = []
+    with db.unit_of_work() as session:
+        for _ in range(count):
+            token = uuid.uuid4().hex
+            kpj = str(90_000_000_000 + int(token[:8], 16) % 9_999_999_999)
+            session.add(
+                Participant(
+                    kpj=kpj,
+                    nik="3171010101900001",
+                    full_name="Peserta Uji",
+                    birth_date=date(1990, 1, 1),
+                    gender="F",
+                    membership_start=date(2015, 1, 1),
+                    membership_status="inactive",
+                    employer_name="PT Uji",
+                    employment_end_date=date(2026, 1, 1),
+                    balance=10_000_000,
+                    email="uji@contoh.id",
+                    phone="+6281200000000",
+                    deceased=False,
+                    updated_at=now,
+                )
+            )
+            session.flush()  # the participant first: the models declare no relationships
+            claim = Claim(
+                id=str(uuid.uuid4()),
+                reference=f"JHT-T-{token[:12]}",
+                kpj=kpj,
+                reason="resignation",
+                status=status,
+                branch_code=branch,
+                rules_version="2022-04-26",
+                access_token_hash=token + token,
+                email="uji@contoh.id",
+                phone="+6281200000000",
+                language="id",
+                balance_snapshot=10_000_000,
+                reschedules_used=0,
+                misses=0,
+                sla_used_seconds=0,
+                created_at=now,
+                updated_at=now,
+                last_activity_at=now,
+            )
+            session.add(claim)
+            ids.append(claim.id)
+    return ids
+
+
+def interviewers(db: Database, branch: str, count: int) -> list[int]:
+    with db.unit_of_work() as session:
+        return [
+            add_officer(session, f"pewawancara {branch} {n}", branch, ["interviewer"], NOW)[0].id
+            for n in range(count)
+        ]
+
+
+def book(db: Database, claim_id: str, now: datetime = NOW) -> Interview | None:
+    with db.unit_of_work() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        return book_earliest_slot(session, claim, now, TEMPLATE)
+
+
+def to_interview(
+    db: Database, label: str, now: datetime = NOW, staff: Staff | None = None
+) -> tuple[Staff, str, Interview]:
+    """A real claim of a sample participant, driven to interview_scheduled by the services."""
+    row = sample(label)
+    staff = staff or add_staff(db, row["_branch"], now)
+    claim_id = create(db, new_claim_request(row, ClaimReason.resignation), now).claim.id
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], now)
+        service.set_npwp(session, claim, "01.234.567.8-901.000", now)
+    types = attach_documents_directly(db, claim_id, now)
+    with db.unit_of_work() as session:
+        service.submit(session, service.get_claim(session, claim_id), now)
+    with db.unit_of_work() as session:
+        claim = service.get_claim(session, claim_id)
+        decisions = [DocumentDecision(t, True) for t in types]
+        review_documents(session, claim, staff.verifier, decisions, now)
+        assert claim.status == ClaimStatus.interview_scheduled.value
+        interview = live_interview(session, claim_id)
+        assert interview is not None
+    return staff, claim_id, interview
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+def test_wit_branch_books_the_next_working_day_at_its_own_opening(samples: Database) -> None:
+    # NOW is Monday 16 Nov 2026, 12:00 in Jayapura (UTC+9): the first slot is Tuesday 08:00 WIT.
+    [officer] = interviewers(samples, "JPR-KTR", 1)
+    [claim_id] = bulk_claims(samples, "JPR-KTR", 1)
+    interview = book(samples, claim_id)
+    assert interview is not None
+    assert interview.starts_at == utc(2026, 11, 16, 23, 0)
+    assert interview.ends_at == utc(2026, 11, 16, 23, 30)
+    assert interview.interviewer_id == officer and interview.seat == 0
+    assert ROOM.match(interview.video_url)
+
+
+def test_wit_branch_with_its_own_hours(samples: Database) -> None:
+    # Ambon opens 07:30 WIT = 22:30 UTC the day before.
+    interviewers(samples, "AMB-KTR", 1)
+    [claim_id] = bulk_claims(samples, "AMB-KTR", 1)
+    interview = book(samples, claim_id)
+    assert interview is not None and interview.starts_at == utc(2026, 11, 16, 22, 30)
+
+
+def test_wita_branch_skips_a_closure(samples: Database) -> None:
+    with samples.unit_of_work() as session:
+        session.add(BranchClosure(branch_code="DPS-RNN", day=date(2026, 11, 17), reason="banjir"))
+    interviewers(samples, "DPS-RNN", 1)
+    [claim_id] = bulk_claims(samples, "DPS-RNN", 1)
+    interview = book(samples, claim_id)
+    # Tuesday is closed: Wednesday 08:00 WITA (UTC+8) is 00:00 UTC.
+    assert interview is not None and interview.starts_at == utc(2026, 11, 18, 0, 0)
+    # The closure is only Denpasar's: Makassar (same zone) books Tuesday.
+    interviewers(samples, "MKS-PTB", 1)
+    [other] = bulk_claims(samples, "MKS-PTB", 1)
+    elsewhere = book(samples, other)
+    assert elsewhere is not None and elsewhere.starts_at == utc(2026, 11, 17, 0, 0)
+
+
+def test_weekend_and_national_holiday_are_skipped(samples: Database) -> None:
+    assert date(2026, 12, 25) in indonesian_holidays(2026)  # Christmas, a Friday
+    interviewers(samples, "JKT-SLB", 1)
+    thursday = utc(2026, 12, 24, 3, 0)
+    [claim_id] = bulk_claims(samples, "JKT-SLB", 1, thursday)
+    with samples.read_only() as session:
+        calendar = branch_calendar(session, "JKT-SLB")
+    first_day = calendar.next_working_day(date(2026, 12, 24))
+    assert first_day.weekday() == 0 and first_day > date(2026, 12, 27)
+    interview = book(samples, claim_id, thursday)
+    assert interview is not None
+    assert interview.starts_at == calendar.at_local(first_day, calendar.opens)
+
+
+def test_a_slot_holds_one_applicant_per_active_interviewer(samples: Database) -> None:
+    officers = interviewers(samples, "BDG-SBR", 2)
+    with samples.unit_of_work() as session:  # an inactive interviewer adds no seat
+        add_officer(session, "cuti", "BDG-SBR", ["interviewer"], NOW)[0].active = False
+    claims = bulk_claims(samples, "BDG-SBR", 3)
+    booked = [book(samples, c) for c in claims]
+    assert all(b is not None for b in booked)
+    first, second, third = (b for b in booked if b is not None)
+    assert first.starts_at == second.starts_at == utc(2026, 11, 17, 1, 0)  # Tue 08:00 WIB
+    assert {first.interviewer_id, second.interviewer_id} == set(officers)
+    assert third.starts_at == utc(2026, 11, 17, 1, 30) and third.seat == 0
+    assert len({b.video_url for b in (first, second, third)}) == 3
+
+
+def test_a_full_day_moves_to_the_next_working_day(samples: Database) -> None:
+    interviewers(samples, "SBY-DMS", 1)
+    claims = bulk_claims(samples, "SBY-DMS", 17)
+    booked = [book(samples, c) for c in claims]
+    last = booked[-1]
+    assert last is not None and last.starts_at == utc(2026, 11, 18, 1, 0)  # Wednesday 08:00
+    starts = [b.starts_at for b in booked[:-1] if b is not None]
+    assert len(set(starts)) == 16 and max(starts) == utc(2026, 11, 17, 8, 30)
+
+
+def test_no_interviewer_means_no_slot_and_accept_is_refused(samples: Database) -> None:
+    [claim_id] = bulk_claims(samples, "MDN-KTR", 1)
+    assert book(samples, claim_id) is None
+    with samples.unit_of_work() as session:
+        verifier = add_officer(session, "verifikator", "MDN-KTR", ["verifier"], NOW)[0]
+    with pytest.raises(GuardFailed) as refused, samples.unit_of_work() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        accept_and_book(session, claim, Actor(ActorRole.verifier, verifier.id), NOW)
+    assert refused.value.code == "slot_not_available"
+
+
+def test_listed_slots_are_ten_working_days_without_full_ones(samples: Database) -> None:
+    interviewers(samples, "JKT-SLB", 1)
+    [taken, claim_id] = bulk_claims(samples, "JKT-SLB", 2)
+    booked = book(samples, taken)
+    assert booked is not None
+    with samples.read_only() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        slots = listed_free_slots(session, claim, NOW)
+        calendar = branch_calendar(session, "JKT-SLB")
+    days = {calendar.local_date(s.starts_at) for s in slots}
+    assert len(days) == 10 and min(days) == date(2026, 11, 17)
+    assert all(calendar.is_working_day(d) for d in days)
+    assert len(slots) == 10 * 16 - 1
+    assert booked.starts_at not in {s.starts_at for s in slots}
+
+
+def test_rebook_moves_the_seat_and_refuses_a_full_or_unlisted_slot(samples: Database) -> None:
+    staff, claim_id, first = to_interview(samples, "resignation: left 3 months ago")
+    branch = sample("resignation: left 3 months ago")["_branch"]
+    [other] = bulk_claims(samples, branch, 1)
+    taken = book(samples, other)  # the only interviewer: its slot is now full
+    assert taken is not None
+    for wanted, code in (
+        (taken.starts_at, "slot_not_available"),
+        (first.starts_at, "slot_not_available"),
+        (first.starts_at + timedelta(minutes=10), "slot_not_available"),
+    ):
+        with pytest.raises(GuardFailed) as refused, samples.unit_of_work() as session:
+            rebook(session, service.get_claim(session, claim_id), wanted, NOW, TEMPLATE)
+        assert refused.value.code == code
+    target = first.starts_at + timedelta(days=1)
+    with samples.unit_of_work() as session:
+        moved = rebook(session, service.get_claim(session, claim_id), target, NOW, TEMPLATE)
+    assert moved.starts_at == target and moved.video_url != first.video_url
+    with samples.read_only() as session:
+        rows = list(session.scalars(select(Interview).where(Interview.claim_id == claim_id)))
+        claim = service.get_claim(session, claim_id)
+    assert sorted((r.status, r.holds_seat) for r in rows) == [("booked", True), ("replaced", False)]
+    assert claim.reschedules_used == 1 and staff.interviewer.officer_id is not None
+
+
+def test_seat_retry_recovers_from_a_failed_insert_in_a_savepoint(samples: Database) -> None:
+    interviewers(samples, "JKT-SLB", 2)
+    first, second = bulk_claims(samples, "JKT-SLB", 2)
+    winner = book(samples, first)
+    assert winner is not None and winner.seat == 0
+    slot = Slot(winner.starts_at, winner.ends_at)
+    tries: list[int] = []
+    with samples.unit_of_work() as session:
+        claim = session.get(Claim, second)
+        assert claim is not None
+        officers = interviewers_of(session, "JKT-SLB")
+
+        def attempt() -> Interview:
+            # The first try acts on a stale read (seat 0 looked free), as a racing booker does.
+            tries.append(len(tries))
+            seat = 0 if len(tries) == 1 else 1
+            return _insert_booking(session, claim, slot, seat, officers, NOW, TEMPLATE)
+
+        interview = _with_seat_retry(session, attempt)
+        assert interview is not None and interview.seat == 1
+        # The transaction is still usable after the refused INSERT (PostgreSQL aborts a
+        # transaction on error unless the savepoint is rolled back).
+        assert session.scalar(select(func.count()).select_from(Interview)) == 2
+    assert tries == [0, 1]
+    with samples.read_only() as session:
+        held = session.execute(
+            select(Interview.claim_id, Interview.seat).where(Interview.holds_seat.is_(True))
+        ).all()
+    assert sorted(held) == sorted([(first, 0), (second, 1)])
+
+
+def test_seat_retry_does_not_hide_other_integrity_errors(samples: Database) -> None:
+    interviewers(samples, "JKT-SLB", 1)
+    [claim_id] = bulk_claims(samples, "JKT-SLB", 1)
+    with pytest.raises(IntegrityError), samples.unit_of_work() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        officers = interviewers_of(session, "JKT-SLB")
+        ghost = Claim(id="no-such-claim", branch_code="JKT-SLB")
+        slot = Slot(utc(2026, 11, 17, 1, 0), utc(2026, 11, 17, 1, 30))
+        _with_seat_retry(
+            session, lambda: _insert_booking(session, ghost, slot, 0, officers, NOW, TEMPLATE)
+        )
