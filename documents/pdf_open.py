@@ -174,9 +174,10 @@ ObjectKey = tuple[int, int]
 def reachable_objects(
     pages: Sequence[PageObject], visit: Callable[[DictionaryObject | ArrayObject], None]
 ) -> dict[ObjectKey, PdfObject | None]:
-    """Every indirect object reachable from `pages` (not going up the page tree), pages first,
-    as the objects to copy. visit() sees each dictionary and array once, BEFORE its children
-    are followed, so what it removes is never reached. A page is represented by pypdf's
+    """Every indirect object reachable from `pages`, pages first, as the objects to copy (not
+    following /Parent or /P references, which go up the page tree). visit() sees each
+    dictionary and array once, BEFORE its children are followed, so what it removes is never
+    reached. A page is represented by pypdf's
     flattened copy (inherited attributes filled in), under its own object number, so that links
     to it reach the copy."""
     found: dict[ObjectKey, PdfObject | None] = {}
@@ -196,9 +197,12 @@ def reachable_objects(
         if isinstance(item, DictionaryObject):
             visit(item)
             for key_name, value in item.items():
-                if key_name not in UPWARD_KEYS and isinstance(
-                    value, (IndirectObject, DictionaryObject, ArrayObject)
-                ):
+                if isinstance(value, IndirectObject):
+                    # Upward references lead to other pages and page-tree nodes; a direct
+                    # value under the same key is part of this object and is cleaned with it.
+                    if key_name not in UPWARD_KEYS:
+                        stack.append(value)
+                elif isinstance(value, (DictionaryObject, ArrayObject)):
                     stack.append(value)
         elif isinstance(item, ArrayObject):
             visit(item)

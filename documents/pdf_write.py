@@ -200,12 +200,14 @@ class PdfOutput:
                 continue
             if stream_length is not None and key == "/Length":
                 continue
-            if key in UPWARD_KEYS and not (
-                isinstance(value, IndirectObject) and (value.idnum, value.generation) in numbers
+            if (
+                key in UPWARD_KEYS
+                and isinstance(value, IndirectObject)
+                and (value.idnum, value.generation) not in numbers
             ):
-                # The walk did not follow upward keys: kept only as a link to an object we
-                # copy anyway (an annotation's page), else dropped (another page tree, a form
-                # field parent, a malformed direct value nobody has cleaned).
+                # The walk does not follow upward references: kept only as a link to an
+                # object we copy anyway (an annotation's page), else dropped (another page
+                # tree, a form field parent).
                 continue
             parts += self._name(key)
             parts += b" "
