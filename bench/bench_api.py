@@ -43,14 +43,29 @@ from generate_participants import FIRST_KPJ, participant_line  # noqa: E402
 PYTHON = sys.executable
 JHT = str(Path(sys.executable).with_name("jht"))
 GENEROUS = "100000000/minute"
-BRANCHES = ("JKT-SLB", "BDG-SBR", "SBY-DMS", "MDN-KTR", "DPS-RNN", "MKS-PTB", "BPN-KTR", "AMB-KTR",
-            "JPR-KTR")
-# One claim per participant; statuses by index % 20, most of them finished, as in a live system.
-STATUS_BY_SLOT = (
-    ["paid"] * 11
-    + ["rejected", "cancelled", "expired", "documents_pending", "under_review",
-       "revision_requested", "interview_scheduled", "awaiting_approval", "under_review"]
+BRANCHES = (
+    "JKT-SLB",
+    "BDG-SBR",
+    "SBY-DMS",
+    "MDN-KTR",
+    "DPS-RNN",
+    "MKS-PTB",
+    "BPN-KTR",
+    "AMB-KTR",
+    "JPR-KTR",
 )
+# One claim per participant; statuses by index % 20, most of them finished, as in a live system.
+STATUS_BY_SLOT = ["paid"] * 11 + [
+    "rejected",
+    "cancelled",
+    "expired",
+    "documents_pending",
+    "under_review",
+    "revision_requested",
+    "interview_scheduled",
+    "awaiting_approval",
+    "under_review",
+]
 SLA_RUNNING = {"under_review", "interview_scheduled", "awaiting_approval", "approved"}
 QUEUE_BRANCH = "JKT-SLB"
 QUEUE_STATUS = "under_review"
@@ -91,13 +106,42 @@ def jht(env: dict[str, str], *arguments: str) -> str:
 
 
 def participant_row(index: int, fresh: bool, updated: str) -> tuple[Any, ...]:
-    (kpj, nik, name, birth, gender, start, status, employer, end, balance, email, phone,
-     deceased) = participant_line(index).split(",")
+    (
+        kpj,
+        nik,
+        name,
+        birth,
+        gender,
+        start,
+        status,
+        employer,
+        end,
+        balance,
+        email,
+        phone,
+        deceased,
+    ) = participant_line(index).split(",")
     if fresh:  # resigned last year, alive, with a balance: eligible for a resignation claim
         status, end, deceased = "inactive", "2025-06-30", "false"
         balance = str(5_000_000 + int(balance) % 40_000_000)
-    return (kpj, nik, name, birth, gender, start, status, employer, end or None, int(balance),
-            email, phone, deceased == "true", 0, False, updated)
+    return (
+        kpj,
+        nik,
+        name,
+        birth,
+        gender,
+        start,
+        status,
+        employer,
+        end or None,
+        int(balance),
+        email,
+        phone,
+        deceased == "true",
+        0,
+        False,
+        updated,
+    )
 
 
 def claim_row(index: int, now: datetime, rules_version: str) -> dict[str, Any]:
@@ -127,7 +171,8 @@ def claim_row(index: int, now: datetime, rules_version: str) -> dict[str, Any]:
         "sla_running_since": sql_time(created) if running else None,
         "sla_due_at": sql_time(due) if due else None,
         "created_at": sql_time(created),
-        "submitted_at": sql_time(created + timedelta(hours=2)) if status != "documents_pending"
+        "submitted_at": sql_time(created + timedelta(hours=2))
+        if status != "documents_pending"
         else None,
         "updated_at": sql_time(updated),
         "last_activity_at": sql_time(updated),
@@ -169,8 +214,10 @@ def prepare_database(folder: Path, claims: int, now: datetime) -> tuple[dict[str
     )
     connection.commit()
     connection.close()
-    print(f"# {claims} claims, {total} participants written in "
-          f"{time.perf_counter() - started:.1f} s", flush=True)
+    print(
+        f"# {claims} claims, {total} participants written in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     token = jht(env, "officers", "add", "--name", "Bench Supervisor", "--role", "supervisor")
     return env, token.splitlines()[-1].strip()
 
@@ -197,9 +244,16 @@ def creation_bodies(claims: int, today: date, path: Path) -> int:
             )
             if not check_eligibility(rules, ClaimReason.resignation, facts, today).eligible:
                 continue
-            body = {"kpj": row[0], "nik": row[1], "full_name": row[2], "birth_date": row[3],
-                    "reason": "resignation", "email": row[10], "phone": row[11],
-                    "branch_code": BRANCHES[index % len(BRANCHES)]}
+            body = {
+                "kpj": row[0],
+                "nik": row[1],
+                "full_name": row[2],
+                "birth_date": row[3],
+                "reason": "resignation",
+                "email": row[10],
+                "phone": row[11],
+                "branch_code": BRANCHES[index % len(BRANCHES)],
+            }
             out.write(json.dumps(body) + "\n")
             count += 1
     return count
@@ -221,10 +275,26 @@ def server(factory: str, env: dict[str, str]) -> Iterator[str]:
 
     port = free_port()
     process = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "--factory", factory, "--app-dir", str(BENCH), "--host",
-         "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning",
-         "--no-proxy-headers"],
-        env=env, cwd=ROOT,
+        [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "--factory",
+            factory,
+            "--app-dir",
+            str(BENCH),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--log-level",
+            "warning",
+            "--no-proxy-headers",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -246,8 +316,14 @@ def server(factory: str, env: dict[str, str]) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def wrk(url: str, duration: float, connections: int, *, script: Path | None = None,
-        headers: dict[str, str] | None = None) -> tuple[float, int, int]:
+def wrk(
+    url: str,
+    duration: float,
+    connections: int,
+    *,
+    script: Path | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[float, int, int]:
     """Requests per second, total requests and non-2xx answers of one wrk run."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration:g}s", "--timeout", "10s"]
     for name, value in (headers or {}).items():
@@ -312,8 +388,13 @@ def run_size(claims: int, args: argparse.Namespace, work: Path) -> dict[str, flo
     create_lua = folder / "create.lua"
     create_lua.write_text(CREATE_LUA % bodies)
     figures: dict[str, float] = {}
-    details = {"claims": claims, "connections": args.connections, "duration_s": args.duration,
-               "workers": 1, "load": "wrk -t2"}
+    details = {
+        "claims": claims,
+        "connections": args.connections,
+        "duration_s": args.duration,
+        "workers": 1,
+        "load": "wrk -t2",
+    }
 
     with server("hello_app:create_app", env) as base:
         hello, _, _ = measure(base + "/hello", args.duration, args.connections)
@@ -322,24 +403,47 @@ def run_size(claims: int, args: argparse.Namespace, work: Path) -> dict[str, flo
     with server("bench_api:bench_app", env) as base:
         rate, total, bad = measure(base, args.duration, args.connections, script=tracking_lua)
         figures["tracking"] = rate
-        record(f"api.tracking.{claims}", rate, "req/s", ratio=rate / hello,
-               target=TARGETS["tracking"], higher_is_better=True,
-               details={**details, "requests": total, "non_2xx": bad})
-        queue_url = (f"{base}/api/v1/officer/claims?branch={QUEUE_BRANCH}&status={QUEUE_STATUS}"
-                     "&limit=50")
-        rate, total, bad = measure(queue_url, args.duration, args.connections,
-                                   headers={"Authorization": f"Bearer {supervisor}"})
+        record(
+            f"api.tracking.{claims}",
+            rate,
+            "req/s",
+            ratio=rate / hello,
+            target=TARGETS["tracking"],
+            higher_is_better=True,
+            details={**details, "requests": total, "non_2xx": bad},
+        )
+        queue_url = (
+            f"{base}/api/v1/officer/claims?branch={QUEUE_BRANCH}&status={QUEUE_STATUS}&limit=50"
+        )
+        rate, total, bad = measure(
+            queue_url,
+            args.duration,
+            args.connections,
+            headers={"Authorization": f"Bearer {supervisor}"},
+        )
         figures["queue"] = rate
-        record(f"api.queue_page.{claims}", rate, "req/s", ratio=rate / hello,
-               target=TARGETS["queue"], higher_is_better=True,
-               details={**details, "requests": total, "non_2xx": bad})
+        record(
+            f"api.queue_page.{claims}",
+            rate,
+            "req/s",
+            ratio=rate / hello,
+            target=TARGETS["queue"],
+            higher_is_better=True,
+            details={**details, "requests": total, "non_2xx": bad},
+        )
         # Creation: each request a participant never claimed before (no warm-up: it would use
         # them up); a body reused after the list wraps answers 409 and is counted as non-2xx.
         rate, total, bad = wrk(base, args.duration, args.connections, script=create_lua)
         figures["create"] = rate
-        record(f"api.create_claim.{claims}", rate, "req/s", ratio=rate / hello,
-               target=TARGETS["create"], higher_is_better=True,
-               details={**details, "requests": total, "non_2xx": bad, "bodies": available})
+        record(
+            f"api.create_claim.{claims}",
+            rate,
+            "req/s",
+            ratio=rate / hello,
+            target=TARGETS["create"],
+            higher_is_better=True,
+            details={**details, "requests": total, "non_2xx": bad, "bodies": available},
+        )
         if bad:
             print(f"# claim creation: {bad} of {total} answers were not 2xx", flush=True)
     figures["hello"] = hello
@@ -373,8 +477,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("tracking", "queue"):
             # Cost per request, each normalised by its own run's hello ceiling.
             growth = (small[name] / small["hello"]) / (large[name] / large["hello"])
-            record(f"api.{name}.growth_{min(args.sizes)}_to_{max(args.sizes)}", growth,
-                   "x", ratio=growth, target=GROWTH_LIMIT)
+            record(
+                f"api.{name}.growth_{min(args.sizes)}_to_{max(args.sizes)}",
+                growth,
+                "x",
+                ratio=growth,
+                target=GROWTH_LIMIT,
+            )
     return 0
 
 

@@ -18,19 +18,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import record  # noqa: E402
-from claims.booking.service import live_interview, record_outcome  # noqa: E402
-from claims.casework import service  # noqa: E402
-from claims.casework.review import DocumentDecision, review_documents  # noqa: E402
-from claims.db import Database  # noqa: E402
-from claims.migrate import upgrade_to_head  # noqa: E402
-from claims.models import Document, Participant  # noqa: E402
-from claims.payouts.service import live_payout  # noqa: E402
-from claims.registry.importer import import_branches  # noqa: E402
-from claims.registry.officers import add_officer  # noqa: E402
-from claims.sample_data import BRANCHES, branches_csv  # noqa: E402
-from workflow.identifiers import make_nik  # noqa: E402
-from workflow.states import Actor, ActorRole, ClaimReason  # noqa: E402
+from bench.common import record
+from claims.booking.service import live_interview, record_outcome
+from claims.casework import service
+from claims.casework.review import DocumentDecision, review_documents
+from claims.db import Database
+from claims.migrate import upgrade_to_head
+from claims.models import Document, Participant
+from claims.payouts.service import live_payout
+from claims.registry.importer import import_branches
+from claims.registry.officers import add_officer
+from claims.sample_data import BRANCHES, branches_csv
+from workflow.identifiers import make_nik
+from workflow.states import Actor, ActorRole, ClaimReason
 
 NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
 TARGET_CPU_MS = 25.0
@@ -48,7 +48,9 @@ def seed(db: Database, count: int, folder: Path) -> dict[str, dict[str, Actor]]:
                 officer, _ = add_officer(session, f"{role} {branch.code}", branch.code, [role], NOW)
                 actors[role] = Actor(ActorRole(role), officer.id)
             for index in range(INTERVIEWERS_PER_BRANCH):
-                officer, _ = add_officer(session, f"pewawancara {index} {branch.code}", branch.code, ["interviewer"], NOW)
+                officer, _ = add_officer(
+                    session, f"pewawancara {index} {branch.code}", branch.code, ["interviewer"], NOW
+                )
                 actors.setdefault("interviewer", Actor(ActorRole.interviewer, officer.id))
             staff[branch.code] = actors
         rows = []
@@ -57,7 +59,9 @@ def seed(db: Database, count: int, folder: Path) -> dict[str, dict[str, Actor]]:
             rows.append(
                 Participant(
                     kpj=str(30_000_000_000 + index),
-                    nik=make_nik(31, 1 + index % 90, 1 + index % 90, birth, "M", 1 + index % 9000).value,
+                    nik=make_nik(
+                        31, 1 + index % 90, 1 + index % 90, birth, "M", 1 + index % 9000
+                    ).value,
                     full_name=f"Peserta Uji {index}",
                     birth_date=birth,
                     gender="M",
@@ -99,23 +103,45 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
         service.record_attempt(session, checked.kpj, "bench", participant is not None, NOW)
     assert participant is not None
     with db.unit_of_work() as session:
-        claim = service.create_claim(session, checked, session.merge(participant, load=False), NOW).claim
+        claim = service.create_claim(
+            session, checked, session.merge(participant, load=False), NOW
+        ).claim
         claim_id = claim.id
     creation = time.process_time() - started
     with db.unit_of_work() as session:
         claim = service.get_claim(session, claim_id)
-        service.set_bank_account(session, claim, "014", f"{1_000_000_000 + index}", request.full_name, NOW)
-        checklist = service.claim_checklist(session, claim, service.claim_participant(session, claim))
+        service.set_bank_account(
+            session, claim, "014", f"{1_000_000_000 + index}", request.full_name, NOW
+        )
+        checklist = service.claim_checklist(
+            session, claim, service.claim_participant(session, claim)
+        )
         types = [d.value for d in checklist.required]
         for doc_type in types:
             digest = hashlib.sha256(f"{claim_id}{doc_type}".encode()).hexdigest()
-            session.add(Document(claim_id=claim_id, doc_type=doc_type, status="uploaded", storage_key=digest,
-                                 sha256=digest, size_bytes=1, pages=1, uploaded_at=NOW))
+            session.add(
+                Document(
+                    claim_id=claim_id,
+                    doc_type=doc_type,
+                    status="uploaded",
+                    storage_key=digest,
+                    sha256=digest,
+                    size_bytes=1,
+                    pages=1,
+                    uploaded_at=NOW,
+                )
+            )
         session.flush()
         service.submit(session, claim, NOW)
     with db.unit_of_work() as session:
         claim = service.get_claim(session, claim_id)
-        review_documents(session, claim, staff[branch]["verifier"], [DocumentDecision(t, True) for t in types], NOW)
+        review_documents(
+            session,
+            claim,
+            staff[branch]["verifier"],
+            [DocumentDecision(t, True) for t in types],
+            NOW,
+        )
         interview = live_interview(session, claim_id)
         assert interview is not None
         during = interview.starts_at + timedelta(minutes=1)
@@ -135,13 +161,9 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
 
 def confirm_paid(session, claim, payout, now) -> None:  # type: ignore[no-untyped-def]
     """What the payout dispatcher does when the bank confirms (the bank itself excluded)."""
-    from claims.casework.transitions import transition
-    from workflow.states import Trigger
+    from claims.payouts.service import confirm_payout
 
-    transition(session, claim, Trigger.confirm_payout, Actor(ActorRole.system), now,
-               data={"payout_reference": payout.reference})
-    payout.status = "paid"
-    payout.bank_reference = f"BANK-{payout.reference}"
+    confirm_payout(session, payout, Actor(ActorRole.system), f"BANK-{payout.reference}", now)
 
 
 def main() -> None:

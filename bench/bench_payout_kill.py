@@ -27,18 +27,18 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common import record  # noqa: E402
+from common import record
 
-from claims.db import Database  # noqa: E402
-from claims.migrate import upgrade_to_head  # noqa: E402
-from claims.sample_data import participant_rows  # noqa: E402
-from tests.e2e.payout_process import (  # noqa: E402
+from claims.db import Database
+from claims.migrate import upgrade_to_head
+from claims.sample_data import participant_rows
+from tests.e2e.payout_process import (
     approved_claims,
     check_ledger,
     claim_statuses,
     run_dispatcher,
 )
-from tests.support import NOW, SAMPLE_DAY, load_samples  # noqa: E402
+from tests.support import NOW, SAMPLE_DAY, load_samples
 
 
 def main() -> int:

@@ -17,8 +17,8 @@ from pathlib import Path
 # Importing the repo's own column list and NIK rules keeps the file in step with the importer.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from claims.registry.csv_rows import PARTICIPANT_COLUMNS  # noqa: E402
-from workflow.identifiers import Nik, make_nik  # noqa: E402
+from claims.registry.csv_rows import PARTICIPANT_COLUMNS
+from workflow.identifiers import Nik, make_nik
 
 FIRST_KPJ = 30_000_000_000  # 11 digits, clear of the samples' 26... range
 FIRST_NAMES = ("Budi", "Siti", "Agus", "Dewi", "Rudi", "Sri", "Eko", "Putu", "Andi", "Rina")
@@ -100,7 +100,11 @@ def _check_rules_agree() -> None:
         year, month, day = (int(part) for part in fields[3].split("-"))
         nik = fields[1]
         expected = make_nik(
-            int(nik[0:2]), int(nik[2:4]), int(nik[4:6]), date(year, month, day), fields[4],
+            int(nik[0:2]),
+            int(nik[2:4]),
+            int(nik[4:6]),
+            date(year, month, day),
+            fields[4],
             int(nik[12:16]),
         )
         if Nik(nik) != expected:

@@ -18,9 +18,9 @@ from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpo
 from claims.http.problems import install_problem_handlers
 from claims.http.ratelimit import DefaultRateLimitMiddleware, RateLimiter, RateLimits
 from claims.jobs import SchedulerRunner, sandbox_router
-from claims.payouts.endpoints import payouts_router
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.routes import STATIC_DIR, pages_router
+from claims.payouts.endpoints import payouts_router
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
 from claims.uploads.endpoints import applicant_documents, officer_documents

@@ -101,7 +101,11 @@ def approve_one(
 
 def slow_or_plain(index: int) -> str:
     """Every third account ends in 9999 (the bank's first answer times out)."""
-    return f"{5_000_000_000 + index * 10_000 + 9_999}" if index % 3 == 0 else f"{7_000_000_000 + index}"
+    return (
+        f"{5_000_000_000 + index * 10_000 + 9_999}"
+        if index % 3 == 0
+        else f"{7_000_000_000 + index}"
+    )
 
 
 def approved_claims(
@@ -119,11 +123,7 @@ def approved_claims(
             if branch not in staff:
                 staff[branch] = add_staff(db, branch)
             index = len(made)
-            account = (
-                account_for(index)  # type: ignore[operator]
-                if callable(account_for)
-                else slow_or_plain(index)
-            )
+            account = account_for(index) if callable(account_for) else slow_or_plain(index)
             claim_id = approve_one(db, row, reason, staff[branch], account)
             if claim_id is not None:
                 made.append(claim_id)
@@ -149,7 +149,9 @@ def check_ledger(db: Database) -> LedgerCheck:
         ledger = list(session.scalars(select(SimulatedBankTransfer)))
         claim_of = {p.reference: p.claim_id for p in payouts}
         by_reference = Counter(row.reference for row in ledger)
-        done_by_claim = Counter(claim_of.get(row.reference) for row in ledger if row.status == "done")
+        done_by_claim = Counter(
+            claim_of.get(row.reference) for row in ledger if row.status == "done"
+        )
         confirms = Counter(
             session.scalars(
                 select(ClaimEvent.claim_id).where(ClaimEvent.trigger == "confirm_payout")
@@ -170,9 +172,7 @@ def check_ledger(db: Database) -> LedgerCheck:
 
 def claim_statuses(db: Database, claim_ids: list[str]) -> Counter[str]:
     with db.read_only() as session:
-        return Counter(
-            session.scalars(select(Claim.status).where(Claim.id.in_(claim_ids)))
-        )
+        return Counter(session.scalars(select(Claim.status).where(Claim.id.in_(claim_ids))))
 
 
 def open_payout_rows(db: Database) -> int:

@@ -21,7 +21,9 @@ from tests.e2e.payout_process import (
 from tests.support import NOW, SAMPLE_DAY, load_samples
 
 PAYOUTS = 20
-FIRST_SEND_KILLS = 20  # one per payout, at the answer to its first transfer (or its timeout's inquiry)
+FIRST_SEND_KILLS = (
+    20  # one per payout, at the answer to its first transfer (or its timeout's inquiry)
+)
 RECOVERY_KILLS = 6  # then again at the answer to the recovery's inquiry
 LATER = NOW + timedelta(days=40)  # after every interview of the approved claims
 

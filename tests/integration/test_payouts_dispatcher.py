@@ -5,6 +5,7 @@ inside a transition leaves nothing, and concurrent approvals make one payout."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -58,7 +59,9 @@ def payouts_of(db: Database, claim_id: str) -> list[Payout]:
 
 def ledger(db: Database) -> list[SimulatedBankTransfer]:
     with db.read_only() as session:
-        return list(session.scalars(select(SimulatedBankTransfer).order_by(SimulatedBankTransfer.id)))
+        return list(
+            session.scalars(select(SimulatedBankTransfer).order_by(SimulatedBankTransfer.id))
+        )
 
 
 def claim_of(db: Database, claim_id: str) -> Claim:
@@ -126,9 +129,7 @@ def test_approval_makes_one_payout_with_a_snapshot_and_an_outbox_row(runtime: Ru
     )
     assert payout.status == "pending" and payout.reference == f"{claim.reference}-P1"
     with runtime.db.read_only() as session:
-        rows = list(
-            session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payout"))
-        )
+        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "payout")))
     assert [r.payload["reference"] for r in rows] == [payout.reference]
 
 
@@ -319,9 +320,14 @@ def test_fifty_concurrent_approvals_make_one_payout(runtime: Runtime) -> None:
     assert len(payouts_of(runtime.db, claim_id)) == 1
     assert [t for t, _ in triggers(runtime.db, claim_id)].count("approve") == 1
     with runtime.db.read_only() as session:
-        assert session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "payout")
-        ) == 1
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.kind == "payout")
+            )
+            == 1
+        )
 
 
 # --- the HTTP gateway, against a tiny fake bank ----------------------------------------------
@@ -349,7 +355,7 @@ class FakeBank:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 key = self.headers["Idempotency-Key"]
                 bank.requests.append(("POST", key))
@@ -363,12 +369,10 @@ class FakeBank:
                     )
                 if first and body["account_number"].endswith("9999"):
                     bank.slow_release.wait(5)  # past the client's timeout
-                try:
+                with contextlib.suppress(OSError):
                     self.answer(200, bank.transfers[key])
-                except OSError:
-                    pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 key = self.path.rsplit("/", 1)[-1]
                 bank.requests.append(("GET", key))
                 if key in bank.transfers:

@@ -160,7 +160,7 @@ def test_one_sandbox_clock_move_pays(db: Database, data_dir: Path, tmp_path: Pat
     load_samples(db, tmp_path / "samples")
     normal, _, _ = approved_claim(db)
     slow, _, _ = approved_claim(db, OTHER_BRANCH_ROW, "2234569999")
-    client, runtime = make_client(db, data_dir, sandbox=True)
+    client, _runtime = make_client(db, data_dir, sandbox=True)
     target = max(LATER, datetime.now(UTC) + timedelta(days=1))
     with client:
         answer = client.post("/api/v1/sandbox/clock", json={"set": target.isoformat()})
