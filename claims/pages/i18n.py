@@ -35,7 +35,9 @@ _PAGE_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 def requested_language(request: Request) -> Language | None:
     """The language named by `?lang=`, if it names one we speak."""
     asked = request.query_params.get("lang", "")
-    return asked if asked in LANGUAGES else None  # type: ignore[return-value]
+    if asked == "en":
+        return "en"
+    return "id" if asked == "id" else None
 
 
 def page_language(request: Request) -> Language:
@@ -44,7 +46,7 @@ def page_language(request: Request) -> Language:
     if asked is not None:
         return asked
     remembered = request.cookies.get(LANG_COOKIE, "")
-    return remembered if remembered in LANGUAGES else "id"  # type: ignore[return-value]
+    return "en" if remembered == "en" else "id"
 
 
 def rupiah(amount: int) -> str:
@@ -78,6 +80,14 @@ def local_time(moment: datetime, timezone: str, language: Language) -> str:
     local = moment.astimezone(ZoneInfo(timezone))
     day = DAY_NAMES[language][local.weekday()]
     return f"{day}, {local:%d-%m-%Y %H:%M} {zone_abbreviation(timezone)}"
+
+
+def local_span(starts: datetime, ends: datetime, timezone: str, language: Language) -> str:
+    """`Selasa, 17-11-2026 09:00–09:30 WITA`: an interview slot where the branch is."""
+    local_start = starts.astimezone(ZoneInfo(timezone))
+    local_end = ends.astimezone(ZoneInfo(timezone))
+    day = DAY_NAMES[language][local_start.weekday()]
+    return f"{day}, {local_start:%d-%m-%Y %H:%M}–{local_end:%H:%M} {zone_abbreviation(timezone)}"
 
 
 def wib_time(moment: datetime) -> str:

@@ -65,6 +65,22 @@ FIELD_ALIASES = {
     "branch_code": "branch_code",
 }
 STEP_LABELS = views.STEP_LABELS
+# The apply form's fields in page order, with the text key of each label.
+APPLY_FIELDS = {
+    "kpj": "kpj",
+    "nik": "nik",
+    "full_name": "full_name",
+    "birth_date": "birth_date",
+    "reason": "reason",
+    "employment_end_date": "employment_end_date",
+    "email": "email",
+    "phone": "phone",
+    "branch_code": "branch",
+    "heir_nik": "heir_nik",
+    "heir_full_name": "heir_full_name",
+    "heir_birth_date": "heir_birth_date",
+    "heir_relationship": "heir_relationship",
+}
 END_DATE_REASONS = (ClaimReason.resignation, ClaimReason.termination, ClaimReason.contract_end)
 
 Errors = dict[str, str]
@@ -143,7 +159,9 @@ def open_page(request: Request) -> Page:
 def refused_form(page: Page) -> Response:
     """A form without a valid CSRF token: nothing done, a page that says to reload."""
     parts = page.request.url.path.split("/")
-    back = f"/claims/{parts[2]}" if len(parts) > 2 and parts[1] == "claims" else page.request.url.path
+    back = (
+        f"/claims/{parts[2]}" if len(parts) > 2 and parts[1] == "claims" else page.request.url.path
+    )
     return page.render(
         "message.html",
         {"title": page.t("error_title"), "message": page.t("csrf_failed"), "back": back},
@@ -199,6 +217,11 @@ def apply_context(
         "title": page.t("apply_title"),
         "values": values,
         "errors": errors,
+        "summary": [
+            (name, page.t(key).split(" (")[0], errors[name])
+            for name, key in APPLY_FIELDS.items()
+            if name in errors
+        ],
         "form_error": form_error,
         "eligibility": eligibility,
         "branches": branches(page.runtime),
@@ -268,12 +291,13 @@ def read_apply_form(page: Page, form: FormData, branch_codes: set[str]) -> Apply
         _check_identifier(errors, "heir_nik", page, lambda: Nik.parse(values["heir_nik"]))
         heir_birth = dates["heir_birth_date"]
         if "heir_nik" not in errors and heir_birth is not None:
+            agreed_birth: date = heir_birth
             _check_identifier(
                 errors,
                 "heir_birth_date",
                 page,
                 lambda: Nik.parse(values["heir_nik"]).require_agreement(
-                    heir_birth, field="heir.birth_date"
+                    agreed_birth, field="heir.birth_date"
                 ),
             )
     birth = dates["birth_date"]
@@ -411,13 +435,20 @@ def claim_context(
     if can_rebook:
         for slot in listed_free_slots(session, claim, now):
             slots.append(
-                (slot.starts_at.isoformat(), i18n.local_time(slot.starts_at, timezone, language))
+                (
+                    slot.starts_at.isoformat(),
+                    i18n.local_span(slot.starts_at, slot.ends_at, timezone, language),
+                )
             )
     interview = None
     if view.interview is not None:
         interview = {
-            "when": i18n.local_time(view.interview.starts_at, view.interview.timezone, language),
-            "until": f"{view.interview.ends_at.astimezone(i18n.ZoneInfo(view.interview.timezone)):%H:%M}",
+            "when": i18n.local_span(
+                view.interview.starts_at,
+                view.interview.ends_at,
+                view.interview.timezone,
+                language,
+            ),
             "video_url": view.interview.video_url,
         }
     notice_key = NOTICES.get(page.request.query_params.get("done", ""))
@@ -438,9 +469,7 @@ def claim_context(
             for item in view.checklist
         ],
         "banks": sorted(BANK_NAMES.items(), key=lambda pair: pair[1]),
-        "bank_name": BANK_NAMES.get(view.bank_account.bank_code, "")
-        if view.bank_account
-        else "",
+        "bank_name": BANK_NAMES.get(view.bank_account.bank_code, "") if view.bank_account else "",
         "interview": interview,
         "can_rebook": can_rebook,
         "slots": slots,
@@ -678,9 +707,7 @@ def track_context(
         for number, words in STEP_LABELS.items():
             if tracked.step is None:
                 state = "todo"
-            elif number < tracked.step or (
-                number == tracked.step and tracked.state == "completed"
-            ):
+            elif number < tracked.step or (number == tracked.step and tracked.state == "completed"):
                 state = "done"
             elif number == tracked.step:
                 state = "current"
@@ -742,4 +769,3 @@ async def track_lookup(request: Request) -> Response:
         return page.render("track.html", track_context(page, number, {}, result))
 
     return await anyio.to_thread.run_sync(run)
-

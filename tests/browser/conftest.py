@@ -21,6 +21,7 @@ from claims.db import Database
 from claims.http.ratelimit import RateLimits
 from claims.runtime import Runtime
 from claims.settings import Settings
+from tests.e2e.conftest import api  # noqa: F401  (the TestClient fixture, for test_pages_http)
 from tests.e2e.serving import free_port
 from tests.support import NOW, load_samples
 
@@ -76,7 +77,9 @@ def site(db: Database, data_dir: Path, tmp_path: Path) -> Iterator[Site]:
     app = create_app(
         settings=settings,
         runtime=runtime,
-        rate_limits=RateLimits(default_per_client="100000/minute", tracking_per_client="1000/minute"),
+        rate_limits=RateLimits(
+            default_per_client="100000/minute", tracking_per_client="1000/minute"
+        ),
     )
     server, thread, base_url = serve(app)
     result = Site(base_url, runtime, db)

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 
 from claims.pages.i18n import translate
-
 from tests.browser.conftest import SCANS, Site
 
 DOC_FILES = [SCANS / "ktp.jpg", SCANS / "surat_berhenti_bekerja.pdf"]
@@ -74,14 +73,16 @@ def fill_apply(page: Any, row: dict[str, str], reason: str, *, english: bool = F
     language = "en" if english else "id"
     for name in ("kpj", "nik", "full_name", "email", "phone"):
         page.get_by_label(translate(name, language), exact=True).fill(row[name])
-    page.get_by_label(translate("birth_date", language), exact=True).fill(page_date(row["birth_date"]))
+    page.get_by_label(translate("birth_date", language), exact=True).fill(
+        page_date(row["birth_date"])
+    )
     page.locator("#reason").select_option(reason)
     page.locator("#branch_code").select_option(row["_branch"])
 
 
 def apply(page: Any, site: Site, row: dict[str, str], reason: str, *, english: bool = False) -> str:
     """Fills /apply and lands on the claim page; returns the claim id."""
-    page.goto(site.url("/apply" + ("?lang=en" if english else "")))
+    page.goto(site.url("/apply?lang=" + ("en" if english else "id")))
     fill_apply(page, row, reason, english=english)
     page.locator("form[action='/apply'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/claims/[0-9a-f-]{36}\?done=created"))

@@ -1,0 +1,127 @@
+"""The pages' security over plain HTTP (no browser needed): CSRF on every form, the claim
+cookie, security headers, no personal data and the rate limit on tracking."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from claims.models import Claim
+from tests.e2e.conftest import Api
+from tests.support import create, new_claim_request, sample
+from workflow.states import ClaimReason
+
+
+def csrf_token(client: TestClient, path: str = "/apply") -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match is not None
+    return match.group(1)
+
+
+def apply_form(row: dict[str, str], token: str) -> dict[str, str]:
+    year, month, day = row["birth_date"].split("-")
+    return {
+        "csrf_token": token,
+        "kpj": row["kpj"],
+        "nik": row["nik"],
+        "full_name": row["full_name"],
+        "birth_date": f"{day}-{month}-{year}",
+        "email": row["email"],
+        "phone": row["phone"],
+        "branch_code": row["_branch"],
+        "reason": "resignation",
+    }
+
+
+def claim_count(api: Api) -> int:
+    with api.db.read_only() as session:
+        return int(session.scalar(select(func.count()).select_from(Claim)) or 0)
+
+
+def test_pages_carry_the_security_headers(api: Api) -> None:
+    for path in ("/", "/apply", "/track", "/static/site.css"):
+        answer = api.client.get(path)
+        assert answer.status_code == 200, path
+        policy = answer.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert "form-action 'self'" in policy and "'unsafe-inline'" not in policy
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin"
+    assert "<script>" not in api.client.get("/apply").text
+    assert "content-security-policy" not in api.client.get("/healthz").headers
+
+
+def test_a_form_without_a_valid_csrf_token_does_nothing(api: Api) -> None:
+    row = sample("resignation: left 3 months ago")
+    token = csrf_token(api.client)
+    refused = api.client.post("/apply", data=apply_form(row, "forged"), follow_redirects=False)
+    assert refused.status_code == 403 and "kedaluwarsa" in refused.text
+    other_origin = api.client.post(
+        "/apply",
+        data=apply_form(row, token),
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert other_origin.status_code == 403
+    fresh = TestClient(api.client.app)  # no CSRF cookie: the signed token alone is not enough
+    assert fresh.post("/apply", data=apply_form(row, token)).status_code == 403
+    assert claim_count(api) == 0
+
+    created = api.client.post("/apply", data=apply_form(row, token), follow_redirects=False)
+    assert created.status_code == 303
+    cookie = created.headers["set-cookie"]
+    assert "jht_claim=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert claim_count(api) == 1
+    claim_url = created.headers["location"].split("?")[0]
+    refused_upload = api.client.post(
+        f"{claim_url}/documents/ktp?csrf_token=forged",
+        files=[("files", ("a.jpg", b"x", "image/jpeg"))],
+    )
+    assert refused_upload.status_code == 403
+    refused_bank = api.client.post(
+        f"{claim_url}/bank-account",
+        data={
+            "bank_code": "014",
+            "account_number": "1234567890",
+            "account_holder": row["full_name"],
+        },
+    )
+    assert refused_bank.status_code == 403
+
+
+def test_the_claim_page_opens_only_with_its_own_cookie(api: Api) -> None:
+    row = sample("resignation: left 3 months ago")
+    other = create(
+        api.db, new_claim_request(sample("termination: PHK 3 months ago"), ClaimReason.termination)
+    )
+    token = csrf_token(api.client)
+    created = api.client.post("/apply", data=apply_form(row, token), follow_redirects=False)
+    mine = created.headers["location"].split("?")[0]
+    page = api.client.get(mine)
+    assert page.status_code == 200 and row["full_name"] in page.text
+    assert page.headers["cache-control"] == "private, no-store"
+    assert row["nik"] not in page.text  # masked
+    # The same browser asking for another claim's page: 404, nothing of that claim.
+    foreign = api.client.get(f"/claims/{other.claim.id}")
+    assert foreign.status_code == 404 and other.claim.reference not in foreign.text
+    anonymous = TestClient(api.client.app).get(mine)
+    assert anonymous.status_code == 401 and row["full_name"] not in anonymous.text
+
+
+def test_tracking_shows_no_personal_data_and_is_rate_limited(api: Api) -> None:
+    row = sample("termination: PHK 3 months ago")
+    create(api.db, new_claim_request(row, ClaimReason.termination))
+    token = csrf_token(api.client, "/track")
+    answers = [
+        api.client.post("/track", data={"csrf_token": token, "kpj": row["kpj"]}) for _ in range(11)
+    ]
+    assert [a.status_code for a in answers[:10]] == [200] * 10
+    first = answers[0].text
+    assert "Pengajuan klaim" in first and 'aria-current="step"' in first
+    for personal in (row["full_name"], row["nik"], row["email"], row["birth_date"]):
+        assert personal not in first
+    assert answers[10].status_code == 429 and "retry-after" in answers[10].headers
+    assert "Terlalu banyak permintaan" in answers[10].text
