@@ -51,7 +51,7 @@ def assert_problem(answer: httpx.Response, status: int, code: str | None = None)
     assert answer.status_code == status, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json"), answer.headers
     problem = dict(answer.json())
-    assert PROBLEM_KEYS <= problem.keys(), problem
+    assert problem.keys() >= PROBLEM_KEYS, problem
     assert problem["status"] == status
     if code is not None:
         assert problem["code"] == code, problem
@@ -79,7 +79,11 @@ def create_claim(api: Api, label: str = RESIGNED, reason: str = "resignation") -
     created = answer.json()
     row = sample(label)
     return ClaimOverHttp(
-        created["id"], created["access_token"], label, row["_branch"], row["kpj"],
+        created["id"],
+        created["access_token"],
+        label,
+        row["_branch"],
+        row["kpj"],
         answer.headers["etag"],
     )
 
@@ -89,7 +93,11 @@ def submit_claim(api: Api, claim: ClaimOverHttp) -> dict[str, Any]:
     row = sample(claim.label)
     answer = api.client.put(
         f"/api/v1/claims/{claim.id}/bank-account",
-        json={"bank_code": "014", "account_number": "1234567890", "account_holder": row["full_name"]},
+        json={
+            "bank_code": "014",
+            "account_number": "1234567890",
+            "account_holder": row["full_name"],
+        },
         headers=claim.auth,
     )
     assert answer.status_code == 200, answer.text

@@ -42,6 +42,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/sandbox/clock"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/metrics"): "public",
+    # server-rendered pages (their forms carry CSRF tokens; the pages' own tests cover them)
+    ("GET", "/"): "page",
+    ("GET", "/apply"): "page",
+    ("POST", "/apply"): "page",
+    ("GET", "/track"): "page",
+    ("POST", "/track"): "page",
+    ("GET", "/claims/{claim_id}"): "page:applicant",
+    ("POST", "/claims/{claim_id}/bank-account"): "page:applicant",
+    ("POST", "/claims/{claim_id}/cancel"): "page:applicant",
+    ("POST", "/claims/{claim_id}/documents/{doc_type}"): "page:applicant",
+    ("POST", "/claims/{claim_id}/interview"): "page:applicant",
+    ("POST", "/claims/{claim_id}/npwp"): "page:applicant",
+    ("POST", "/claims/{claim_id}/submit"): "page:applicant",
     ("GET", "/openapi.json"): "docs",
     ("GET", "/docs"): "docs",
     ("GET", "/docs/oauth2-redirect"): "docs",
@@ -113,9 +126,7 @@ def actors(api: Api) -> dict[str, Any]:
     return {"mine": mine, "theirs": theirs, "here": here, "there": there}
 
 
-def test_applicant_routes_refuse_every_wrong_credential(
-    api: Api, actors: dict[str, Any]
-) -> None:
+def test_applicant_routes_refuse_every_wrong_credential(api: Api, actors: dict[str, Any]) -> None:
     mine: ClaimOverHttp = actors["mine"]
     theirs: ClaimOverHttp = actors["theirs"]
     served = app_routes(api.client.app)
@@ -177,3 +188,29 @@ def test_sandbox_routes_are_404_without_sandbox(api: Api) -> None:
     assert_problem(api.client.get("/api/v1/sandbox/clock"), 404)
     assert_problem(api.client.post("/api/v1/sandbox/clock", json={"advance_seconds": 60}), 404)
     assert api.runtime.clock.now() < NOW.replace(year=NOW.year + 1)
+
+
+def test_claim_page_shows_nothing_without_the_claims_cookie(
+    api: Api, actors: dict[str, Any]
+) -> None:
+    from tests.support import sample
+
+    mine: ClaimOverHttp = actors["mine"]
+    theirs: ClaimOverHttp = actors["theirs"]
+    name = sample(mine.label)["full_name"]
+    served = app_routes(api.client.app)
+    if ("GET", "/claims/{claim_id}") not in served:
+        pytest.skip("pages not served")
+    api.client.cookies.clear()
+    anonymous = api.client.get(f"/claims/{mine.id}", follow_redirects=False)
+    assert anonymous.status_code in (302, 303, 401, 403, 404) and name not in anonymous.text
+    api.client.cookies.set("jht_claim", theirs.token)
+    foreign = api.client.get(f"/claims/{mine.id}", follow_redirects=False)
+    assert foreign.status_code in (302, 303, 401, 403, 404) and name not in foreign.text
+    api.client.cookies.clear()
+    for method, template in served:
+        if ROUTES.get((method, template)) == "page:applicant" and method == "POST":
+            answer = api.client.post(fill(template, mine.id), follow_redirects=False)
+            assert answer.status_code >= 300, (method, template)
+    still = api.client.get(f"/api/v1/claims/{mine.id}", headers=mine.auth)
+    assert still.headers["etag"] == '"1"'

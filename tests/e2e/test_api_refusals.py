@@ -261,17 +261,13 @@ def test_upload_refusals_leave_the_claim_unchanged(api: Api) -> None:
 def test_failed_verifications_lock_the_kpj_then_even_a_correct_one_waits(api: Api) -> None:
     wrong = claim_body(RESIGNED, full_name="Bukan Dia")
     for _ in range(5):
-        assert_problem(
-            api.client.post("/api/v1/claims", json=wrong), 422, "identity_not_verified"
-        )
+        assert_problem(api.client.post("/api/v1/claims", json=wrong), 422, "identity_not_verified")
     locked = api.client.post("/api/v1/claims", json=claim_body(RESIGNED))
     problem = assert_problem(locked, 429, "too_many_attempts")
     assert int(locked.headers["retry-after"]) > 0 and problem["retry_after"] > 0
     # malformed requests do not count: another KPJ is still open to this client
     for _ in range(3):
-        assert_problem(
-            api.client.post("/api/v1/claims", json=claim_body(RESIGNED, nik="123")), 422
-        )
+        assert_problem(api.client.post("/api/v1/claims", json=claim_body(RESIGNED, nik="123")), 422)
     other = api.client.post(
         "/api/v1/claims", json=claim_body("termination: PHK 3 months ago", "termination")
     )
