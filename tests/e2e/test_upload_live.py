@@ -120,7 +120,7 @@ def test_server_killed_during_uploads(server: LiveServer) -> None:
     ]
     reasons = ["resignation", "termination", "contract_end"]
     with server.client() as client:
-        claims: list[ClaimHandle] = [create_claim(client, l, r) for l, r in zip(labels, reasons)]
+        claims: list[ClaimHandle] = [create_claim(client, label, reason) for label, reason in zip(labels, reasons)]
     report = run_kill_rounds(server, claims, rounds=6)
     assert report.problems == [], report.line()
     assert report.rounds == 6 and report.answered_2xx >= 6, report.line()

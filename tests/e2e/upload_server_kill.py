@@ -73,6 +73,11 @@ def one_round(
     """Uploads from one thread per claim until the kill `stop_after` seconds in; records every
     2xx answer's SHA-256 (in `answered`, key -> first bytes of the body for messages)."""
     killed = threading.Event()
+    # The first upload after a start waits for the document workers; kill while uploads flow.
+    with server.client(timeout=120) as client:
+        warm = put_files(client, claims[0], UPLOAD_TYPES[0], [("warm.jpg", scans[0])])
+        assert warm.status_code == 200, warm.text
+        answered[warm.json()["sha256"]] = warm.content[:80]
 
     def uploader(claim: ClaimHandle) -> None:
         with server.client(timeout=60) as client:
