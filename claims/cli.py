@@ -200,6 +200,24 @@ def audit_verify() -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="Folder for the demo's data (default: a new temporary one)"
+        ),
+    ] = None,
+) -> None:
+    """Drive a claim of every reason through the whole workflow on the sandbox clock."""
+    from claims.demo import run_demo
+
+    if data_dir is not None and data_dir.exists() and any(data_dir.iterdir()):
+        err.print(f"[red]error:[/red] {data_dir} is not empty; the demo needs a fresh folder")
+        raise typer.Exit(2)
+    raise typer.Exit(run_demo(data_dir, Console()))
+
+
 @workflow_app.command("diagram")
 def workflow_diagram() -> None:
     """Print the claim workflow as a Mermaid state diagram, generated from the machine."""
