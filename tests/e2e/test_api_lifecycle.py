@@ -3,11 +3,15 @@ account and NPWP, documents, submit, review, interview, approval, tracking."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from claims.db import Database
+from claims.models import Claim
 from tests.e2e.conftest import Api
 from tests.support import add_staff, sample
 
@@ -35,7 +39,7 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def upload(api: Api, claim_id: str, token: str, doc_type: str) -> dict[str, object]:
+def upload(client: Any, claim_id: str, token: str, doc_type: str) -> dict[str, object]:
     files = [
         ("files", ("depan.jpg", (SCANS / "ktp.jpg").read_bytes(), "image/jpeg")),
         (
@@ -43,7 +47,7 @@ def upload(api: Api, claim_id: str, token: str, doc_type: str) -> dict[str, obje
             ("surat.pdf", (SCANS / "surat_berhenti_bekerja.pdf").read_bytes(), "application/pdf"),
         ),
     ]
-    answer = api.client.put(
+    answer = client.put(
         f"/api/v1/claims/{claim_id}/documents/{doc_type}", files=files, headers=bearer(token)
     )
     assert answer.status_code == 200, answer.text
@@ -52,8 +56,19 @@ def upload(api: Api, claim_id: str, token: str, doc_type: str) -> dict[str, obje
 
 @pytest.mark.parametrize(("reason", "label"), CASES, ids=[c[0] for c in CASES])
 def test_happy_path(api: Api, reason: str, label: str) -> None:
+    claim_id = happy_path(api.client, api.db, api.set_now, reason, label)
+    with api.db.read_only() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None and claim.status == "approved"
+
+
+def happy_path(
+    client: Any, db: Database, set_now: Callable[[datetime], None], reason: str, label: str
+) -> str:
+    """One claim of `reason` from creation to approval over HTTP; returns its id. `client` is a
+    TestClient, or an httpx client of live server processes."""
     row = sample(label)
-    staff = add_staff(api.db, row["_branch"])
+    staff = add_staff(db, row["_branch"])
     body = {
         "kpj": row["kpj"],
         "nik": row["nik"],
@@ -66,7 +81,7 @@ def test_happy_path(api: Api, reason: str, label: str) -> None:
     }
     if reason == "death":
         body["heir"] = HEIR
-    created = api.client.post("/api/v1/claims", json=body)
+    created = client.post("/api/v1/claims", json=body)
     assert created.status_code == 201, created.text
     claim = created.json()
     claim_id, token = claim["id"], claim["access_token"]
@@ -74,29 +89,29 @@ def test_happy_path(api: Api, reason: str, label: str) -> None:
     required = [item["doc_type"] for item in claim["checklist"] if item["required"]]
 
     holder = HEIR["full_name"] if reason == "death" else row["full_name"]
-    answer = api.client.put(
+    answer = client.put(
         f"/api/v1/claims/{claim_id}/bank-account",
         json={"bank_code": "014", "account_number": "1234567890", "account_holder": holder},
         headers=bearer(token),
     )
     assert answer.status_code == 200, answer.text
     if claim["estimate"]["npwp_required"]:
-        npwp = api.client.put(
+        npwp = client.put(
             f"/api/v1/claims/{claim_id}/npwp",
             json={"npwp": "01.234.567.8-901.000"},
             headers=bearer(token),
         )
         assert npwp.status_code == 200, npwp.text
     for doc_type in required:
-        stored = upload(api, claim_id, token, doc_type)
+        stored = upload(client, claim_id, token, doc_type)
         assert stored["pages"] == 3 and stored["status"] == "uploaded"
 
-    submitted = api.client.post(f"/api/v1/claims/{claim_id}/submit", headers=bearer(token))
+    submitted = client.post(f"/api/v1/claims/{claim_id}/submit", headers=bearer(token))
     assert submitted.status_code == 200, submitted.text
     assert submitted.json()["status"] == "under_review"
 
     decisions = [{"doc_type": t, "decision": "accepted"} for t in required]
-    reviewed = api.client.post(
+    reviewed = client.post(
         f"/api/v1/officer/claims/{claim_id}/document-review",
         json={"decisions": decisions},
         headers=bearer(staff.tokens["verifier"]),
@@ -107,14 +122,14 @@ def test_happy_path(api: Api, reason: str, label: str) -> None:
         "https://"
     )
 
-    api.set_now(datetime.fromisoformat(interview["starts_at"]) + timedelta(minutes=5))
-    passed = api.client.post(
+    set_now(datetime.fromisoformat(interview["starts_at"]) + timedelta(minutes=5))
+    passed = client.post(
         f"/api/v1/officer/claims/{claim_id}/interview/outcome",
         json={"outcome": "passed"},
         headers=bearer(staff.tokens["interviewer"]),
     )
     assert passed.status_code == 200, passed.text
-    approved = api.client.post(
+    approved = client.post(
         f"/api/v1/officer/claims/{claim_id}/approve",
         json={"note": "lengkap"},
         headers=bearer(staff.tokens["approver"]),
@@ -124,8 +139,9 @@ def test_happy_path(api: Api, reason: str, label: str) -> None:
     assert payout["gross"] == approved.json()["claim"]["estimate"]["gross"]
     assert payout["net"] == payout["gross"] - payout["tax"]
 
-    tracked = api.client.get(f"/api/v1/tracking/{row['kpj']}")
+    tracked = client.get(f"/api/v1/tracking/{row['kpj']}")
     assert tracked.status_code == 200
     [entry] = tracked.json()["claims"]
     assert (entry["step"], entry["step_label"], entry["state"]) == (5, "Pembayaran", "in_progress")
     assert row["full_name"] not in tracked.text and row["nik"] not in tracked.text
+    return str(claim_id)
