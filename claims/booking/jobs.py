@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from claims.booking.service import SYSTEM, branch_calendar, interview_notice, record_outcome
-from claims.casework.service import cancel
+from claims.casework.service import cancel, wib_date
 from claims.casework.transitions import claim_rules, flush_claim, transition
 from claims.errors import ServiceError
 from claims.jobs.registry import register_job
@@ -321,7 +321,12 @@ def handle_draft(session: Session, claim_id: str, now: datetime) -> bool:
         claim,
         "expiry_warning",
         now,
-        {"expires_at": expires_at.isoformat(), "last_activity_at": last.isoformat()},
+        {
+            # What the expiry_warning template shows: the day in Jakarta and the days left.
+            "expires_on": wib_date(expires_at).isoformat(),
+            "days_left": max(0, (expires_at - now).days),
+            "expires_at": expires_at.isoformat(),
+        },
         key=f"activity-{last.isoformat()}",
     )
     claim.expiry_warned_at = now

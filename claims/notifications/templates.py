@@ -14,7 +14,7 @@ each template reads (missing ones render as blanks, never as an error):
 | paid | net, reference (payout), bank_code, account_number_masked |
 | payout_failed | reference (payout), reason (bank reason code, e.g. account_closed), note |
 | rejected | reason_code, note |
-| cancelled | reason (optional: interview_missed_twice, miss_not_rebooked, ...) |
+| cancelled | reason (optional: interview_missed_twice, interview_not_rebooked, ...) |
 | expiry_warning | expires_on (YYYY-MM-DD), days_left (optional) |
 | expired | - |
 """
@@ -77,7 +77,7 @@ CANCEL_REASONS = {
         "Anda dua kali tidak hadir pada jadwal wawancara.",
         "You missed the interview twice.",
     ),
-    "miss_not_rebooked": (
+    "interview_not_rebooked": (
         "Wawancara yang terlewat tidak dijadwalkan ulang dalam 5 hari kerja.",
         "The missed interview was not rebooked within 5 working days.",
     ),

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from claims.booking.service import book_earliest_slots
 from claims.db import Database
-from claims.models import Interview
+from claims.models import Claim, Interview
 from tests.integration.test_booking_service import book, bulk_claims, interviewers
-from tests.support import load_samples
+from tests.support import NOW, load_samples
 
 THREADS = 30
 BRANCH = "JKT-SLB"
@@ -77,3 +78,31 @@ def test_concurrent_bookers_on_either_database(db: Database, tmp_path: Path) -> 
     failures = book_all_at_once(db, claim_ids)
     assert not failures, failures
     check_no_double_booking(db, claim_ids, 3)
+
+
+def test_concurrent_batches_never_share_a_seat(db: Database, tmp_path: Path) -> None:
+    load_samples(db, tmp_path / "samples")
+    interviewers(db, BRANCH, 2)
+    claim_ids = bulk_claims(db, BRANCH, 36)
+    batches = [claim_ids[n : n + 6] for n in range(0, len(claim_ids), 6)]
+    barrier = threading.Barrier(len(batches))
+    failures: list[BaseException] = []
+
+    def run(batch: list[str]) -> None:
+        try:
+            barrier.wait()
+            with db.unit_of_work() as session:
+                claims = [session.get(Claim, c) for c in batch]
+                made = book_earliest_slots(session, [c for c in claims if c is not None], NOW)
+            if any(m is None for m in made):
+                raise AssertionError("a claim of the batch got no slot")
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(b,)) for b in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    check_no_double_booking(db, claim_ids, 2)

@@ -18,6 +18,7 @@ from claims.booking.service import (
     _with_seat_retry,
     accept_and_book,
     book_earliest_slot,
+    book_earliest_slots,
     branch_calendar,
     interviewers_of,
     listed_free_slots,
@@ -321,3 +322,26 @@ def test_seat_retry_does_not_hide_other_integrity_errors(samples: Database) -> N
         _with_seat_retry(
             session, lambda: _insert_booking(session, ghost, slot, 0, officers, NOW, TEMPLATE)
         )
+
+
+def test_batch_booking_fills_the_earliest_seats_of_each_branch(samples: Database) -> None:
+    interviewers(samples, "JKT-SLB", 2)
+    interviewers(samples, "JPR-KTR", 1)
+    [early] = bulk_claims(samples, "JKT-SLB", 1)
+    assert book(samples, early) is not None  # seat 0 of the first slot is already held
+    claim_ids = bulk_claims(samples, "JKT-SLB", 5) + bulk_claims(samples, "JPR-KTR", 3)
+    with samples.unit_of_work() as session:
+        claims = [session.get(Claim, c) for c in reversed(claim_ids)]
+        made = book_earliest_slots(session, [c for c in claims if c is not None], NOW, TEMPLATE)
+    assert all(m is not None for m in made)
+    with samples.read_only() as session:
+        rows = session.execute(
+            select(Interview.branch_code, Interview.starts_at, Interview.seat)
+            .where(Interview.holds_seat.is_(True))
+            .order_by(Interview.branch_code, Interview.starts_at, Interview.seat)
+        ).all()
+    jakarta = [(r.starts_at, r.seat) for r in rows if r.branch_code == "JKT-SLB"]
+    tuesday = utc(2026, 11, 17, 1, 0)  # 08:00 WIB
+    assert jakarta == [(tuesday + timedelta(minutes=30 * (n // 2)), n % 2) for n in range(6)]
+    jayapura = [r.starts_at for r in rows if r.branch_code == "JPR-KTR"]
+    assert jayapura == [utc(2026, 11, 16, 23, 0) + timedelta(minutes=30 * n) for n in range(3)]
