@@ -1,0 +1,129 @@
+"""Runs every benchmark and prints each figure of quality.md with its ratio and verdict, then
+writes the table (with its date and machine) to docs/benchmarks.md.
+
+    .venv/bin/python bench/run_all.py            # the full sizes of quality.md (about an hour)
+    .venv/bin/python bench/run_all.py --quick    # smaller sizes, for a first look (minutes)
+
+Each benchmark measures its own ceiling in the same run (quality.md); the figures come from
+the JSON lines the benchmarks append to bench/results/results.jsonl during this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import RESULTS_FILE, machine_info  # noqa: E402
+
+# (script, arguments at full size, arguments for --quick)
+BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
+    ("bench_import.py", ["--rows", "1000000"], ["--rows", "100000"]),
+    ("bench_lifecycle.py", ["--claims", "10000"], ["--claims", "500"]),
+    ("bench_booking.py", ["--bookings", "10000"], ["--bookings", "10000"]),
+    ("bench_merge.py", [], ["--repeat", "5"]),
+    ("bench_upload.py", [], ["--rounds", "1"]),
+    ("bench_api.py", ["--sizes", "10000", "1000000"], ["--sizes", "10000", "--duration", "5"]),
+    ("bench_payout_kill.py", ["--kills", "100"], ["--kills", "10"]),
+    ("bench_upload_kill.py", ["--rounds", "100"], ["--rounds", "5"]),
+]
+
+
+def run(script: str, arguments: list[str]) -> int:
+    print(f"\n=== {script} {' '.join(arguments)}", flush=True)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *arguments], cwd=ROOT, check=False
+    )
+    print(
+        f"=== {script} finished with exit {result.returncode} in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
+    return result.returncode
+
+
+def results_since(started: datetime) -> list[dict[str, object]]:
+    if not RESULTS_FILE.exists():
+        return []
+    entries = []
+    for line in RESULTS_FILE.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if datetime.fromisoformat(entry["at"]) >= started.replace(microsecond=0):
+            entries.append(entry)
+    return entries
+
+
+def verdict(entry: dict[str, object]) -> str:
+    passed = entry.get("passed")
+    return "-" if passed is None else ("PASS" if passed else "MISS")
+
+
+def ratio_text(entry: dict[str, object]) -> str:
+    ratio, target = entry.get("ratio"), entry.get("target")
+    if ratio is None or target is None:
+        return "-"
+    sign = ">=" if entry.get("higher_is_better") else "<="
+    return f"{float(ratio):.3f} (target {sign} {target})"  # type: ignore[arg-type]
+
+
+def write_table(
+    entries: list[dict[str, object]], started: datetime, quick: bool, failures: list[str]
+) -> str:
+    machine = machine_info()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {started:%Y-%m-%d %H:%M} UTC{' (quick sizes)' if quick else ''} with `bench/run_all.py`, on "
+        f"{machine['cpu']} ({machine['cpus']} CPUs), Python {machine['python']}, {machine['platform']}.",
+        "Every ratio is to a ceiling measured in the same run (quality.md); see bench/README.md for what each "
+        "figure means.",
+        "",
+        "| figure | value | unit | ratio | verdict |",
+        "|---|---|---|---|---|",
+    ]
+    for entry in entries:
+        value = float(entry["value"])  # type: ignore[arg-type]
+        lines.append(
+            f"| {entry['name']} | {value:.4g} | {entry['unit']} | {ratio_text(entry)} | {verdict(entry)} |"
+        )
+    if failures:
+        lines += ["", "Benchmarks that did not finish: " + ", ".join(failures) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller sizes for a first look")
+    parser.add_argument("--only", nargs="*", help="script names to run (default: all)")
+    parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
+    arguments = parser.parse_args()
+    started = datetime.now(UTC)
+    failures = []
+    for script, full, quick in BENCHMARKS:
+        if arguments.only and script not in arguments.only:
+            continue
+        if run(script, quick if arguments.quick else full) != 0:
+            failures.append(script)
+    entries = results_since(started)
+    table = write_table(entries, started, arguments.quick, failures)
+    print("\n" + table)
+    if not arguments.no_docs:
+        (ROOT / "docs" / "benchmarks.md").write_text(table, encoding="utf-8")
+        print("written to docs/benchmarks.md")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
