@@ -8,11 +8,22 @@ from tests.e2e.serving import jht_env, run_jht
 
 
 def test_demo_drives_every_reason_and_verifies_the_audit(tmp_path: Path) -> None:
-    result = run_jht("demo", "--data-dir", str(tmp_path / "demo"), env=jht_env(tmp_path / "var"), cwd=tmp_path)
+    result = run_jht(
+        "demo", "--data-dir", str(tmp_path / "demo"), env=jht_env(tmp_path / "var"), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     out = result.stdout
-    for reason in ("resignation", "termination", "contract_end", "retirement", "leaving_indonesia",
-                   "disability", "death", "partial_housing", "partial_other"):
+    for reason in (
+        "resignation",
+        "termination",
+        "contract_end",
+        "retirement",
+        "leaving_indonesia",
+        "disability",
+        "death",
+        "partial_housing",
+        "partial_other",
+    ):
         assert reason in out
     assert "0 broken chain(s)" in out
     assert "paid 8 claims" in out and "tax withheld Rp" in out

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def embedded(path: Path) -> str:
     text = path.read_text(encoding="utf-8")
-    match = re.search(r"<!-- diagram:start -->\n```mermaid\n(.*?)\n```\n<!-- diagram:end -->", text, re.S)
+    match = re.search(
+        r"<!-- diagram:start -->\n```mermaid\n(.*?)\n```\n<!-- diagram:end -->", text, re.S
+    )
     assert match, f"{path} has no diagram markers"
     return match.group(1).strip()
 
