@@ -24,6 +24,7 @@ from claims.payouts.endpoints import payouts_router
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
 from claims.uploads.endpoints import applicant_documents, officer_documents
+from claims.uploads.service import warm_document_workers
 
 API_DESCRIPTION = (
     "Online JHT claims: identity verification, documents, interview, approval and payout. "
@@ -65,6 +66,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         TRANSITION_LISTENERS.append(observe_transition)
+        if owns_runtime:
+            # A served process: its document workers start now, not on the first upload.
+            warm_document_workers(runtime)
         if scheduler_runner is not None:
             scheduler_runner.start()
         try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import img2pdf
@@ -91,3 +92,49 @@ def _flatten_mode(image: Image.Image) -> Image.Image:
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
     return image.convert("RGB")
+
+
+@dataclass(frozen=True, slots=True)
+class JpegPlacement:
+    """How img2pdf would place a plain JPEG on a page, read from its header only."""
+
+    width_px: int
+    height_px: int
+    colorspace: str  # "/DeviceRGB" or "/DeviceGray"
+    page_width: float  # points
+    page_height: float
+    rotate: int  # the page's /Rotate from the EXIF orientation
+
+
+_PLAIN_JPEG_COLOURS = {img2pdf.Colorspace.RGB: "/DeviceRGB", img2pdf.Colorspace.L: "/DeviceGray"}
+
+
+def jpeg_placement(path: Path, limits: UploadLimits) -> JpegPlacement | None:
+    """For a JPEG that img2pdf would embed as it is (RGB or greyscale, no ICC profile, upright
+    or turned by its EXIF orientation): the same layout img2pdf computes, so that the caller
+    can copy the JPEG's bytes from the file into the PDF without holding them in memory.
+    None for anything else: image_to_pdf() handles it. After the pixel check."""
+    check_image_pixels(path, limits)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as image:  # the header only
+                if image.format != "JPEG":
+                    return None
+                colour, dpi, width, height, rotation, icc = img2pdf.get_imgmetadata(
+                    image,
+                    img2pdf.ImageFormat.JPEG,
+                    img2pdf.default_dpi,
+                    None,
+                    None,
+                    img2pdf.Rotation.auto,
+                )
+    except Exception:  # mirrored orientation, odd headers: the general path decides
+        return None
+    colorspace = _PLAIN_JPEG_COLOURS.get(colour)
+    if icc is not None or colorspace is None or width * height > limits.max_pixels:
+        return None
+    page_width, page_height, _, _ = img2pdf.default_layout_fun(width, height, dpi)
+    return JpegPlacement(
+        width, height, colorspace, float(page_width), float(page_height), int(rotation)
+    )

@@ -2,8 +2,12 @@
 wall-clock limits, so that a hostile file (crash, hang, bomb) costs one job a 422, never the
 server process.
 
-Workers come from the forkserver context (spawn where there is none) with our modules
-preloaded, so replacing a killed worker is cheap; a job costs one pipe round trip.
+Each worker is a fresh interpreter (subprocess, `python -c`) that imports only documents
+modules: never the server's `__main__` (with multiprocessing's spawn or forkserver every worker
+re-imports it, which for `jht serve` is the whole CLI: seconds per worker). A worker says it is
+ready once its imports are done; a job is sent only to a ready worker, so start-up never counts
+against a job's wall-clock limit. A killed worker's replacement starts at once in the
+background, while the pool serves others.
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ import asyncio
 import contextlib
 import gc
 import math
-import multiprocessing
+import os
 import queue
 import resource
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +39,17 @@ DEFAULT_MEMORY_BYTES = 768 * 1024 * 1024
 DEFAULT_CPU_SECONDS = 10
 # Below the spec's 15 s answer time for hostile files, leaving room for the respawn.
 DEFAULT_WALL_SECONDS = 12.0
+# Interpreter start-up and the imports of pypdf, Pillow and img2pdf: under a second, several on
+# a loaded machine. Waited for before a job is sent; never part of a job's wall-clock limit.
+DEFAULT_START_SECONDS = 120.0
+
+_READY = "ready"
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+_CHILD_CODE = "from documents.isolation import _child_main; _child_main()"
+
+
+class WorkerStartFailed(RuntimeError):
+    """A document worker process did not come up: a server fault, not the upload's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +71,22 @@ def _set_cpu_budget(cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
+def _child_main() -> None:
+    """A worker process's entry: `python -c _CHILD_CODE FD MEMORY_BYTES CPU_SECONDS`."""
+    descriptor, memory_bytes, cpu_seconds = (int(value) for value in sys.argv[1:4])
+    _worker_main(Connection(descriptor), memory_bytes, cpu_seconds)
+
+
 def _worker_main(connection: Connection, memory_bytes: int, cpu_seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     # The imported modules (pypdf, Pillow, img2pdf: ~35,000 objects) live as long as the worker:
     # frozen, the collection after each job walks only that job's objects (~20 ms -> <1 ms).
     gc.collect()
     gc.freeze()
+    try:
+        connection.send(_READY)
+    except OSError:
+        return
     while True:
         try:
             job = connection.recv()
@@ -96,45 +122,78 @@ def _worker_main(connection: Connection, memory_bytes: int, cpu_seconds: int) ->
 
 
 class _Worker:
-    def __init__(self, context: BaseContext, memory_bytes: int, cpu_seconds: int) -> None:
-        parent_end, child_end = context.Pipe(duplex=True)
-        self.connection: Connection = parent_end
-        self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
-            target=_worker_main,
-            args=(child_end, memory_bytes, cpu_seconds),
-            daemon=True,
-            name="jht-document-worker",
-        )
-        self.process.start()
-        child_end.close()
+    """One worker process: a new interpreter running _child_main(), talked to over a socket
+    pair with multiprocessing's pickling Connection. Starting one does not wait for it."""
+
+    def __init__(self, memory_bytes: int, cpu_seconds: int) -> None:
+        parent_end, child_end = socket.socketpair()
+        environment = dict(os.environ)
+        # The child imports the same documents package as this process, wherever it runs.
+        search = [_PACKAGE_ROOT, *filter(None, environment.get("PYTHONPATH", "").split(":"))]
+        environment["PYTHONPATH"] = ":".join(dict.fromkeys(search))
+        try:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    _CHILD_CODE,
+                    str(child_end.fileno()),
+                    str(memory_bytes),
+                    str(cpu_seconds),
+                ],
+                pass_fds=(child_end.fileno(),),
+                stdin=subprocess.DEVNULL,
+                env=environment,
+            )
+        except BaseException:
+            parent_end.close()
+            raise
+        finally:
+            child_end.close()
+        self.connection = Connection(parent_end.detach())
+        self.ready = False
+        # The pool's warm-up and the job's borrower may both wait for the ready message:
+        # only one of them reads it, and nobody reads the connection once it is ready.
+        self._ready_lock = threading.Lock()
+
+    def wait_ready(self, timeout: float) -> None:
+        """Blocks until the worker has done its imports and waits for a job."""
+        with self._ready_lock:
+            if self.ready:
+                return
+            try:
+                if self.connection.poll(timeout) and self.connection.recv() == _READY:
+                    self.ready = True
+                    return
+            except (EOFError, OSError):
+                pass
+            self.kill()
+        raise WorkerStartFailed(f"document worker not ready within {timeout:g} s")
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def stop(self, grace: float = 1.0) -> None:
         with contextlib.suppress(OSError):
             self.connection.send(None)
-        self.process.join(grace)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(grace)
         self.kill()
 
     def kill(self) -> None:
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(5)
-        self.connection.close()
-
-
-def _default_context() -> BaseContext:
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # Workers fork from a server that already imported pypdf, Pillow and img2pdf.
-        context.set_forkserver_preload(["documents.isolation"])
-        return context
-    return multiprocessing.get_context("spawn")
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        with contextlib.suppress(OSError):
+            self.connection.close()
 
 
 class IsolatedWorkerPool:
-    """Thread-safe: each call borrows one worker; callers block while all are busy."""
+    """Thread-safe: each call borrows one worker; callers block while all are busy.
+
+    The constructor starts the worker processes without waiting for them (wait_ready() does);
+    a job waits for its worker's start-up, then gets the whole of `wall_seconds`."""
 
     def __init__(
         self,
@@ -142,7 +201,7 @@ class IsolatedWorkerPool:
         memory_bytes: int = DEFAULT_MEMORY_BYTES,
         cpu_seconds: int = DEFAULT_CPU_SECONDS,
         wall_seconds: float = DEFAULT_WALL_SECONDS,
-        context: BaseContext | None = None,
+        start_seconds: float = DEFAULT_START_SECONDS,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -150,15 +209,28 @@ class IsolatedWorkerPool:
         self.memory_bytes = memory_bytes
         self.cpu_seconds = cpu_seconds
         self.wall_seconds = wall_seconds
-        self._context = context or _default_context()
+        self.start_seconds = start_seconds
         self._idle: queue.Queue[_Worker | None] = queue.Queue()
         self._closed = False
         self._lock = threading.Lock()
+        self._all: list[_Worker] = []
         for _ in range(workers):
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._context, self.memory_bytes, self.cpu_seconds)
+        worker = _Worker(self.memory_bytes, self.cpu_seconds)
+        with self._lock:
+            self._all = [w for w in self._all if w.alive()] + [worker]
+        return worker
+
+    def wait_ready(self) -> None:
+        """Blocks until every worker started so far is ready (e.g. at server start, so that
+        the first uploads do not wait for interpreter start-up)."""
+        with self._lock:
+            starting = list(self._all)
+        for worker in starting:
+            with contextlib.suppress(WorkerStartFailed):
+                worker.wait_ready(self.start_seconds)
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """function(*args) in a worker (function must be importable, args picklable).
@@ -171,17 +243,22 @@ class IsolatedWorkerPool:
             if worker is None or not worker.alive():
                 if worker is not None:
                     worker.kill()
+                worker = None
                 worker = self._spawn()
+            # Start-up (interpreter, imports) is waited for here, outside the job's limit.
+            worker.wait_ready(self.start_seconds)
             outcome = self._exchange(worker, (function, args))
-            if outcome is None:
+            if outcome is None or outcome.retire:
                 worker.kill()
-                worker = None
-                raise DocumentRejected("processing_failed", detail="worker crashed or timed out")
-            if outcome.retire:
-                worker.kill()
-                worker = None
+                # The replacement starts now and gets ready while nobody waits for it.
+                worker = None if self._closed else self._spawn()
+        except WorkerStartFailed:
+            worker = None
+            raise
         finally:
             self._idle.put(worker)
+        if outcome is None:
+            raise DocumentRejected("processing_failed", detail="worker crashed or timed out")
         if outcome.ok:
             return outcome.value  # type: ignore[no-any-return]
         raise outcome.value
@@ -238,6 +315,10 @@ class IsolatedWorkerPool:
                 break
             if worker is not None:
                 worker.stop()
+        with self._lock:
+            leftovers = [w for w in self._all if w.alive()]
+        for worker in leftovers:
+            worker.kill()
 
     def __enter__(self) -> IsolatedWorkerPool:
         return self

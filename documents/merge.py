@@ -15,7 +15,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
-from documents.convert import image_to_pdf
+from documents.convert import image_to_pdf, jpeg_placement
 from documents.errors import DocumentRejected
 from documents.limits import UploadLimits
 from documents.pdf_open import (
@@ -103,6 +103,12 @@ def _append_file(pdf: PdfOutput, path: Path, limits: UploadLimits) -> str:
     if kind is not FileKind.PDF:
         if pages_left < 1:
             raise _too_many_pages(limits)
+        placement = jpeg_placement(path, limits) if kind is FileKind.JPEG else None
+        if placement is not None:
+            # The common scan: its bytes go from the file into the PDF as img2pdf would
+            # embed them, without img2pdf's in-memory copies and a re-parse of its output.
+            pdf.add_jpeg_page(path, placement)
+            return "1.7"
         # img2pdf output is ours, not the client's: no inflate budget. It still goes through
         # the same walk (cleaning nothing) and the proof scan as every other page.
         image_pdf = PdfReader(io.BytesIO(image_to_pdf(path, limits)))

@@ -6,13 +6,16 @@ it is written."""
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from pypdf import PageObject
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
+    FloatObject,
     IndirectObject,
     NameObject,
     NumberObject,
@@ -20,6 +23,7 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from documents.convert import JpegPlacement
 from documents.errors import DocumentRejected
 from documents.pdf_open import UPWARD_KEYS, ObjectKey
 from documents.sanitize import findings_in_object
@@ -31,6 +35,7 @@ _CATALOG_NUMBER = 1
 _PAGE_TREE_NUMBER = 2
 # Keys of a copied page that point into parts of its old file we do not copy.
 _PAGE_KEYS_DROPPED = frozenset({"/Parent", "/StructParents"})
+_COPY_CHUNK = 1024 * 1024
 
 
 class _Sink:
@@ -92,6 +97,69 @@ class PdfOutput:
         for key, obj in objects.items():
             self._write_object(numbers[key], obj, numbers, is_page=key in page_keys)
         self._page_numbers.extend(page_numbers)
+
+    def add_jpeg_page(self, path: Path, placement: JpegPlacement) -> None:
+        """One page showing the JPEG at `path` (checked by convert.jpeg_placement), laid out as
+        img2pdf does; its bytes are copied from the file in chunks, never held whole."""
+        image_number, contents_number, page_number = (self._allocate() for _ in range(3))
+        own = {(n, 0): n for n in (image_number, contents_number)}
+        image = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Image"),
+                NameObject("/Filter"): NameObject("/DCTDecode"),
+                NameObject("/BitsPerComponent"): NumberObject(8),
+                NameObject("/ColorSpace"): NameObject(placement.colorspace),
+                NameObject("/Width"): NumberObject(placement.width_px),
+                NameObject("/Height"): NumberObject(placement.height_px),
+            }
+        )
+        self._check(image, f"object {image_number}")
+        with path.open("rb") as source:
+            size = os.fstat(source.fileno()).st_size
+            parts = bytearray(b"%d 0 obj\n" % image_number)
+            self._dictionary(image, parts, own, is_page=False, stream_length=size)
+            parts += b"\nstream\n"
+            self._offsets[image_number] = self._position
+            self._emit(parts)
+            copied = 0
+            while chunk := source.read(_COPY_CHUNK):
+                self._emit(chunk)
+                copied += len(chunk)
+            if copied != size:
+                raise DocumentRejected("processing_failed", detail="image changed while copied")
+            self._emit(b"\nendstream\nendobj\n")
+        contents = StreamObject()
+        contents._data = b"q\n%.4f 0 0 %.4f 0 0 cm\n/Im0 Do\nQ" % (
+            placement.page_width,
+            placement.page_height,
+        )
+        self._write_object(contents_number, contents, own, is_page=False)
+        page = DictionaryObject(
+            {
+                NameObject("/Type"): NameObject("/Page"),
+                NameObject("/MediaBox"): ArrayObject(
+                    [
+                        NumberObject(0),
+                        NumberObject(0),
+                        FloatObject(placement.page_width),
+                        FloatObject(placement.page_height),
+                    ]
+                ),
+                NameObject("/Resources"): DictionaryObject(
+                    {
+                        NameObject("/XObject"): DictionaryObject(
+                            {NameObject("/Im0"): IndirectObject(image_number, 0, None)}
+                        )
+                    }
+                ),
+                NameObject("/Contents"): IndirectObject(contents_number, 0, None),
+            }
+        )
+        if placement.rotate:
+            page[NameObject("/Rotate")] = NumberObject(placement.rotate)
+        self._write_object(page_number, page, own, is_page=True)
+        self._page_numbers.append(page_number)
 
     def _allocate(self) -> int:
         number = self._next_number

@@ -5,6 +5,8 @@ and garbage collection removes files no row references."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import hashlib
 import os
 import re
@@ -31,6 +33,8 @@ class StoredObject:
 
 class DocumentStorage(Protocol):
     def put(self, source: Path) -> StoredObject: ...
+    def adopt(self, source: Path, sha256: str) -> StoredObject: ...
+    def delete_if_older(self, key: str, older_than: datetime) -> bool: ...
     def open(self, key: str) -> BinaryIO: ...
     def path(self, key: str) -> Path: ...
     def exists(self, key: str) -> bool: ...
@@ -60,6 +64,19 @@ class LocalContentAddressedStorage:
             raise KeyError(key)
         return self.root / key[:2] / key[2:4] / f"{key}{_SUFFIX}"
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store's lock, across threads and processes (flock): held
+        for the instant a put() places or refreshes a file, and while the garbage collection
+        re-checks a file's age and unlinks it. The lock is on root itself (a directory can
+        be flocked), so the store holds nothing but its files."""
+        descriptor = os.open(self.root, os.O_RDONLY)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # releases the flock
+
     def put(self, source: Path) -> StoredObject:
         """Copies `source` in (the caller keeps and deletes its file). Returns once the file
         is durable, so a database row committed afterwards never points at nothing."""
@@ -76,22 +93,72 @@ class LocalContentAddressedStorage:
                     size += len(chunk)
                 target.flush()
                 os.fsync(target.fileno())
-            key = digest.hexdigest()
-            final = self.path(key)
-            created = [d for d in (final.parent.parent, final.parent) if not d.exists()]
-            final.parent.mkdir(parents=True, exist_ok=True)
-            # The temp file sits in root (the key is known only after hashing) on the same
-            # file system, so the rename is atomic; then every changed directory is fsynced.
-            os.replace(temp, final)
-            _fsync_directory(final.parent)
-            for directory in created:
-                _fsync_directory(directory.parent)
-            _fsync_directory(self.root)
-        except BaseException:
+            return self._place(temp, digest.hexdigest(), size)
+        finally:
             with contextlib.suppress(OSError):
                 temp.unlink()
-            raise
+
+    def adopt(self, source: Path, sha256: str) -> StoredObject:
+        """Takes `source` in by rename (no copy, no second hash): for a work file this process
+        wrote on the same file system whose SHA-256 was computed from the bytes as they were
+        written (the merge's BuiltDocument.sha256). `source` is gone afterwards. Durable on
+        return, like put()."""
+        if not _KEY.fullmatch(sha256):
+            raise KeyError(sha256)
+        try:
+            with source.open("rb") as handle:
+                os.fsync(handle.fileno())
+                size = os.fstat(handle.fileno()).st_size
+            try:
+                return self._place(source, sha256, size)
+            except OSError as error:
+                if error.errno != errno.EXDEV:
+                    raise
+            # Another file system after all: copy (and hash) instead.
+            return self.put(source)
+        finally:
+            with contextlib.suppress(OSError):
+                source.unlink()
+
+    def _place(self, durable: Path, key: str, size: int) -> StoredObject:
+        """Renames the fsynced file `durable` to its key's place, or, when identical content
+        is stored already, refreshes that file's mtime (so the garbage collection spares it)
+        and leaves `durable` for the caller to delete."""
+        final = self.path(key)
+        created = [d for d in (final.parent.parent, final.parent) if not d.exists()]
+        final.parent.mkdir(parents=True, exist_ok=True)
+        with self._locked():
+            try:
+                # Same content, same key: keep the file (and its inode, open by downloads).
+                os.utime(final)
+            except FileNotFoundError:
+                # Same file system, so the rename is atomic.
+                os.replace(durable, final)
+        # Then every changed directory is fsynced (also when the file was there already: a
+        # put() cut short after its rename may not have made the directory entry durable).
+        self._fsync_directories(final, created)
         return StoredObject(key=key, sha256=key, size=size)
+
+    @staticmethod
+    def _fsync_directories(final: Path, created: list[Path]) -> None:
+        _fsync_directory(final.parent)
+        for directory in created:
+            _fsync_directory(directory.parent)
+
+    def delete_if_older(self, key: str, older_than: datetime) -> bool:
+        """Deletes the stored file unless it was written or refreshed at `older_than` or
+        later; the check and the unlink are one step under the store's lock, so a put() of
+        identical content at that moment either refreshes it first (it stays) or stores it
+        anew after (it is there)."""
+        with self._locked():
+            try:
+                modified = self.path(key).stat().st_mtime
+            except FileNotFoundError:
+                return False
+            if datetime.fromtimestamp(modified, tz=UTC) >= older_than:
+                return False
+            self.path(key).unlink()
+            return True
 
     def open(self, key: str) -> BinaryIO:
         return self.path(key).open("rb")
@@ -140,10 +207,13 @@ def collect_garbage(
     for key in list(storage.keys()):
         if key in referenced:
             continue
-        if older_than is not None and storage.modified_at(key) >= older_than:
-            continue
-        storage.delete(key)
-        removed += 1
+        if older_than is None:
+            storage.delete(key)
+            removed += 1
+        elif storage.delete_if_older(key, older_than):
+            # Age re-checked and unlinked under the store's lock: a put() of the same
+            # content since `referenced` was read has refreshed the file, which stays.
+            removed += 1
     return removed
 
 

@@ -117,7 +117,8 @@ async def upload_document(
         built = await services.pool.build_document_async(
             [f.path for f in files], work, services.limits
         )
-        stored = await anyio.to_thread.run_sync(services.storage.put, work)
+        # By rename, with the SHA-256 the worker computed while writing the file.
+        stored = await anyio.to_thread.run_sync(services.storage.adopt, work, built.sha256)
         request.app.state.metrics.observe_upload(sum(f.size for f in files))
 
         def record() -> UploadedDocument:

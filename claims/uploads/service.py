@@ -41,7 +41,8 @@ SPOOL_PREFIXES = ("upload-", "work-")
 
 @dataclass
 class DocumentServices:
-    """One per process: the store, the worker pool (started on first use) and the limits."""
+    """One per process: the store, the worker pool (started by warm() when the server starts,
+    else on first use) and the limits."""
 
     storage: LocalContentAddressedStorage
     spool_dir: Path
@@ -64,6 +65,11 @@ class DocumentServices:
     def work_file(self, suffix: str = ".pdf") -> Path:
         return self.spool_dir / f"work-{uuid.uuid4().hex}{suffix}"
 
+    def warm(self) -> None:
+        """Starts the worker pool and waits until its workers are ready: run at server start
+        (in a background thread), so that the first upload does not wait for them."""
+        self.pool.wait_ready()
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
@@ -84,6 +90,16 @@ def document_services(runtime: Runtime) -> DocumentServices:
             services = DocumentServices(LocalContentAddressedStorage(root), spool)
             runtime.documents = services
         return services
+
+
+def warm_document_workers(runtime: Runtime) -> threading.Thread:
+    """Starts the document workers in a background thread (server start-up is not held up;
+    an upload arriving before they are ready waits for them, outside its time limit)."""
+    thread = threading.Thread(
+        target=document_services(runtime).warm, name="jht-document-workers", daemon=True
+    )
+    thread.start()
+    return thread
 
 
 def allowed_document_types(session: Session, claim: Claim) -> set[str]:

@@ -3,6 +3,7 @@ once a limit is passed, and the server killed during uploads (issue 4)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from claims.db import Database
 from tests.corpus import HOSTILE_CASES, SANITISED_CASES, pdf_pages
-from tests.e2e.upload_server_kill import run_kill_rounds
+from tests.e2e.upload_server_kill import noisy_jpeg, run_kill_rounds
 from tests.e2e.upload_support import (
     RESIGNATION,
     ClaimHandle,
@@ -120,8 +121,25 @@ def test_server_killed_during_uploads(server: LiveServer) -> None:
     ]
     reasons = ["resignation", "termination", "contract_end"]
     with server.client() as client:
-        claims: list[ClaimHandle] = [create_claim(client, label, reason) for label, reason in zip(labels, reasons)]
+        claims: list[ClaimHandle] = [
+            create_claim(client, label, reason) for label, reason in zip(labels, reasons)
+        ]
     report = run_kill_rounds(server, claims, rounds=6)
     assert report.problems == [], report.line()
     assert report.rounds == 6 and report.answered_2xx >= 6, report.line()
     assert report.refused_or_cut >= 1, report.line()
+
+
+def test_the_first_upload_after_a_start_succeeds(server: LiveServer) -> None:
+    """No warm-up upload: the document workers start with the server (a fresh interpreter
+    each, importing only documents modules) and their start-up never counts against the
+    first job's wall-clock limit. Before, this answered 422 processing_failed."""
+    scan = noisy_jpeg(11, 3600, 2700)
+    assert 8_000_000 < len(scan) < LIMIT
+    with server.client() as client:
+        claim = create_claim(client)
+        answer = put_files(client, claim, "foto_diri", [("scan.jpg", scan)])
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["pages"] == 1
+        pdf = client.get(f"/api/v1/claims/{claim.id}/documents/foto_diri", headers=claim.auth)
+        assert hashlib.sha256(pdf.content).hexdigest() == answer.json()["sha256"]

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, Destination, DictionaryObject, PdfObject
 
 from documents import pdf_write
+from documents.convert import image_to_pdf
 from documents.errors import DocumentRejected
 from documents.isolation import IsolatedWorkerPool
 from documents.limits import UploadLimits
@@ -301,3 +302,19 @@ def test_indirect_action_type_is_found_and_removed(tmp_path: Path) -> None:
     build_document_pdf([_write(tmp_path, "in.pdf", corpus.indirect_action_pdf())], output)
     assert scan_for_active_content(output.read_bytes()) == []
     assert b"cmd.exe" not in output.read_bytes()
+
+
+@pytest.mark.parametrize("orientation", [None, 3, 6, 8])
+def test_a_jpeg_copied_from_its_file_is_laid_out_as_img2pdf_does(
+    tmp_path: Path, orientation: int | None
+) -> None:
+    source = _write(tmp_path, "in.jpg", corpus.jpeg(400, 300, orientation))
+    output = tmp_path / "out.pdf"
+    build_document_pdf([source], output)
+    ours = PdfReader(output, strict=True).pages[0]
+    theirs = PdfReader(io.BytesIO(image_to_pdf(source, UploadLimits()))).pages[0]
+    assert list(ours.mediabox) == list(theirs.mediabox)
+    assert ours.get("/Rotate", 0) == theirs.get("/Rotate", 0)
+    image = ours["/Resources"]["/XObject"]["/Im0"].get_object()
+    assert image.get_data() == source.read_bytes()
+    assert (image["/Width"], image["/Height"], image["/Filter"]) == (400, 300, "/DCTDecode")

@@ -3,7 +3,10 @@ job a 422, and serves callers from several threads."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
+import random
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from documents.errors import DocumentRejected
 from documents.isolation import IsolatedWorkerPool
@@ -81,3 +85,42 @@ def test_closed_pool_refuses_work() -> None:
     pool.close()
     with pytest.raises(RuntimeError):
         pool.run(len, "a")
+
+
+def noisy_scan(target_bytes: int = 8_000_000) -> bytes:
+    """A noisy JPEG (it does not compress away) of at least `target_bytes`, like a phone scan."""
+    rng = random.Random(8)
+    width, height = 3000, 2250
+    while True:
+        image = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=88)
+        if buffer.tell() >= target_bytes:
+            return buffer.getvalue()
+        width, height = int(width * 1.1), int(height * 1.1)
+
+
+def test_a_fresh_pools_first_job_on_an_8_mb_scan_succeeds(tmp_path: Path) -> None:
+    source = tmp_path / "scan.jpg"
+    source.write_bytes(noisy_scan())
+    # Default limits (12 s wall clock): worker start-up is waited for before the job is sent.
+    with IsolatedWorkerPool(workers=2) as fresh:
+        built = fresh.build_document([source], tmp_path / "out.pdf")
+    assert built.pages == 1
+    assert built.size_bytes > source.stat().st_size
+    assert hashlib.sha256((tmp_path / "out.pdf").read_bytes()).hexdigest() == built.sha256
+
+
+def test_start_up_is_not_part_of_the_wall_clock_limit() -> None:
+    # A limit far below an interpreter's start-up plus the imports of pypdf and Pillow.
+    with IsolatedWorkerPool(workers=1, wall_seconds=0.2) as fresh:
+        assert fresh.run(len, "abc") == 3
+
+
+def test_workers_do_not_import_the_parents_main_module(pool: IsolatedWorkerPool) -> None:
+    # Here __main__ is pytest's script; in `jht serve` it is the CLI and the whole server.
+    question = "sorted(set(__import__('sys').modules) & {'_pytest', 'pytest', 'claims'})"
+    assert pool.run(eval, question) == []
+    main_file = "getattr(__import__('sys').modules['__main__'], '__file__', None)"
+    assert pool.run(eval, main_file) is None
+    assert pool.run(eval, "'documents.merge' in __import__('sys').modules") is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -96,3 +97,70 @@ def test_collect_garbage(
     assert set(storage.keys()) == {keys[name] for name in survivors}
     assert not stale_temp.exists()
     assert removed == 1 + 3 - len(survivors)
+
+
+def test_adopt_takes_the_file_by_rename(tmp_path: Path) -> None:
+    storage = LocalContentAddressedStorage(tmp_path / "docs")
+    work = tmp_path / "docs-work.pdf"
+    work.write_bytes(b"%PDF-1.7 built")
+    digest = hashlib.sha256(b"%PDF-1.7 built").hexdigest()
+    inode = work.stat().st_ino
+    stored = storage.adopt(work, digest)
+    assert (stored.key, stored.size) == (digest, 14)
+    assert not work.exists()
+    assert storage.path(digest).stat().st_ino == inode  # moved, not copied
+    # Identical content again: the stored file stays as it is, the new one is dropped.
+    again = tmp_path / "again.pdf"
+    again.write_bytes(b"%PDF-1.7 built")
+    assert storage.adopt(again, digest) == stored
+    assert not again.exists()
+    assert storage.path(digest).stat().st_ino == inode
+    assert list(storage.keys()) == [digest]
+    with pytest.raises(KeyError):
+        storage.adopt(tmp_path / "x.pdf", "not-a-sha256")
+
+
+def test_storing_existing_content_refreshes_it_for_the_collection(tmp_path: Path) -> None:
+    storage = LocalContentAddressedStorage(tmp_path / "docs")
+    key = _put(storage, tmp_path, b"again")
+    _age(storage.path(key), NOW - timedelta(days=3))
+    assert _put(storage, tmp_path, b"again") == key
+    cutoff = datetime.now(UTC) - timedelta(hours=1)
+    assert collect_garbage(storage, set(), older_than=cutoff) == 0
+    assert storage.exists(key)
+
+
+def test_collection_and_a_put_of_the_same_content_do_not_interleave(tmp_path: Path) -> None:
+    """The race: the collection has read the referenced keys (without the new row) and sees
+    an old file; a put() of identical content refreshes it and its row is committed; the
+    collection must not then unlink it. Its age check and unlink happen under the store's
+    lock, which a put() holds while it places or refreshes a file."""
+    storage = LocalContentAddressedStorage(tmp_path / "docs")
+    key = _put(storage, tmp_path, b"raced")
+    _age(storage.path(key), NOW - timedelta(days=3))
+    cutoff = datetime.now(UTC) - timedelta(hours=1)
+    removed: list[int] = []
+    collector = threading.Thread(
+        target=lambda: removed.append(collect_garbage(storage, set(), older_than=cutoff))
+    )
+    with storage._locked():  # a put() of the same content, between its check and its refresh
+        collector.start()
+        collector.join(0.5)
+        assert storage.exists(key)  # the collection waits for the lock
+        os.utime(storage.path(key))  # what the put() does under the lock
+    collector.join()
+    assert removed == [0]
+    assert storage.exists(key)
+    # Unrefreshed, the same file does go.
+    _age(storage.path(key), NOW - timedelta(days=3))
+    assert collect_garbage(storage, set(), older_than=cutoff) == 1
+
+
+def test_delete_if_older_rechecks_the_age(tmp_path: Path) -> None:
+    storage = LocalContentAddressedStorage(tmp_path / "docs")
+    key = _put(storage, tmp_path, b"fresh")
+    cutoff = datetime.now(UTC) - timedelta(hours=1)
+    assert storage.delete_if_older(key, cutoff) is False
+    _age(storage.path(key), NOW - timedelta(days=3))
+    assert storage.delete_if_older(key, cutoff) is True
+    assert storage.delete_if_older(key, cutoff) is False
