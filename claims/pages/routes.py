@@ -32,9 +32,8 @@ from claims.pages import i18n
 from claims.pages.csrf import CSRF_FIELD, CsrfFailed, CsrfTokens, is_https, set_csrf_cookie
 from claims.pages.i18n import Language, translate
 from claims.runtime import Runtime
-from claims.uploads.service import check_upload_allowed, document_services, record_upload
+from claims.uploads.service import receive_and_store
 from documents.errors import DocumentRejected
-from documents.intake import discard_received, receive_files
 from workflow.errors import WorkflowError
 from workflow.identifiers import BANK_NAMES, InvalidIdentifier, Kpj, Nik, Phone
 from workflow.states import ClaimReason
@@ -643,44 +642,18 @@ async def upload_form(claim_id: str, doc_type: str, request: Request) -> Respons
         return refused_form(page)
     runtime = page.runtime
     token = claim_token(request)
-    services = document_services(runtime)
     problems = ClaimProblems()
-
-    def authorise() -> None:
-        with runtime.db.read_only() as session:
-            check_upload_allowed(session, find_applicant_claim(session, token, claim_id), doc_type)
-
     try:
-        await anyio.to_thread.run_sync(authorise)
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > services.max_body_bytes:
-            raise DocumentRejected("upload_too_large", limit=f"{services.max_body_bytes} bytes")
-        files = await receive_files(
+        stored = await receive_and_store(
+            runtime,
+            token,
+            claim_id,
+            doc_type,
             request.headers.get("content-type", ""),
+            request.headers.get("content-length"),
             request.stream(),
-            "files",
-            services.limits,
-            services.spool_dir,
         )
-        work = services.work_file()
-        try:
-            built = await services.pool.build_document_async(
-                [f.path for f in files], work, services.limits
-            )
-            stored = await anyio.to_thread.run_sync(services.storage.put, work)
-            request.app.state.metrics.observe_upload(sum(f.size for f in files))
-
-            def record() -> None:
-                with runtime.db.unit_of_work() as session:
-                    claim = find_applicant_claim(session, token, claim_id)
-                    record_upload(
-                        session, claim, doc_type, files, built, stored, runtime.clock.now()
-                    )
-
-            await anyio.to_thread.run_sync(record)
-        finally:
-            discard_received(files)
-            work.unlink(missing_ok=True)
+        request.app.state.metrics.observe_upload(stored.received_bytes)
     except (Unauthenticated, NotFound) as closed:
         return closed_claim_page(page, closed)
     except (DocumentRejected, WorkflowError) as refused:

@@ -23,16 +23,13 @@ from claims.http.auth import (
 from claims.models import Claim
 from claims.uploads.service import (
     bundle_parts,
-    check_upload_allowed,
     delete_document,
     document_services,
     find_document,
-    record_upload,
+    receive_and_store,
     remove_folder,
     temporary_folder,
 )
-from documents.errors import DocumentRejected
-from documents.intake import discard_received, receive_files
 
 applicant_documents = APIRouter(prefix="/api/v1/claims", tags=["applicant"])
 officer_documents = APIRouter(prefix="/api/v1/officer", tags=["officer"])
@@ -91,53 +88,23 @@ async def upload_document(
 ) -> UploadedDocument:
     """Upload 1-10 files (PDF, JPEG, PNG; field `files`) merged in order into one PDF; replaces
     any earlier upload of this type. The claim is unchanged when the upload is refused."""
-    services = document_services(runtime)
-
-    def authorise() -> None:
-        with runtime.db.read_only() as session:
-            check_upload_allowed(session, find_applicant_claim(session, token, claim_id), doc_type)
-
-    await anyio.to_thread.run_sync(authorise)
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > services.max_body_bytes:
-        raise DocumentRejected("upload_too_large", limit=f"{services.max_body_bytes} bytes")
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise refusal(
-            "multipart_required",
-            415,
-            "Send the files as multipart/form-data in the field 'files'.",
-            "Kirim berkas sebagai multipart/form-data pada isian 'files'.",
-        )
-    files = await receive_files(
-        content_type, request.stream(), "files", services.limits, services.spool_dir
+    stored = await receive_and_store(
+        runtime,
+        token,
+        claim_id,
+        doc_type,
+        request.headers.get("content-type", ""),
+        request.headers.get("content-length"),
+        request.stream(),
     )
-    work = services.work_file()
-    try:
-        built = await services.pool.build_document_async(
-            [f.path for f in files], work, services.limits
-        )
-        # By rename, with the SHA-256 the worker computed while writing the file.
-        stored = await anyio.to_thread.run_sync(services.storage.adopt, work, built.sha256)
-        request.app.state.metrics.observe_upload(sum(f.size for f in files))
-
-        def record() -> UploadedDocument:
-            now = runtime.clock.now()
-            with runtime.db.unit_of_work() as session:
-                claim = find_applicant_claim(session, token, claim_id)
-                document = record_upload(session, claim, doc_type, files, built, stored, now)
-                return UploadedDocument(
-                    doc_type=doc_type,
-                    status=document.status,
-                    pages=document.pages,
-                    size_bytes=document.size_bytes,
-                    sha256=document.sha256,
-                )
-
-        return await anyio.to_thread.run_sync(record)
-    finally:
-        discard_received(files)
-        work.unlink(missing_ok=True)
+    request.app.state.metrics.observe_upload(stored.received_bytes)
+    return UploadedDocument(
+        doc_type=stored.doc_type,
+        status=stored.status,
+        pages=stored.pages,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+    )
 
 
 @applicant_documents.get(

@@ -9,10 +9,12 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -240,3 +242,79 @@ def temporary_folder() -> Path:
 
 def remove_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    doc_type: str
+    status: str
+    pages: int
+    size_bytes: int
+    sha256: str
+    received_bytes: int
+
+
+async def receive_and_store(
+    runtime: Runtime,
+    token: str | None,
+    claim_id: str,
+    doc_type: str,
+    content_type: str,
+    content_length: str | None,
+    body: AsyncIterator[bytes],
+) -> StoredUpload:
+    """The whole upload, for the API and the page alike: refuse before reading when the
+    claim or the type is wrong, receive with the limits enforced while streaming, check and
+    merge in an isolated worker, store durably, then record it in one unit of work."""
+    from claims.http.auth import find_applicant_claim
+    from documents.errors import DocumentRejected
+    from documents.intake import discard_received, receive_files
+
+    services = document_services(runtime)
+
+    def authorise() -> None:
+        with runtime.db.read_only() as session:
+            check_upload_allowed(session, find_applicant_claim(session, token, claim_id), doc_type)
+
+    await anyio.to_thread.run_sync(authorise)
+    if (
+        content_length
+        and content_length.isdigit()
+        and int(content_length) > services.max_body_bytes
+    ):
+        raise DocumentRejected("upload_too_large", limit=f"{services.max_body_bytes} bytes")
+    if not content_type.startswith("multipart/form-data"):
+        raise refusal(
+            "multipart_required",
+            415,
+            "Send the files as multipart/form-data in the field 'files'.",
+            "Kirim berkas sebagai multipart/form-data pada isian 'files'.",
+        )
+    files = await receive_files(content_type, body, "files", services.limits, services.spool_dir)
+    work = services.work_file()
+    try:
+        built = await services.pool.build_document_async(
+            [f.path for f in files], work, services.limits
+        )
+        # By rename, with the SHA-256 the worker computed while writing the file.
+        stored = await anyio.to_thread.run_sync(services.storage.adopt, work, built.sha256)
+
+        def record() -> StoredUpload:
+            with runtime.db.unit_of_work() as session:
+                claim = find_applicant_claim(session, token, claim_id)
+                document = record_upload(
+                    session, claim, doc_type, files, built, stored, runtime.clock.now()
+                )
+                return StoredUpload(
+                    doc_type=doc_type,
+                    status=document.status,
+                    pages=document.pages,
+                    size_bytes=document.size_bytes,
+                    sha256=document.sha256,
+                    received_bytes=sum(f.size for f in files),
+                )
+
+        return await anyio.to_thread.run_sync(record)
+    finally:
+        discard_received(files)
+        work.unlink(missing_ok=True)
