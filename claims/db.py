@@ -7,15 +7,19 @@ psycopg 3.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Executable, Row, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_MMAP_BYTES = 1 << 30
+SQLITE_CACHE_KIB = 32_768  # per connection
 
 
 def is_sqlite(url: str) -> bool:
@@ -43,6 +47,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # A million claims carry about ten indexes: keep their upper pages in each
+        # connection's cache and read the rest through the mapped file, not read() copies.
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+        cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -65,10 +73,26 @@ class Database:
         )
         self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
         self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # Reentrant: a unit of work opened inside another on the same thread behaves as before.
+        self._write_lock: threading.RLock | None = threading.RLock() if self.is_sqlite else None
+        database = self.engine.url.database if self.is_sqlite else None
+        self._quick_path = database if database and database != ":memory:" else None
+        self._quick_sql: dict[Select[Any], tuple[str, list[tuple[str, Any]], dict[str, Any]]] = {}
+        self._slow_statements: set[Select[Any]] = set()
+        self._quick_local = threading.local()
+        self._quick_connections: list[sqlite3.Connection] = []
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A writing transaction: committed when the block ends normally, rolled back otherwise."""
+        # SQLite takes one writer at a time; a writer that finds the lock taken sleeps and
+        # polls (1, 2, 5 ... 100 ms) in its busy handler. Writers of this process queue on a
+        # lock of ours instead and start the moment the previous one commits. Other
+        # processes (a second `jht serve`, the CLI) still meet the busy timeout; after that
+        # long a writer goes ahead without our lock rather than wait forever.
+        queued = self._write_lock is not None and self._write_lock.acquire(
+            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+        )
         session = self._writer()
         try:
             yield session
@@ -84,6 +108,9 @@ class Database:
             raise
         finally:
             session.close()
+            if queued:
+                assert self._write_lock is not None
+                self._write_lock.release()
 
     @contextmanager
     def read_only(self) -> Iterator[Session]:
@@ -96,5 +123,57 @@ class Database:
             # use the loaded objects after the block.
             session.close()
 
+    def quick_rows(
+        self, statement: Select[Any], parameters: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        """`read_rows` for the hottest lookups, fast enough to call on the event loop with
+        SQLite: the statement compiled once, run on this thread's own read-only connection
+        (autocommit: the SELECT is its own snapshot) without SQLAlchemy's execution and
+        result processing. Values come back as the driver gives them: SQLite's datetimes are
+        their stored UTC text. Other databases go through `read_rows`."""
+        if self._quick_path is None:
+            return self.read_rows(statement, parameters)
+        if statement in self._slow_statements:
+            return self.read_rows(statement, parameters)
+        compiled = self._quick_sql.get(statement)
+        if compiled is None:
+            dialect = self.engine.dialect
+            done = statement.compile(dialect=dialect)
+            if done.post_compile_params:  # an expanding IN list: rendered per execution
+                self._slow_statements.add(statement)
+                return self.read_rows(statement, parameters)
+            # Each parameter as SQLAlchemy would bind it (a UTC datetime as SQLite's text).
+            binds = [
+                (name, done.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in done.positiontup or ()
+            ]
+            compiled = self._quick_sql[statement] = (str(done), binds, dict(done.params))
+        sql, binds, defaults = compiled
+        connection: sqlite3.Connection | None = getattr(self._quick_local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self._quick_path, check_same_thread=False, isolation_level=None
+            )
+            connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA query_only=ON")
+            # Pages read straight from the mapped file: no read() copy per page of a lookup.
+            connection.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+            self._quick_local.connection = connection
+            self._quick_connections.append(connection)
+        values = []
+        for name, process in binds:
+            value = parameters[name] if name in parameters else defaults[name]
+            values.append(value if process is None or value is None else process(value))
+        return connection.execute(sql, values).fetchall()
+
+    def read_rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
+        """One short read on a pooled connection, without an ORM session: for the hot public
+        lookups that build their JSON straight from the rows."""
+        with self.engine.connect() as connection:
+            return connection.execute(statement, parameters).all()
+
     def dispose(self) -> None:
+        for connection in self._quick_connections:
+            connection.close()
+        self._quick_connections.clear()
         self.engine.dispose()

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from claims.booking.service import latest_interview
@@ -23,7 +36,15 @@ from claims.casework.service import (
     wib_date,
 )
 from claims.errors import FieldProblem
-from claims.models import Branch, Claim, ClaimEvent, DocumentFile, Participant, Payout
+from claims.models import (
+    Branch,
+    Claim,
+    ClaimEvent,
+    DocumentFile,
+    Participant,
+    Payout,
+    UtcDateTime,
+)
 from workflow.checklist import missing_items
 from workflow.identifiers import BankAccount, Nik, normalize_holder_name
 from workflow.machine import allowed_triggers
@@ -50,10 +71,16 @@ def _reason_words(code: str | None, language: Language) -> str | None:
 
 
 def checklist_items(
-    session: Session, claim: Claim, participant: Participant, language: Language
+    session: Session,
+    claim: Claim,
+    participant: Participant,
+    language: Language,
+    *,
+    new_claim: bool = False,
 ) -> list[schemas.ChecklistItem]:
     checklist = claim_checklist(session, claim, participant)
-    documents = {d.doc_type: d for d in documents_of(session, claim.id)}
+    # A claim created in this unit of work has no documents yet: nothing to look up.
+    documents = {} if new_claim else {d.doc_type: d for d in documents_of(session, claim.id)}
     items = []
     for doc_type, required in [(d.value, True) for d in checklist.required] + [
         (d.value, False) for d in checklist.optional
@@ -172,7 +199,7 @@ def created_view(
         status=claim.status,
         access_token=token,
         reason=claim.reason,
-        checklist=checklist_items(session, claim, participant, language),
+        checklist=checklist_items(session, claim, participant, language, new_claim=True),
         estimate=estimate_view(session, claim, participant, now),
     )
 
@@ -361,43 +388,64 @@ def _decode_cursor(cursor: str) -> tuple[datetime | None, str]:
         ) from None
 
 
-def queue_page(
-    session: Session,
-    *,
-    branches: Sequence[str] | None,
-    status: str | None,
-    reason: str | None,
-    limit: int,
-    cursor: str | None,
-) -> schemas.QueuePage:
-    """Most urgent SLA first. Open claims have a due date; finished ones (no due date) come
-    only when asked for by status, in id order."""
-    # Only the listed columns: loading whole Claim rows costs more than the indexed walk.
-    statement = select(
-        Claim.id,
-        Claim.reference,
-        Claim.status,
-        Claim.reason,
-        Claim.branch_code,
-        Claim.sla_due_at,
-        Claim.updated_at,
-    )
-    if branches is not None:
-        statement = statement.where(Claim.branch_code.in_(branches))
-    if status:
-        statement = statement.where(Claim.status == status)
-    if reason:
-        statement = statement.where(Claim.reason == reason)
-    finished = status is not None and ClaimStatus(status) in FINAL_STATUSES
+def _json_time(moment: datetime | str | None) -> str | None:
+    """The JSON form pydantic gives an aware UTC datetime (`...Z`), without the model: from a
+    datetime (PostgreSQL) or from SQLite's stored UTC text (`2026-11-16 03:00:00.000000`)."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        text = moment.replace(" ", "T", 1)
+        return (text[:-7] if text.endswith(".000000") else text) + "Z"
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _as_datetime(moment: datetime | str) -> datetime:
+    if isinstance(moment, str):
+        return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+    return moment
+
+
+# The times are read raw (type_coerce changes no SQL): SQLite's text goes straight into the
+# JSON instead of being parsed into datetimes and formatted again, 2 per row.
+_QUEUE_COLUMNS = (
+    Claim.id,
+    Claim.reference,
+    Claim.status,
+    Claim.reason,
+    Claim.branch_code,
+    type_coerce(Claim.sla_due_at, String).label("sla_due_at"),
+    type_coerce(Claim.updated_at, String).label("updated_at"),
+)
+
+
+QueueShape = tuple[str, bool, bool, bool, bool]
+
+
+@functools.cache
+def _queue_statement(shape: QueueShape) -> Select[Any]:
+    """The page query of one shape of filters, with bound parameters: built and compiled once
+    per shape, not per request."""
+    branch_mode, has_status, has_reason, finished, has_cursor = shape
+    statement = select(*_QUEUE_COLUMNS)
+    if branch_mode == "one":
+        # One branch (the usual page) as an equality: no IN list to expand at each execution.
+        statement = statement.where(Claim.branch_code == bindparam("branch"))
+    elif branch_mode == "some":
+        statement = statement.where(Claim.branch_code.in_(bindparam("branches", expanding=True)))
+    if has_status:
+        statement = statement.where(Claim.status == bindparam("status"))
+    if has_reason:
+        statement = statement.where(Claim.reason == bindparam("reason"))
+    after_id = bindparam("after_id", type_=String)
     if finished:
-        if cursor:
-            _, after_id = _decode_cursor(cursor)
+        if has_cursor:
             statement = statement.where(Claim.id > after_id)
         statement = statement.order_by(Claim.id)
     else:
         statement = statement.where(Claim.sla_due_at.is_not(None))
-        if cursor:
-            after_due, after_id = _decode_cursor(cursor)
+        if has_cursor:
+            after_due = bindparam("after_due", type_=UtcDateTime())
             statement = statement.where(
                 or_(
                     Claim.sla_due_at > after_due,
@@ -405,24 +453,80 @@ def queue_page(
                 )
             )
         statement = statement.order_by(Claim.sla_due_at, Claim.id)
-    rows = list(session.execute(statement.limit(limit + 1)))
+    return statement.limit(bindparam("page_limit", type_=Integer))
+
+
+def queue_query(
+    *,
+    branches: Sequence[str] | None,
+    status: str | None,
+    reason: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The page query and its parameters (one more row than `limit`, to know of a next page).
+    Most urgent SLA first. Open claims have a due date; finished ones (no due date) come only
+    when asked for by status, in id order."""
+    finished = status is not None and ClaimStatus(status) in FINAL_STATUSES
+    parameters: dict[str, Any] = {"page_limit": limit + 1}
+    branch_mode = "all"
+    if branches is not None:
+        if len(branches) == 1:
+            branch_mode, parameters["branch"] = "one", branches[0]
+        else:
+            branch_mode, parameters["branches"] = "some", list(branches)
+    if status:
+        parameters["status"] = status
+    if reason:
+        parameters["reason"] = reason
+    if cursor:
+        after_due, parameters["after_id"] = _decode_cursor(cursor)
+        if not finished:
+            parameters["after_due"] = after_due
+    shape = (branch_mode, bool(status), bool(reason), finished, bool(cursor))
+    return _queue_statement(shape), parameters
+
+
+def queue_document(rows: Sequence[Sequence[Any]], limit: int) -> dict[str, Any]:
+    """The JSON document of `schemas.QueuePage` from the rows of `queue_query`, built straight
+    from the selected columns (no ORM objects, no model validation: officers read the page
+    many times a minute)."""
     more = len(rows) > limit
     rows = rows[:limit]
     items = [
-        schemas.QueueItem(
-            id=c.id,
-            reference=c.reference,
-            status=c.status,
-            reason=c.reason,
-            branch_code=c.branch_code,
-            sla_due_at=c.sla_due_at,
-            flags=[],
-            updated_at=c.updated_at,
-        )
-        for c in rows
+        {
+            "id": claim_id,
+            "reference": reference,
+            "status": claim_status,
+            "reason": claim_reason,
+            "branch_code": branch_code,
+            "sla_due_at": _json_time(due),
+            "flags": [],
+            "updated_at": _json_time(updated),
+        }
+        for claim_id, reference, claim_status, claim_reason, branch_code, due, updated in rows
     ]
-    next_cursor = _encode_cursor(rows[-1].sla_due_at, rows[-1].id) if more and rows else None
-    return schemas.QueuePage(items=items, next_cursor=next_cursor)
+    next_cursor = None
+    if more and rows:
+        last_due, last_id = rows[-1][5], rows[-1][0]
+        next_cursor = _encode_cursor(_as_datetime(last_due) if last_due else None, last_id)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def queue_page(
+    session: Session | Connection,
+    *,
+    branches: Sequence[str] | None,
+    status: str | None,
+    reason: str | None,
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """One page of the officer queue (`queue_query`) as its JSON document."""
+    statement, parameters = queue_query(
+        branches=branches, status=status, reason=reason, limit=limit, cursor=cursor
+    )
+    return queue_document(session.execute(statement, parameters).all(), limit)
 
 
 # --- public tracking --------------------------------------------------------------------------
@@ -497,34 +601,42 @@ def tracking_state(status: ClaimStatus) -> str:
     return "action_required" if WAITING_ON.get(status) == "applicant" else "in_progress"
 
 
-def tracking_view(session: Session, kpj: str, language: Language) -> schemas.TrackingView:
-    """The five steps of each claim of a KPJ, newest first; nothing personal."""
-    english = language == "en"
-    claims = session.execute(
-        select(Claim.reference, Claim.reason, Claim.status, Claim.updated_at)
-        .where(Claim.kpj == kpj)
-        .order_by(Claim.created_at.desc())
-        .limit(20)
-    )
+# The one query of public tracking (ix_claims_kpj_created), compiled once.
+TRACKING_QUERY = (
+    select(Claim.reference, Claim.reason, Claim.status, Claim.updated_at)
+    .where(Claim.kpj == bindparam("kpj"))
+    .order_by(Claim.created_at.desc())
+    .limit(20)
+)
+
+
+def tracking_document(
+    rows: Iterable[Sequence[Any]], kpj: str, language: Language
+) -> dict[str, Any]:
+    """The JSON document of `schemas.TrackingView` from the rows of TRACKING_QUERY: the five
+    steps of each claim of a KPJ, newest first; nothing personal."""
+    choice = 1 if language == "en" else 0
     tracked = []
-    for claim in claims:
-        status = ClaimStatus(claim.status)
+    for reference, reason, status_value, updated_at in rows:
+        status = ClaimStatus(status_value)
         step = TRACKER_STEP.get(status)
         state = tracking_state(status)
-        if step is not None:
-            label = STEP_LABELS[step][1 if english else 0]
-        else:
-            label = STOPPED_LABEL[state][1 if english else 0]
-        reason = claim.reason
+        label = STEP_LABELS[step][choice] if step is not None else STOPPED_LABEL[state][choice]
         tracked.append(
-            schemas.TrackedClaim(
-                reference=claim.reference,
-                reason=reason,
-                step=step,
-                step_label=label,
-                state=state,
-                updated_on=wib_date(claim.updated_at),
-                next_step=NEXT_STEPS[status][1 if english else 0],
-            )
+            {
+                "reference": reference,
+                "reason": reason,
+                "step": step,
+                "step_label": label,
+                "state": state,
+                "updated_on": wib_date(_as_datetime(updated_at)).isoformat(),
+                "next_step": NEXT_STEPS[status][choice],
+            }
         )
-    return schemas.TrackingView(kpj=kpj, claims=tracked)
+    return {"kpj": kpj, "claims": tracked}
+
+
+def tracking_view(session: Session, kpj: str, language: Language) -> schemas.TrackingView:
+    """`tracking_document` as the model (for the pages)."""
+    rows = session.execute(TRACKING_QUERY, {"kpj": kpj})
+    return schemas.TrackingView.model_validate(tracking_document(rows, kpj, language))

@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -182,6 +183,10 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, *, metrics: ServiceMetrics) -> None:
         self.app = app
         self.metrics = metrics
+        # The labelled children by (method, route, status): `labels()` builds and checks its
+        # key on every call. Bounded: routes are templates, statuses and methods are few.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._timers: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -199,12 +204,20 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
+            elapsed = time.perf_counter() - started
             route = route_template(scope)
             method = str(scope["method"])
-            self.metrics.requests_total.labels(method, route, str(status)).inc()
-            self.metrics.request_duration_seconds.labels(method, route).observe(
-                time.perf_counter() - started
-            )
+            counter = self._counters.get((method, route, status))
+            if counter is None:
+                counter = self.metrics.requests_total.labels(method, route, str(status))
+                self._counters[(method, route, status)] = counter
+            counter.inc()
+            timer = self._timers.get((method, route))
+            if timer is None:
+                timer = self._timers[(method, route)] = (
+                    self.metrics.request_duration_seconds.labels(method, route)
+                )
+            timer.observe(elapsed)
 
 
 def metrics_endpoint(request: Request) -> Response:

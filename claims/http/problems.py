@@ -145,6 +145,26 @@ def pick(language: Language, message_id: str, message_en: str) -> str:
     return message_en if language == "en" else message_id
 
 
+# How routes declare their refusals in OpenAPI: `responses={404: PROBLEM, ...}`, so clients
+# and schemathesis see the real content type and shape of every problem.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+    },
+    "additionalProperties": True,
+}
+PROBLEM: dict[str, Any] = {
+    "description": "RFC 9457 problem (Bahasa Indonesia unless English is preferred)",
+    "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_SCHEMA}},
+}
+
+
 def problem_response(
     *,
     status: int,

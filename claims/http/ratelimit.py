@@ -10,7 +10,9 @@ moving the sandbox clock forward does not lift a limit.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated
@@ -20,6 +22,7 @@ from fastapi import Depends, Request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from limits.util import WindowStats
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claims.errors import TooManyRequests
@@ -44,6 +47,72 @@ class RateLimits:
     default_per_client: str = "600/minute"
 
 
+class InProcessMovingWindow:
+    """The moving-window strategy for `memory://`: per key, a deque of hit times trimmed as it
+    is read (O(1) amortised per hit). `limits`' own MemoryStorage inserts each hit at the front
+    of a list (O(hits in the window)) and rescans every key from a new timer thread every
+    10 ms, which costs the event loop more than the request it limits. Same answers: a hit is
+    allowed while fewer than `amount` hits fall within the last `expiry` seconds."""
+
+    SWEEP_EVERY_SECONDS = 10.0
+
+    def __init__(self) -> None:
+        self._hits: dict[str, tuple[float, deque[float]]] = {}
+        self._lock = threading.Lock()
+        self._next_sweep = 0.0
+
+    def _window(
+        self, item: RateLimitItem, identifiers: tuple[str, ...], now: float
+    ) -> deque[float]:
+        key = item.key_for(*identifiers)
+        expiry = float(item.get_expiry())
+        entry = self._hits.get(key)
+        if entry is None:
+            entry = self._hits[key] = (expiry, deque())
+        hits = entry[1]
+        oldest_allowed = now - expiry
+        while hits and hits[0] <= oldest_allowed:
+            hits.popleft()
+        return hits
+
+    def hit(self, item: RateLimitItem, *identifiers: str) -> bool:
+        now = time.time()
+        with self._lock:
+            if now >= self._next_sweep:
+                self._sweep(now)
+            hits = self._window(item, identifiers, now)
+            if len(hits) >= item.amount:
+                return False
+            hits.append(now)
+            return True
+
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        now = time.time()
+        with self._lock:
+            return len(self._window(item, identifiers, now)) < item.amount
+
+    def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
+        now = time.time()
+        with self._lock:
+            hits = self._window(item, identifiers, now)
+            remaining = max(0, item.amount - len(hits))
+            if not hits:
+                return WindowStats(now, remaining)
+            # The time the oldest hit leaves the window, freeing a place.
+            return WindowStats(hits[0] + float(item.get_expiry()), remaining)
+
+    def _sweep(self, now: float) -> None:
+        """Forget keys without a hit in their window (bounded memory for many clients)."""
+        self._next_sweep = now + self.SWEEP_EVERY_SECONDS
+        idle = [
+            key
+            for key, (expiry, hits) in self._hits.items()
+            if not hits or hits[-1] <= now - expiry
+        ]
+        for key in idle:
+            del self._hits[key]
+
+
 class RateLimiter:
     """Counts hits per (limit name, key) in the configured storage."""
 
@@ -55,7 +124,11 @@ class RateLimiter:
         namespace: str = "jht",
     ) -> None:
         self.storage = storage_from_string(storage_uri)
-        self.strategy = MovingWindowRateLimiter(self.storage)
+        self.strategy: MovingWindowRateLimiter | InProcessMovingWindow = (
+            InProcessMovingWindow()
+            if isinstance(self.storage, MemoryStorage)
+            else MovingWindowRateLimiter(self.storage)
+        )
         self.namespace = namespace
         self.limits = limits
         self._items: dict[str, tuple[RateLimitItem, str]] = {
@@ -125,8 +198,17 @@ def get_rate_limiter(request: Request) -> RateLimiter:
     return limiter
 
 
-Limiter = Annotated[RateLimiter, Depends(get_rate_limiter)]
-ClientAddress = Annotated[str, Depends(client_address)]
+async def _limiter_dependency(request: Request) -> RateLimiter:
+    # `async def`: a plain `def` dependency would cost a thread-pool hop per request.
+    return get_rate_limiter(request)
+
+
+async def _client_address_dependency(request: Request) -> str:
+    return client_address(request)
+
+
+Limiter = Annotated[RateLimiter, Depends(_limiter_dependency)]
+ClientAddress = Annotated[str, Depends(_client_address_dependency)]
 
 
 async def check_async(limiter: RateLimiter, name: str, key: str) -> None:
@@ -161,11 +243,14 @@ class DefaultRateLimitMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
+        client = scope.get("client")  # what client_address() reads, without a Request
         try:
-            await check_async(self.limiter_of(scope), DEFAULT_PER_CLIENT, client_address(request))
+            await check_async(
+                self.limiter_of(scope), DEFAULT_PER_CLIENT, client[0] if client else "unknown"
+            )
         except TooManyRequests as refused:
             # Middlewares run outside FastAPI's exception handlers: answer here.
-            await render_workflow_error(refused, preferred_language(request))(scope, receive, send)
+            language = preferred_language(Request(scope))
+            await render_workflow_error(refused, language)(scope, receive, send)
             return
         await self.app(scope, receive, send)

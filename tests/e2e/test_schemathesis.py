@@ -1,6 +1,7 @@
 """Schemathesis against the app's own OpenAPI schema, in-process through ASGI: no 5xx, and
-every response conforms to the schema (response bodies; not yet status codes or content types:
-problems are not declared as application/problem+json and several routes miss 401/404). Bounded: 25 examples per operation, no shrinking."""
+every response conforms to the schema: its body, its status code (declared) and its content
+type (problems as application/problem+json). Bounded: 25 examples per operation, no
+shrinking."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
+    content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from claims.app import create_app
@@ -24,6 +27,14 @@ from claims.settings import Settings
 from tests.support import load_samples
 
 GENEROUS = "1000000/minute"
+# Operations that still answer a status they do not declare (their routers' owners add the
+# declarations): 401 of the payout actions, 404 of the sandbox clock when sandbox is off.
+UNDECLARED_STATUSES = {
+    "POST /api/v1/officer/payouts/{reference}/confirm",
+    "POST /api/v1/officer/payouts/{reference}/fail",
+    "GET /api/v1/sandbox/clock",
+    "POST /api/v1/sandbox/clock",
+}
 
 
 @pytest.fixture
@@ -51,6 +62,7 @@ def test_api_conforms_to_its_schema(schema_app: object) -> None:
     checks = [
         not_a_server_error,
         response_schema_conformance,
+        content_type_conformance,
     ]
     operations = 0
     for result in schema.get_all_operations():
@@ -66,7 +78,8 @@ def test_api_conforms_to_its_schema(schema_app: object) -> None:
             database=None,
         )
         def check(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=checks)
+            extra = [] if case.operation.label in UNDECLARED_STATUSES else [status_code_conformance]
+            case.call_and_validate(checks=[*checks, *extra])
 
         check()
     assert operations >= 20
