@@ -89,10 +89,11 @@ def create_app(
     app.state.rate_limiter = RateLimiter(settings.rate_limit_storage, rate_limits or RateLimits())
     install_problem_handlers(app)
 
+    # Public tracking first: routing walks the routers in order, and it is the busiest path.
+    app.include_router(public_router)
     app.include_router(applicant_router)
     app.include_router(officer_router)
     app.include_router(payouts_router)
-    app.include_router(public_router)
     app.include_router(applicant_documents)
     app.include_router(officer_documents)
     app.include_router(sandbox_router)

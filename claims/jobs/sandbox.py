@@ -14,6 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from sqlalchemy import select
 
 from claims.errors import NotFound, ServiceError, refusal
+from claims.http.problems import PROBLEM
 from claims.jobs.lease import wall_now
 from claims.jobs.registry import REGISTRY, JobRegistry, run_due_jobs
 from claims.models import SandboxClock
@@ -133,13 +134,13 @@ Jobs = Annotated[JobRegistry, Depends(app_job_registry)]
 sandbox_router = APIRouter(prefix="/api/v1/sandbox", tags=["sandbox"])
 
 
-@sandbox_router.get("/clock", response_model=ClockReading)
+@sandbox_router.get("/clock", response_model=ClockReading, responses={404: PROBLEM})
 def read_clock(runtime: SandboxRuntime) -> ClockReading:
     """The application clock (JHT_SANDBOX=true only)."""
     return ClockReading(now=SandboxClockStore(runtime).now())
 
 
-@sandbox_router.post("/clock", response_model=ClockReading)
+@sandbox_router.post("/clock", response_model=ClockReading, responses={404: PROBLEM, 422: PROBLEM})
 def move_clock(move: ClockMove, runtime: SandboxRuntime, jobs: Jobs) -> ClockReading:
     """Moves the clock forward, then runs every scheduled job that has become due before it
     answers. A move backwards is 422 `clock_cannot_go_back` (JHT_SANDBOX=true only)."""

@@ -31,7 +31,7 @@ def _visible_payout(session: Session, officer: Officer, reference: str) -> tuple
 @payouts_router.post(
     "/{reference}/confirm",
     response_model=schemas.OfficerClaimView,
-    responses={403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM},
 )
 def confirm(
     reference: str, body: schemas.ConfirmPayoutBody, officer: CurrentOfficer, runtime: RuntimeDep
@@ -50,7 +50,7 @@ def confirm(
 @payouts_router.post(
     "/{reference}/fail",
     response_model=schemas.OfficerClaimView,
-    responses={403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM, 412: PROBLEM, 422: PROBLEM},
 )
 def fail(
     reference: str, body: schemas.FailPayoutBody, officer: CurrentOfficer, runtime: RuntimeDep
