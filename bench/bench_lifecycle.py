@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import insert
+
 from bench.common import record
 from claims.booking.service import live_interview, record_outcome
 from claims.casework import service
@@ -117,21 +119,25 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
             session, claim, service.claim_participant(session, claim)
         )
         types = [d.value for d in checklist.required]
-        for doc_type in types:
-            digest = hashlib.sha256(f"{claim_id}{doc_type}".encode()).hexdigest()
-            session.add(
-                Document(
-                    claim_id=claim_id,
-                    doc_type=doc_type,
-                    status="uploaded",
-                    storage_key=digest,
-                    sha256=digest,
-                    size_bytes=1,
-                    pages=1,
-                    uploaded_at=NOW,
-                )
-            )
-        session.flush()
+        # The uploads themselves are excluded from the figure (quality.md: documents
+        # excluded): their rows go in as one bulk INSERT, standing in for the upload requests.
+        digests = [hashlib.sha256(f"{claim_id}{t}".encode()).hexdigest() for t in types]
+        session.connection().execute(
+            insert(Document),
+            [
+                {
+                    "claim_id": claim_id,
+                    "doc_type": doc_type,
+                    "status": "uploaded",
+                    "storage_key": digest,
+                    "sha256": digest,
+                    "size_bytes": 1,
+                    "pages": 1,
+                    "uploaded_at": NOW,
+                }
+                for doc_type, digest in zip(types, digests, strict=True)
+            ],
+        )
         service.submit(session, claim, NOW)
     with db.unit_of_work() as session:
         claim = service.get_claim(session, claim_id)

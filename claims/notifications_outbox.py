@@ -5,13 +5,29 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert, inspect
 from sqlalchemy.orm import Session
 
 from claims.models import Claim, OutboxMessage
 
 NOTIFICATION = "notification"
+# Outbox rows are append-only here: one INSERT on the session's connection, without an ORM
+# object and the flush machinery around it (built once, so its cache key is kept).
+INSERT_OUTBOX = insert(cast(Table, OutboxMessage.__table__))
+
+
+def add_outbox_row(session: Session, claim: Claim | None, row: dict[str, Any]) -> None:
+    """Writes one outbox row at once (a duplicate `dedupe_key` raises IntegrityError here,
+    not at the next flush). A claim not yet in the database is flushed first."""
+    if claim is not None and inspect(claim).pending:
+        session.flush()
+    row.setdefault("locked_by", None)
+    row.setdefault("locked_until", None)
+    row.setdefault("done_at", None)
+    row.setdefault("last_error", None)
+    session.connection().execute(INSERT_OUTBOX, row)
 
 
 def enqueue_notification(
@@ -25,20 +41,22 @@ def enqueue_notification(
 ) -> None:
     """`key` makes the message unique (a job that runs twice queues it once); by default
     every call queues a new message."""
-    session.add(
-        OutboxMessage(
-            kind=NOTIFICATION,
-            claim_id=claim.id,
-            dedupe_key=f"notify:{claim.id}:{template}:{key or uuid.uuid4().hex}"[:120],
-            payload={
+    add_outbox_row(
+        session,
+        claim,
+        {
+            "kind": NOTIFICATION,
+            "claim_id": claim.id,
+            "dedupe_key": f"notify:{claim.id}:{template}:{key or uuid.uuid4().hex}"[:120],
+            "payload": {
                 "template": template,
                 "language": claim.language,
                 "to": claim.email,
                 "reference": claim.reference,
                 "params": params or {},
             },
-            created_at=now,
-            available_at=now,
-            attempts=0,
-        )
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+        },
     )

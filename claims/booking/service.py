@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import Select, bindparam, event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from claims.casework.transitions import flush_claim, transition
+from claims.casework.transitions import flush_claim, get_row, insert_row, transition, update_row
 from claims.errors import NotFound, refusal
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer
 from claims.notifications_outbox import enqueue_notification
@@ -44,26 +45,47 @@ BRANCH_SEATS_KEY = "booking_branch_seats"
 T = TypeVar("T")
 
 
+# Statements built once (a statement object keeps its cache key), run on the session's
+# connection without the ORM: the booking path reads only a few columns.
+_CLOSURES = select(BranchClosure.day).where(BranchClosure.branch_code == bindparam("branch"))
+_INTERVIEWERS = (
+    select(Officer.id, Officer.roles)
+    .where(
+        Officer.branch_code == bindparam("branch"),
+        Officer.active.is_(True),
+        Officer.roles.contains("interviewer"),
+    )
+    .order_by(Officer.id)
+)
+
+
 def branch_calendar(session: Session, branch_code: str) -> BranchCalendar:
-    branch = session.get(Branch, branch_code)
+    branch = get_row(session, Branch, branch_code)
     if branch is None:
         raise NotFound("branch")
-    closures = session.scalars(
-        select(BranchClosure.day).where(BranchClosure.branch_code == branch_code)
-    )
+    closures = session.connection().execute(_CLOSURES, {"branch": branch_code}).scalars()
     return BranchCalendar.from_config(branch.timezone, branch.opens, branch.closes, closures)
 
 
-def branch_seats(session: Session, branch_code: str) -> tuple[BranchCalendar, list[Officer]]:
+@dataclass(frozen=True)
+class Seat:
+    """Seat n of every slot belongs to the branch's n-th interviewer."""
+
+    id: int  # the interviewer (an officer id)
+
+
+def branch_seats(session: Session, branch_code: str) -> tuple[BranchCalendar, list[Seat]]:
     """The branch's calendar and interviewers, read once per transaction: a transaction that
     books many interviews (a batch, the benchmark) reads them once, and a new transaction
     always reads them afresh, so a closure or a new interviewer counts from the next one."""
-    cache: dict[str, tuple[BranchCalendar, list[Officer]]] = session.info.setdefault(
+    cache: dict[str, tuple[BranchCalendar, list[Seat]]] = session.info.setdefault(
         BRANCH_SEATS_KEY, {}
     )
     found = cache.get(branch_code)
     if found is None:
-        found = (branch_calendar(session, branch_code), interviewers_of(session, branch_code))
+        rows = session.connection().execute(_INTERVIEWERS, {"branch": branch_code})
+        seats = [Seat(id) for id, roles in rows if "interviewer" in roles.split()]
+        found = (branch_calendar(session, branch_code), seats)
         cache[branch_code] = found
     return found
 
@@ -88,19 +110,46 @@ def interviewers_of(session: Session, branch_code: str) -> list[Officer]:
     return [officer for officer in candidates if "interviewer" in officer.role_set]
 
 
+def _taken(bounded: bool) -> Select[tuple[datetime, int]]:
+    statement = select(Interview.starts_at, Interview.seat).where(
+        Interview.branch_code == bindparam("branch"),
+        SEAT_HELD,
+        Interview.starts_at > bindparam("after", type_=Interview.starts_at.type),
+    )
+    if bounded:
+        statement = statement.where(
+            Interview.starts_at <= bindparam("until", type_=Interview.starts_at.type)
+        )
+    return statement
+
+
+_TAKEN = {bounded: _taken(bounded) for bounded in (False, True)}
+_FULL_SLOTS = (
+    select(Interview.starts_at, func.count())
+    .where(
+        Interview.branch_code == bindparam("branch"),
+        SEAT_HELD,
+        Interview.starts_at > bindparam("after", type_=Interview.starts_at.type),
+        Interview.starts_at <= bindparam("until", type_=Interview.starts_at.type),
+    )
+    .group_by(Interview.starts_at)
+    .having(func.count() >= bindparam("capacity"))
+)
+_LIVE_INTERVIEW = (
+    select(Interview)
+    .where(Interview.claim_id == bindparam("claim_id"), Interview.holds_seat.is_(True))
+    .order_by(Interview.id.desc())
+    .limit(1)
+)
+
+
 def taken_seats(
     session: Session, branch_code: str, after: datetime, until: datetime | None = None
 ) -> dict[datetime, set[int]]:
     """The seats held in slots starting after `after` (and at or before `until`), by slot
     start. Bounding the window keeps a booking's read to the slots it can choose from."""
-    statement = select(Interview.starts_at, Interview.seat).where(
-        Interview.branch_code == branch_code,
-        SEAT_HELD,
-        Interview.starts_at > after,
-    )
-    if until is not None:
-        statement = statement.where(Interview.starts_at <= until)
-    rows = session.execute(statement)
+    parameters = {"branch": branch_code, "after": after, "until": until}
+    rows = session.connection().execute(_TAKEN[until is not None], parameters)
     taken: dict[datetime, set[int]] = defaultdict(set)
     for starts_at, seat in rows:
         taken[starts_at].add(seat)
@@ -111,28 +160,13 @@ def full_slots(
     session: Session, branch_code: str, capacity: int, after: datetime, until: datetime
 ) -> dict[datetime, int]:
     """The slots starting in (after, until] that hold `capacity` bookings or more."""
-    count = func.count()
-    rows = session.execute(
-        select(Interview.starts_at, count)
-        .where(
-            Interview.branch_code == branch_code,
-            SEAT_HELD,
-            Interview.starts_at > after,
-            Interview.starts_at <= until,
-        )
-        .group_by(Interview.starts_at)
-        .having(count >= capacity)
-    )
+    parameters = {"branch": branch_code, "after": after, "until": until, "capacity": capacity}
+    rows = session.connection().execute(_FULL_SLOTS, parameters)
     return {starts_at: int(n) for starts_at, n in rows}
 
 
 def live_interview(session: Session, claim_id: str) -> Interview | None:
-    return session.scalar(
-        select(Interview)
-        .where(Interview.claim_id == claim_id, Interview.holds_seat.is_(True))
-        .order_by(Interview.id.desc())
-        .limit(1)
-    )
+    return session.scalar(_LIVE_INTERVIEW, {"claim_id": claim_id})
 
 
 def latest_interview(session: Session, claim_id: str) -> Interview | None:
@@ -167,11 +201,21 @@ def _with_seat_retry(session: Session, attempt: Callable[[], T | None]) -> T | N
     return None
 
 
+def _attempt_seat(session: Session, attempt: Callable[[], T | None]) -> T | None:
+    """`_with_seat_retry` where a race is possible. A SQLite writer holds the database lock
+    from BEGIN IMMEDIATE to commit (and a deferred one that read before another writer
+    committed cannot write at all), so no other booking can take a seat between our read
+    and our insert: the savepoint (two more statements) would never be rolled back."""
+    if session.get_bind().dialect.name == "sqlite":
+        return attempt()
+    return _with_seat_retry(session, attempt)
+
+
 def _new_booking(
     claim: Claim,
     slot: Slot,
     seat: int,
-    interviewers: list[Officer],
+    interviewers: Sequence[Seat | Officer],
     now: datetime,
     template: str,
 ) -> Interview:
@@ -194,13 +238,12 @@ def _insert_booking(
     claim: Claim,
     slot: Slot,
     seat: int,
-    interviewers: list[Officer],
+    interviewers: Sequence[Seat | Officer],
     now: datetime,
     template: str,
 ) -> Interview:
     interview = _new_booking(claim, slot, seat, interviewers, now, template)
-    session.add(interview)
-    session.flush()
+    insert_row(session, interview)
     return interview
 
 
@@ -233,7 +276,7 @@ def book_earliest_slot(
             if seat is not None:
                 return _insert_booking(session, claim, slot, seat, interviewers, now, template)
 
-    return _with_seat_retry(session, attempt)
+    return _attempt_seat(session, attempt)
 
 
 def book_earliest_slots(
@@ -262,11 +305,11 @@ def book_earliest_slots(
         def attempt(
             group: list[Claim] = group,
             window: list[Slot] = window,
-            interviewers: list[Officer] = interviewers,
+            interviewers: Sequence[Seat | Officer] = interviewers,
         ) -> list[tuple[Claim, Interview | None]]:
             return _book_branch_batch(session, group, window, interviewers, now, template)
 
-        made = _with_seat_retry(session, attempt)
+        made = _attempt_seat(session, attempt)
         if made is None:
             booked.update((claim.id, None) for claim in group)
         else:
@@ -278,7 +321,7 @@ def _book_branch_batch(
     session: Session,
     group: list[Claim],
     window: list[Slot],
-    interviewers: list[Officer],
+    interviewers: Sequence[Seat | Officer],
     now: datetime,
     template: str,
 ) -> list[tuple[Claim, Interview | None]]:
@@ -366,10 +409,10 @@ def accept_and_book(
         facts,
         data={"interview_starts_at": interview.starts_at.isoformat()} if interview else None,
         expected_version=expected_version,
+        changes={"verifier_id": verifier.officer_id},
     )
     assert interview is not None  # the slot_available guard refused otherwise
-    claim.verifier_id = verifier.officer_id
-    branch = session.get(Branch, claim.branch_code)
+    branch = get_row(session, Branch, claim.branch_code)
     assert branch is not None
     enqueue_notification(
         session, claim, "interview_booked", now, interview_notice(interview, branch)
@@ -408,7 +451,7 @@ def rebook(
         previous.holds_seat = False
         previous.status = "replaced"
         session.flush()
-    interview = _with_seat_retry(session, attempt)
+    interview = _attempt_seat(session, attempt)
     facts = TransitionFacts(
         slot_available=interview is not None,
         reschedules_used=claim.reschedules_used,
@@ -422,11 +465,10 @@ def rebook(
         now,
         facts,
         data={"interview_starts_at": starts_at.isoformat()},
+        changes={"reschedules_used": claim.reschedules_used + 1, "last_activity_at": now},
     )
     assert interview is not None
-    claim.reschedules_used += 1
-    claim.last_activity_at = now
-    branch = session.get(Branch, claim.branch_code)
+    branch = get_row(session, Branch, claim.branch_code)
     assert branch is not None
     enqueue_notification(
         session, claim, "interview_rebooked", now, interview_notice(interview, branch)
@@ -468,6 +510,14 @@ def record_outcome(
         reason_code=reason_code,
         note=note,
     )
+    # The claim's own fields go with the transition's UPDATE (one write of the claim row).
+    changes: dict[str, object] = {}
+    if actor.officer_id is not None:
+        changes["interviewer_id"] = actor.officer_id
+    if outcome == "failed":
+        changes["reason_code"] = reason_code
+    if outcome == "no_show":
+        changes["misses"] = claim.misses + 1
     transition(
         session,
         claim,
@@ -478,22 +528,24 @@ def record_outcome(
         reason_code=reason_code,
         note=note,
         expected_version=expected_version,
+        changes=changes,
     )
     assert interview is not None
-    interview.status = outcome
-    interview.outcome_reason_code = reason_code
-    interview.note = note
-    interview.holds_seat = outcome != "no_show" and interview.holds_seat
-    if actor.officer_id is not None:
-        claim.interviewer_id = actor.officer_id
+    update_row(
+        session,
+        interview,
+        {
+            "status": outcome,
+            "outcome_reason_code": reason_code,
+            "note": note,
+            "holds_seat": outcome != "no_show" and interview.holds_seat,
+        },
+    )
     if outcome == "failed":
-        claim.reason_code = reason_code
         enqueue_notification(
             session, claim, "rejected", now, {"reason_code": reason_code or "", "note": note or ""}
         )
     if outcome == "no_show":
-        claim.misses += 1
-        interview.holds_seat = False
         if claim.misses >= 2:
             # A second miss cancels the claim at once (workflow.md, cancel).
             transition(

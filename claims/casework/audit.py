@@ -7,9 +7,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from claims.clock import as_utc
@@ -18,27 +18,55 @@ from claims.models import Claim, ClaimEvent
 GENESIS_HASH = "0" * 64
 
 
+EVENT_FIELDS = (
+    "claim_id",
+    "seq",
+    "trigger",
+    "from_status",
+    "to_status",
+    "actor_role",
+    "actor_id",
+    "at",
+    "reason_code",
+    "note",
+    "rules_version",
+    "data",
+)
+
+
+def _canonical(fields: dict[str, Any]) -> bytes:
+    body = dict(fields)
+    body["at"] = as_utc(body["at"]).isoformat(timespec="microseconds")
+    body["data"] = body["data"] or {}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def canonical_event(event: ClaimEvent) -> bytes:
     """A stable byte form of everything the event says, independent of the database."""
-    body = {
-        "claim_id": event.claim_id,
-        "seq": event.seq,
-        "trigger": event.trigger,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "actor_role": event.actor_role,
-        "actor_id": event.actor_id,
-        "at": as_utc(event.at).isoformat(timespec="microseconds"),
-        "reason_code": event.reason_code,
-        "note": event.note,
-        "rules_version": event.rules_version,
-        "data": event.data or {},
-    }
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _canonical({name: getattr(event, name) for name in EVENT_FIELDS})
 
 
 def chain_hash(prev_hash: str, event: ClaimEvent) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical_event(event)).hexdigest()
+
+
+class ChainHead(NamedTuple):
+    """What the next event of a claim's chain needs from the last one."""
+
+    seq: int
+    hash: str
+    at: datetime
+
+
+# Built once: a statement object keeps its cache key, so running it again skips the
+# construction and the cache-key walk that a fresh select() costs on every call.
+_CHAIN_HEAD = (
+    select(ClaimEvent.seq, ClaimEvent.hash, ClaimEvent.at)
+    .where(ClaimEvent.claim_id == bindparam("claim_id"))
+    .order_by(ClaimEvent.seq.desc())
+    .limit(1)
+)
+_INSERT_EVENT = insert(cast(Table, ClaimEvent.__table__))
 
 
 def last_event(session: Session, claim_id: str) -> ClaimEvent | None:
@@ -48,6 +76,13 @@ def last_event(session: Session, claim_id: str) -> ClaimEvent | None:
         .order_by(ClaimEvent.seq.desc())
         .limit(1)
     )
+
+
+def chain_head(session: Session, claim_id: str) -> ChainHead | None:
+    """The last event's sequence number, hash and time (no autoflush: events are written
+    at once by `append_event`, never left pending in the session)."""
+    row = session.connection().execute(_CHAIN_HEAD, {"claim_id": claim_id}).first()
+    return None if row is None else ChainHead(row[0], row[1], as_utc(row[2]))
 
 
 def append_event(
@@ -63,29 +98,37 @@ def append_event(
     reason_code: str | None = None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
-    previous: ClaimEvent | None = None,
-) -> ClaimEvent:
-    """Adds the next event of `claim`'s chain (pass `previous` when the caller has it)."""
+    previous: ChainHead | None = None,
+) -> dict[str, Any]:
+    """Writes the next event of `claim`'s chain at once (one INSERT, no ORM object; pass
+    `previous` when the caller has the chain's head) and returns the row written. The
+    claim must already be in the database. Two writers appending the same sequence number
+    meet the unique index: the loser gets IntegrityError."""
     if previous is None and from_status is not None:
-        previous = last_event(session, claim.id)
-    event = ClaimEvent(
-        claim_id=claim.id,
-        seq=(previous.seq + 1) if previous else 1,
-        trigger=trigger,
-        from_status=from_status,
-        to_status=to_status,
-        actor_role=actor_role,
-        actor_id=actor_id,
-        at=as_utc(at),
-        reason_code=reason_code,
-        note=note,
-        rules_version=claim.rules_version,
-        data=data or {},
-        prev_hash=previous.hash if previous else GENESIS_HASH,
-    )
-    event.hash = chain_hash(event.prev_hash, event)
-    session.add(event)
-    return event
+        previous = chain_head(session, claim.id)
+    row: dict[str, Any] = {
+        "claim_id": claim.id,
+        "seq": (previous.seq + 1) if previous else 1,
+        "trigger": trigger,
+        "from_status": from_status,
+        "to_status": to_status,
+        "actor_role": actor_role,
+        "actor_id": actor_id,
+        "at": as_utc(at),
+        "reason_code": reason_code,
+        "note": note,
+        "rules_version": claim.rules_version,
+        "data": data or {},
+    }
+    prev_hash = previous.hash if previous else GENESIS_HASH
+    row["prev_hash"] = prev_hash
+    row["hash"] = hashlib.sha256(prev_hash.encode() + _canonical(row_fields(row))).hexdigest()
+    session.connection().execute(_INSERT_EVENT, row)
+    return row
+
+
+def row_fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in EVENT_FIELDS}
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from claims.booking.service import DEFAULT_VIDEO_URL_TEMPLATE, accept_and_book
 from claims.casework.service import claim_checklist, claim_participant, documents_of
-from claims.casework.transitions import check_version, flush_claim, transition
+from claims.casework.transitions import check_version, flush_claim, transition, update_rows
 from claims.errors import FieldProblem
 from claims.models import Claim, Document
 from claims.notifications_outbox import enqueue_notification
@@ -49,15 +49,32 @@ def review_documents(
             "Every uploaded document needs one valid decision.",
             "Setiap dokumen yang diunggah memerlukan satu keputusan yang sah.",
         )
-    for decision in decisions:
-        document = documents[decision.doc_type]
-        document.status = "accepted" if decision.accepted else "rejected"
-        document.reason_code = None if decision.accepted else decision.reason_code
-        document.note = decision.note
-        document.reviewed_by = verifier.officer_id
-        document.reviewed_at = now
-    claim.verifier_id = verifier.officer_id
     rejected = [d for d in decisions if not d.accepted]
+    # Read before the documents change below, so no autoflush writes them ahead of time:
+    # they are written with the claim's own update by the transition.
+    required = (
+        set()
+        if rejected
+        else {
+            doc.value
+            for doc in claim_checklist(session, claim, claim_participant(session, claim)).required
+        }
+    )
+    # One executemany UPDATE for all the decided documents.
+    update_rows(
+        session,
+        [documents[decision.doc_type] for decision in decisions],
+        [
+            {
+                "status": "accepted" if decision.accepted else "rejected",
+                "reason_code": None if decision.accepted else decision.reason_code,
+                "note": decision.note,
+                "reviewed_by": verifier.officer_id,
+                "reviewed_at": now,
+            }
+            for decision in decisions
+        ],
+    )
     if rejected:
         items = [
             {"doc_type": d.doc_type, "reason_code": d.reason_code or "", "note": d.note or ""}
@@ -75,13 +92,12 @@ def review_documents(
                     {"doc_type": i["doc_type"], "reason_code": i["reason_code"]} for i in items
                 ]
             },
+            # The applicant's 30 days start again from the send-back.
+            changes={"verifier_id": verifier.officer_id, "last_activity_at": now},
         )
-        claim.last_activity_at = now  # the applicant's 30 days start again from the send-back
         enqueue_notification(session, claim, "revision_requested", now, {"items": items})
         flush_claim(session)
         return claim
-    checklist = claim_checklist(session, claim, claim_participant(session, claim))
-    required = {doc.value for doc in checklist.required}
     accepted = {t for t, d in documents.items() if d.status == "accepted"}
     if not required <= accepted:
         transition(

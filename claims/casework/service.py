@@ -12,14 +12,32 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, and_, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from claims.casework.audit import append_event
-from claims.casework.transitions import claim_rules, flush_claim, transition
+from claims.casework.audit import ChainHead, append_event
+from claims.casework.transitions import (
+    claim_rules,
+    flush_claim,
+    get_row,
+    hold_rows,
+    insert_row,
+    remember_chain_head,
+    transition,
+    write_claim,
+)
+from claims.clock import as_utc
 from claims.errors import Conflict, FieldProblem, NotFound, refusal
-from claims.models import Branch, Claim, Document, Participant, Payout, VerificationAttempt
+from claims.models import (
+    Branch,
+    Claim,
+    ClaimEvent,
+    Document,
+    Participant,
+    Payout,
+    VerificationAttempt,
+)
 from claims.notifications_outbox import enqueue_notification
 from claims.security import hash_token, new_token
 from workflow.checklist import Checklist, document_checklist, missing_items
@@ -56,6 +74,10 @@ SYSTEM = Actor(ActorRole.system)
 EDITABLE_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
 HEIR_RELATIONSHIPS = ("spouse", "child", "parent", "sibling", "other")
 COUNTED_PAYOUT_STATUSES = ("pending", "sent", "unknown", "paid")
+# The predicate of the partial index uq_payouts_live_per_claim spelled as the index spells it:
+# SQLite uses a partial index only when the query repeats its WHERE term verbatim (SQLAlchemy
+# would write `live = 1`, and each payout sum would scan every payout).
+LIVE_PAYOUT = text("payouts.live")
 
 
 def wib_date(moment: datetime) -> date:
@@ -154,7 +176,7 @@ def check_form(request: NewClaim) -> CheckedClaim:
 def verify_identity(session: Session, checked: CheckedClaim) -> Participant | None:
     """The participant when NIK, KPJ, name, birth date and the NIK's own birth date all agree
     with the registry; None otherwise, without saying which field differed."""
-    participant = session.get(Participant, checked.kpj)
+    participant = get_row(session, Participant, checked.kpj)
     request = checked.request
     if participant is None:
         return None
@@ -167,8 +189,13 @@ def verify_identity(session: Session, checked: CheckedClaim) -> Participant | No
     return participant if matches else None
 
 
+_INSERT_ATTEMPT = insert(cast(Table, VerificationAttempt.__table__))
+
+
 def record_attempt(session: Session, kpj: str, client: str, succeeded: bool, now: datetime) -> None:
-    session.add(VerificationAttempt(kpj=kpj[:11], client=client[:64], succeeded=succeeded, at=now))
+    session.connection().execute(
+        _INSERT_ATTEMPT, {"kpj": kpj[:11], "client": client[:64], "succeeded": succeeded, "at": now}
+    )
 
 
 def identity_not_verified() -> Exception:
@@ -210,53 +237,140 @@ def forget_person_facts(session: Session) -> None:
 
 def had_partial_claim(session: Session, nik: str, excluding_claim: str | None = None) -> bool:
     """A partial claim of the same person (any of their KPJs) that is open or was paid."""
-    return memo(
-        session,
-        ("partial", nik, excluding_claim),
-        lambda: _had_partial_claim(session, nik, excluding_claim),
-    )
-
-
-def _had_partial_claim(session: Session, nik: str, excluding_claim: str | None) -> bool:
-    statement = (
-        select(func.count())
-        .select_from(Claim)
-        .join(Participant, Participant.kpj == Claim.kpj)
-        .where(
-            Participant.nik == nik,
-            Claim.reason.in_([ClaimReason.partial_housing.value, ClaimReason.partial_other.value]),
-            Claim.status.in_([*[s.value for s in OPEN_STATUSES], ClaimStatus.paid.value]),
-        )
-    )
-    if excluding_claim:
-        statement = statement.where(Claim.id != excluding_claim)
-    return bool(session.scalar(statement))
+    return person_history(session, nik, excluding_claim)[0]
 
 
 def earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None = None) -> int:
     """JHT benefit already paid (or being paid) to the same person: the Rp 50 juta band is
     counted over all of it."""
+    return person_history(session, nik, excluding_claim)[1]
+
+
+def person_history(
+    session: Session, nik: str, excluding_claim: str | None = None
+) -> tuple[bool, int]:
+    """(a partial claim open or paid, the JHT benefit paid or being paid) for the same
+    person, without `excluding_claim`: one statement, read once per unit of work."""
     return memo(
         session,
-        ("paid", nik, excluding_claim),
-        lambda: _earlier_gross_paid(session, nik, excluding_claim),
+        ("history", nik, excluding_claim),
+        lambda: _person_history(session, nik, excluding_claim),
     )
 
 
-def _earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None) -> int:
+def _partial_claims(excluding: bool) -> Any:
+    statement = (
+        select(func.count())
+        .select_from(Claim)
+        .join(Participant, Participant.kpj == Claim.kpj)
+        .where(
+            Participant.nik == bindparam("nik"),
+            Claim.reason.in_([ClaimReason.partial_housing.value, ClaimReason.partial_other.value]),
+            Claim.status.in_([*[s.value for s in OPEN_STATUSES], ClaimStatus.paid.value]),
+        )
+    )
+    if excluding:
+        statement = statement.where(Claim.id != bindparam("excluding"))
+    return statement.scalar_subquery()
+
+
+def _gross_paid(excluding: bool) -> Any:
     statement = (
         select(func.coalesce(func.sum(Payout.gross), 0))
         .join(Claim, Claim.id == Payout.claim_id)
         .join(Participant, Participant.kpj == Claim.kpj)
         .where(
-            Participant.nik == nik,
-            Payout.live.is_(True),
+            Participant.nik == bindparam("nik"),
+            LIVE_PAYOUT,
             Payout.status.in_(COUNTED_PAYOUT_STATUSES),
         )
     )
+    if excluding:
+        statement = statement.where(Claim.id != bindparam("excluding"))
+    return statement.scalar_subquery()
+
+
+# Built once (with and without an excluded claim): a statement object keeps its cache key.
+_HISTORY = {
+    excluding: select(_partial_claims(excluding), _gross_paid(excluding))
+    for excluding in (False, True)
+}
+# What creating a claim checks, in one round trip: the branch exists, the KPJ has no open
+# claim, and the person's history.
+_CREATION_CHECKS = select(
+    select(func.count())
+    .select_from(Branch)
+    .where(Branch.code == bindparam("branch"))
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Claim)
+    .where(Claim.kpj == bindparam("kpj"), Claim.status.in_([s.value for s in OPEN_STATUSES]))
+    .scalar_subquery(),
+    _partial_claims(False),
+    _gross_paid(False),
+)
+
+
+# A claim with what its steps need, read by one statement (so they agree): its participant,
+# its chain's head, and the person's history without this claim.
+_OTHER_CLAIM, _OTHER_PARTICIPANT = aliased(Claim), aliased(Participant)
+_PAID_CLAIM, _PAID_PARTICIPANT = aliased(Claim), aliased(Participant)
+_PAID = aliased(Payout, name="paid")
+_LAST_EVENT = aliased(ClaimEvent)
+_CLAIM_CONTEXT = (
+    select(
+        Claim,
+        Participant,
+        ClaimEvent.seq,
+        ClaimEvent.hash,
+        ClaimEvent.at,
+        select(func.count())
+        .select_from(_OTHER_CLAIM)
+        .join(_OTHER_PARTICIPANT, _OTHER_PARTICIPANT.kpj == _OTHER_CLAIM.kpj)
+        .where(
+            _OTHER_PARTICIPANT.nik == Participant.nik,
+            _OTHER_CLAIM.reason.in_(
+                [ClaimReason.partial_housing.value, ClaimReason.partial_other.value]
+            ),
+            _OTHER_CLAIM.status.in_([*[s.value for s in OPEN_STATUSES], ClaimStatus.paid.value]),
+            _OTHER_CLAIM.id != Claim.id,
+        )
+        .scalar_subquery(),
+        select(func.coalesce(func.sum(_PAID.gross), 0))
+        .select_from(_PAID)
+        .join(_PAID_CLAIM, _PAID_CLAIM.id == _PAID.claim_id)
+        .join(_PAID_PARTICIPANT, _PAID_PARTICIPANT.kpj == _PAID_CLAIM.kpj)
+        .where(
+            _PAID_PARTICIPANT.nik == Participant.nik,
+            text("paid.live"),  # verbatim, as LIVE_PAYOUT
+            _PAID.status.in_(COUNTED_PAYOUT_STATUSES),
+            _PAID_CLAIM.id != Claim.id,
+        )
+        .scalar_subquery(),
+    )
+    .join(Participant, Participant.kpj == Claim.kpj)
+    .outerjoin(
+        ClaimEvent,
+        and_(
+            ClaimEvent.claim_id == Claim.id,
+            ClaimEvent.seq
+            == select(func.max(_LAST_EVENT.seq))
+            .where(_LAST_EVENT.claim_id == bindparam("claim_id"))
+            .scalar_subquery(),
+        ),
+    )
+    .where(Claim.id == bindparam("claim_id"))
+    .execution_options(autoflush=False)
+)
+
+
+def _person_history(session: Session, nik: str, excluding_claim: str | None) -> tuple[bool, int]:
+    parameters = {"nik": nik}
     if excluding_claim:
-        statement = statement.where(Claim.id != excluding_claim)
-    return int(session.scalar(statement) or 0)
+        parameters["excluding"] = excluding_claim
+    session.flush()  # what a query would autoflush; then the statement without the ORM
+    row = session.connection().execute(_HISTORY[bool(excluding_claim)], parameters).one()
+    return bool(row[0]), int(row[1] or 0)
 
 
 def not_eligible(eligibility: Eligibility, language_hint: str = "id") -> Exception:
@@ -279,16 +393,27 @@ def create_claim(
     request = checked.request
     today = wib_date(now)
     rules = rules_in_force(today)
-    if session.get(Branch, request.branch_code) is None:
+    session.flush()  # what a query would autoflush
+    branch_known, open_claims, partial, paid = (
+        session.connection()
+        .execute(
+            _CREATION_CHECKS,
+            {"branch": request.branch_code, "kpj": participant.kpj, "nik": participant.nik},
+        )
+        .one()
+    )
+    if not branch_known:
         raise FieldProblem(
             [{"field": "branch_code", "message": "No branch office with this code."}]
         )
+    history: dict[tuple[object, ...], Any] = session.info.setdefault("person_facts", {})
+    history[("history", participant.nik, None)] = (bool(partial), int(paid or 0))
     facts = participant_facts(session, participant)
     end_date = request.employment_end_date or participant.employment_end_date
     eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
     if not eligibility.eligible:
         raise not_eligible(eligibility)
-    if open_claim_of(session, participant.kpj) is not None:
+    if open_claims:
         raise open_claim_exists()
     token = new_token()
     heir = request.heir
@@ -298,6 +423,7 @@ def create_claim(
         kpj=participant.kpj,
         reason=request.reason.value,
         status=INITIAL_STATUS.value,
+        version=1,
         branch_code=request.branch_code,
         rules_version=rules.version,
         access_token_hash=hash_token(token),
@@ -317,14 +443,13 @@ def create_claim(
         updated_at=now,
         last_activity_at=now,
     )
-    session.add(claim)
     forget_person_facts(session)
     try:
-        session.flush()
+        insert_row(session, claim)
     except IntegrityError:
         # The partial unique index on open claims per KPJ decided a race between two creations.
         raise open_claim_exists() from None
-    append_event(
+    event = append_event(
         session,
         claim,
         trigger=CREATE_EVENT_TRIGGER,
@@ -335,8 +460,8 @@ def create_claim(
         at=now,
         data={"reason": claim.reason, "branch_code": claim.branch_code},
     )
+    remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
     enqueue_notification(session, claim, "claim_created", now)
-    session.flush()
     return CreatedClaim(claim, token)
 
 
@@ -358,14 +483,26 @@ def open_claim_exists() -> Exception:
 
 
 def get_claim(session: Session, claim_id: str) -> Claim:
-    claim = session.get(Claim, claim_id)
-    if claim is None:
+    """The claim; when not yet in the session, read by one statement together with its
+    participant, its chain's head and the person's history without it, which the claim's
+    next steps (checklist, estimate, transition) then take from the session."""
+    found = session.identity_map.get((Claim, (claim_id,), None))
+    if found is not None:
+        return found
+    row = session.execute(_CLAIM_CONTEXT, {"claim_id": claim_id}).first()
+    if row is None:
         raise NotFound("claim")
-    return claim
+    claim, participant, seq, hash_, at, partial, paid = row
+    hold_rows(session, claim, participant)
+    if seq is not None:
+        remember_chain_head(session, claim, ChainHead(seq, hash_, as_utc(at)))
+    history: dict[tuple[object, ...], Any] = session.info.setdefault("person_facts", {})
+    history[("history", participant.nik, claim.id)] = (bool(partial), int(paid or 0))
+    return claim  # type: ignore[no-any-return]
 
 
 def claim_participant(session: Session, claim: Claim) -> Participant:
-    participant = session.get(Participant, claim.kpj)
+    participant = get_row(session, Participant, claim.kpj)
     assert participant is not None  # a foreign key guarantees it
     return participant
 
@@ -405,10 +542,18 @@ def claim_estimate(
     )
 
 
+_DOCUMENTS_OF = (
+    select(Document).where(Document.claim_id == bindparam("claim_id")).order_by(Document.id)
+)
+
+
+_DOCUMENT_STATUSES = select(Document.doc_type, Document.status).where(
+    Document.claim_id == bindparam("claim_id")
+)
+
+
 def documents_of(session: Session, claim_id: str) -> list[Document]:
-    return list(
-        session.scalars(select(Document).where(Document.claim_id == claim_id).order_by(Document.id))
-    )
+    return list(session.scalars(_DOCUMENTS_OF, {"claim_id": claim_id}))
 
 
 # --- the applicant's data -----------------------------------------------------------------
@@ -459,34 +604,38 @@ def set_bank_account(
         return claim
     require_editable(claim, "bank account")
     account = checked_bank_account(claim, participant, bank_code, number, holder)
-    _store_account(claim, account)
-    claim.last_activity_at = now
-    claim.updated_at = now
-    flush_claim(session)
+    values = _account_fields(account)
+    write_claim(session, claim, dict(values, last_activity_at=now, updated_at=now))
     return claim
 
 
+def _account_fields(account: BankAccount) -> dict[str, str]:
+    return {
+        "bank_code": account.bank_code,
+        "account_number": account.account_number,
+        "account_holder": account.holder_name,
+    }
+
+
 def _store_account(claim: Claim, account: BankAccount) -> None:
-    claim.bank_code = account.bank_code
-    claim.account_number = account.account_number
-    claim.account_holder = account.holder_name
+    for name, value in _account_fields(account).items():
+        setattr(claim, name, value)
 
 
 def set_npwp(session: Session, claim: Claim, npwp_text: str, now: datetime) -> Claim:
     require_editable(claim, "NPWP")
     participant = claim_participant(session, claim)
     npwp = Npwp.parse(npwp_text, Nik(claimant_nik(claim, participant)))
-    claim.npwp = npwp.value
-    claim.last_activity_at = now
-    claim.updated_at = now
-    flush_claim(session)
+    write_claim(session, claim, {"npwp": npwp.value, "last_activity_at": now, "updated_at": now})
     return claim
 
 
 def submission_facts(session: Session, claim: Claim, now: datetime) -> TransitionFacts:
     participant = claim_participant(session, claim)
     checklist = claim_checklist(session, claim, participant)
-    present = {d.doc_type for d in documents_of(session, claim.id) if d.status != "rejected"}
+    session.flush()  # what a query would autoflush
+    rows = session.connection().execute(_DOCUMENT_STATUSES, {"claim_id": claim.id})
+    present = {doc_type for doc_type, status in rows if status != "rejected"}
     missing = missing_items(
         checklist, present, claim.account_number is not None, claim.npwp is not None
     )
@@ -539,8 +688,8 @@ def reject(
         reason_code=reason_code,
         note=note,
         expected_version=expected_version,
+        changes={"reason_code": reason_code},
     )
-    claim.reason_code = reason_code
     enqueue_notification(
         session, claim, "rejected", now, {"reason_code": reason_code, "note": note or ""}
     )

@@ -5,14 +5,22 @@ refusal retires the failed payout and creates a new one under a new reference.""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Boolean, Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from claims.casework.transitions import flush_claim, transition
+from claims.casework.transitions import (
+    flush_claim,
+    forget_facts_of_others,
+    get_row,
+    insert_row,
+    transition,
+    update_row,
+)
 from claims.errors import NotFound, refusal
-from claims.models import Claim, OutboxMessage, Participant, Payout
-from claims.notifications_outbox import enqueue_notification
+from claims.models import Claim, Participant, Payout
+from claims.notifications_outbox import add_outbox_row, enqueue_notification
 from workflow.machine import TransitionFacts
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
@@ -22,18 +30,34 @@ SYSTEM = Actor(ActorRole.system)
 # bank's answer did not arrive (a status inquiry with the same reference settles it).
 PENDING, SENT, UNKNOWN, PAID, FAILED = "pending", "sent", "unknown", "paid", "failed"
 OPEN_PAYOUT_STATUSES = (PENDING, SENT, UNKNOWN)
+# Statements built once: a statement object keeps its cache key.
+_PAYOUT_COUNT = (
+    select(func.count()).select_from(Payout).where(Payout.claim_id == bindparam("claim_id"))
+)
+_LIVE_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"), Payout.live.is_(True))
+# The participant's running totals, added to in the database (no read of the row first).
+_PARTICIPANTS = cast(Table, Participant.__table__)
+_ADD_PAID = (
+    update(_PARTICIPANTS)
+    .where(_PARTICIPANTS.c.kpj == bindparam("participant_kpj"))
+    .values(
+        jht_paid_total=func.coalesce(_PARTICIPANTS.c.jht_paid_total, 0) + bindparam("gross"),
+        had_partial_claim=case(
+            (bindparam("partial", type_=Boolean()), True),
+            else_=_PARTICIPANTS.c.had_partial_claim,
+        ),
+    )
+)
 
 
 def next_payout_reference(session: Session, claim: Claim) -> str:
-    earlier = (
-        session.scalar(select(func.count()).select_from(Payout).where(Payout.claim_id == claim.id))
-        or 0
-    )
+    session.flush()  # what a query would autoflush
+    earlier = session.connection().execute(_PAYOUT_COUNT, {"claim_id": claim.id}).scalar() or 0
     return f"{claim.reference}-P{earlier + 1}"
 
 
 def live_payout(session: Session, claim_id: str) -> Payout | None:
-    return session.scalar(select(Payout).where(Payout.claim_id == claim_id, Payout.live.is_(True)))
+    return session.scalar(_LIVE_PAYOUT, {"claim_id": claim_id})
 
 
 def create_payout(session: Session, claim: Claim, reference: str, now: datetime) -> Payout:
@@ -56,17 +80,20 @@ def create_payout(session: Session, claim: Claim, reference: str, now: datetime)
         created_at=now,
         updated_at=now,
     )
-    session.add(payout)
-    session.add(
-        OutboxMessage(
-            kind=PAYOUT,
-            claim_id=claim.id,
-            dedupe_key=f"payout:{reference}",
-            payload={"reference": reference},
-            created_at=now,
-            available_at=now,
-            attempts=0,
-        )
+    insert_row(session, payout)
+    forget_facts_of_others(session, claim)  # the person's paid total now counts this payout
+    add_outbox_row(
+        session,
+        claim,
+        {
+            "kind": PAYOUT,
+            "claim_id": claim.id,
+            "dedupe_key": f"payout:{reference}",
+            "payload": {"reference": reference},
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+        },
     )
     flush_claim(session)
     return payout
@@ -104,7 +131,7 @@ def payout_by_reference(session: Session, reference: str, *, lock: bool = False)
 
 def _settle_check(session: Session, payout: Payout) -> Claim:
     """The claim of an open, live payout that can still be settled; 409 otherwise."""
-    claim = session.get(Claim, payout.claim_id)
+    claim = get_row(session, Claim, payout.claim_id)
     assert claim is not None
     if (
         not payout.live
@@ -134,14 +161,23 @@ def confirm_payout(
         now,
         data={"payout_reference": payout.reference, "bank_reference": bank_reference},
     )
-    payout.status = PAID
-    payout.bank_reference = bank_reference
-    payout.updated_at = now
-    participant = session.get(Participant, claim.kpj)
-    if participant is not None:
-        participant.jht_paid_total = (participant.jht_paid_total or 0) + payout.gross
-        if ClaimReason(claim.reason).is_partial:
-            participant.had_partial_claim = True
+    update_row(
+        session, payout, {"status": PAID, "bank_reference": bank_reference, "updated_at": now}
+    )
+    partial = ClaimReason(claim.reason).is_partial
+    participant = session.identity_map.get((Participant, (claim.kpj,), None))
+    if isinstance(participant, Participant):
+        totals: dict[str, object] = {
+            "jht_paid_total": (participant.jht_paid_total or 0) + payout.gross
+        }
+        if partial:
+            totals["had_partial_claim"] = True
+        update_row(session, participant, totals)
+    else:
+        # Not loaded in this unit of work: one UPDATE, without reading the row first.
+        session.connection().execute(
+            _ADD_PAID, {"participant_kpj": claim.kpj, "gross": payout.gross, "partial": partial}
+        )
     enqueue_notification(
         session,
         claim,
@@ -179,9 +215,9 @@ def fail_payout(
         note=note or reason,
         data={"payout_reference": payout.reference, "reason": reason},
     )
-    payout.status = FAILED
-    payout.failure_reason = reason[:200]
-    payout.updated_at = now
+    update_row(
+        session, payout, {"status": FAILED, "failure_reason": reason[:200], "updated_at": now}
+    )
     enqueue_notification(
         session,
         claim,
