@@ -108,8 +108,28 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a first look")
     parser.add_argument("--only", nargs="*", help="script names to run (default: all)")
     parser.add_argument("--no-docs", action="store_true", help="do not write docs/benchmarks.md")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="run nothing: tabulate the latest recorded value of each figure in results.jsonl",
+    )
     arguments = parser.parse_args()
     started = datetime.now(UTC)
+    if arguments.collect:
+        latest = {
+            str(entry["name"]): entry for entry in results_since(datetime.min.replace(tzinfo=UTC))
+        }
+        entries = sorted(latest.values(), key=lambda entry: str(entry["name"]))
+        first = min((str(e["at"]) for e in entries), default=started.isoformat())
+        table = write_table(entries, started, False, []).replace(
+            f"Run {started:%Y-%m-%d %H:%M} UTC with `bench/run_all.py`",
+            f"Latest figure of each benchmark run between {first[:16].replace('T', ' ')} and "
+            f"{started:%Y-%m-%d %H:%M} UTC (`bench/run_all.py --collect`)",
+        )
+        print(table)
+        if not arguments.no_docs:
+            (ROOT / "docs" / "benchmarks.md").write_text(table, encoding="utf-8")
+        return
     failures = []
     for script, full, quick in BENCHMARKS:
         if arguments.only and script not in arguments.only:
