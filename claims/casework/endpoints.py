@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from claims.booking.service import listed_free_slots, rebook, record_outcome
 from claims.casework import schemas, service, views
+from claims.casework.opening import open_claim
 from claims.casework.review import DocumentDecision, review_documents
 from claims.errors import Forbidden, PreconditionFailed
 from claims.http import problems, ratelimit
@@ -104,21 +105,13 @@ def create_claim(
         else None,
         language=language,
     )
-    checked = service.check_form(new)
-    client = client_address(request)
-    limiter.ensure_not_blocked(checked.kpj, client)
     now = runtime.clock.now()
-    with runtime.db.unit_of_work() as session:
-        participant = service.verify_identity(session, checked)
-        service.record_attempt(session, checked.kpj, client, participant is not None, now)
-    if participant is None:
-        limiter.record_failure(checked.kpj, client)
-        raise service.identity_not_verified()
-    with runtime.db.unit_of_work() as session:
-        participant = session.merge(participant, load=False)
-        created = service.create_claim(session, checked, participant, now)
+
+    def present(session: Session, created: service.CreatedClaim) -> tuple[BaseModel, int]:
         view = views.created_view(session, created.claim, created.access_token, now, language)
-        version = created.claim.version
+        return view, created.claim.version
+
+    view, version = open_claim(runtime.db, new, client_address(request), limiter, now, present)
     return claim_json(view, version, 201)
 
 

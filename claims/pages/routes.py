@@ -23,6 +23,7 @@ from starlette.responses import Response
 
 from claims.booking.service import listed_free_slots, rebook
 from claims.casework import service, views
+from claims.casework.opening import open_claim
 from claims.casework.schemas import ApplicantClaimView
 from claims.errors import FieldProblem, NotFound, TooManyRequests, Unauthenticated
 from claims.http.auth import APPLICANT_COOKIE, find_applicant_claim, get_runtime
@@ -352,19 +353,14 @@ def create_from_form(page: Page, form: FormData) -> Response:
     limiter = get_rate_limiter(page.request)
     client = client_address(page.request)
     try:
-        checked = service.check_form(read.request)
-        limiter.ensure_not_blocked(checked.kpj, client)
-        now = runtime.clock.now()
-        with runtime.db.unit_of_work() as session:
-            participant = service.verify_identity(session, checked)
-            service.record_attempt(session, checked.kpj, client, participant is not None, now)
-        if participant is None:
-            limiter.record_failure(checked.kpj, client)
-            raise service.identity_not_verified()
-        with runtime.db.unit_of_work() as session:
-            participant = session.merge(participant, load=False)
-            created = service.create_claim(session, checked, participant, now)
-            claim_id, token = created.claim.id, created.access_token
+        claim_id, token = open_claim(
+            runtime.db,
+            read.request,
+            client,
+            limiter,
+            runtime.clock.now(),
+            lambda _session, created: (created.claim.id, created.access_token),
+        )
     except FieldProblem as problem:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
