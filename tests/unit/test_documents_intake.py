@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -31,6 +33,9 @@ class CountingBody:
             chunk = self.data[start : start + CHUNK]
             self.read += len(chunk)
             yield chunk
+
+
+T = TypeVar("T")
 
 
 def test_receives_files_in_order_with_hash_and_generated_names(tmp_path: Path) -> None:
@@ -140,6 +145,13 @@ def test_malformed_bodies(tmp_path: Path, content_type: str, body: bytes, code: 
     assert list(tmp_path.iterdir()) == []
 
 
+def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run in a thread of its own: an earlier test in the same session (the browser
+    tests' playwright) may leave an event loop running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
+
+
 def test_async_variant_and_cleanup_on_disconnect(tmp_path: Path) -> None:
     content_type, data = corpus.multipart_body([("a.pdf", corpus.pdf_pages(1))] * 2)
 
@@ -151,10 +163,10 @@ def test_async_variant_and_cleanup_on_disconnect(tmp_path: Path) -> None:
         yield data[: len(data) - 50]
         raise ConnectionResetError
 
-    received = asyncio.run(receive_files(content_type, body(), "files", SMALL, tmp_path))
+    received = run_in_own_loop(receive_files(content_type, body(), "files", SMALL, tmp_path))
     assert len(received) == 2
     for item in received:
         item.path.unlink()
     with pytest.raises(ConnectionResetError):
-        asyncio.run(receive_files(content_type, broken_body(), "files", SMALL, tmp_path))
+        run_in_own_loop(receive_files(content_type, broken_body(), "files", SMALL, tmp_path))
     assert list(tmp_path.iterdir()) == []
