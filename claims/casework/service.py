@@ -462,6 +462,12 @@ def create_claim(
     )
     remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
     enqueue_notification(session, claim, "claim_created", now)
+    # The person's history without this claim is the history read before it existed: the
+    # checklist and estimate of the answer need not ask again.
+    session.info.setdefault("person_facts", {})[("history", participant.nik, claim.id)] = (
+        bool(partial),
+        int(paid or 0),
+    )
     return CreatedClaim(claim, token)
 
 
