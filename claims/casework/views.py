@@ -45,6 +45,7 @@ from claims.models import (
     Payout,
     UtcDateTime,
 )
+from claims.payouts.service import masked_account
 from workflow.checklist import missing_items
 from workflow.identifiers import BankAccount, Nik, normalize_holder_name
 from workflow.machine import allowed_triggers
@@ -215,7 +216,7 @@ def payout_view(payout: Payout) -> schemas.PayoutView:
         net=payout.net,
         status=payout.status,
         bank_code=payout.bank_code,
-        account_number_masked=f"****{payout.account_number[-4:]}",
+        account_number_masked=masked_account(payout),
         created_at=payout.created_at,
     )
 
@@ -292,7 +293,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
     documents = documents_of(session, claim.id)
     reused = reused_file_counts(session, claim, participant)
     present = {d.doc_type for d in documents if d.status != "rejected"}
-    missing = [m for m in missing_items(checklist, present, True, True)]
+    missing = list(missing_items(checklist, present, True, True))
     payouts = session.scalars(select(Payout).where(Payout.claim_id == claim.id).order_by(Payout.id))
     return schemas.OfficerClaimView(
         id=claim.id,

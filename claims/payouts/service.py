@@ -21,6 +21,7 @@ from claims.casework.transitions import (
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Participant, Payout
 from claims.notifications_outbox import add_outbox_row, enqueue_notification
+from workflow.identifiers import BankAccount
 from workflow.machine import TransitionFacts
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
@@ -119,7 +120,8 @@ def replace_failed_payout(session: Session, claim: Claim, now: datetime) -> Payo
 
 
 def masked_account(payout: Payout) -> str:
-    return f"****{payout.account_number[-4:]}"
+    """The payout's account as the applicant and officers see it (workflow's masking)."""
+    return BankAccount(payout.bank_code, payout.account_number, payout.account_holder).masked()
 
 
 def payout_by_reference(session: Session, reference: str, *, lock: bool = False) -> Payout | None:
