@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,23 +24,32 @@ _ENGINE = img2pdf.Engine.internal
 
 def check_image_pixels(path: Path, limits: UploadLimits) -> tuple[int, int]:
     """The image's (width, height) read from its header; refuses it above limits.max_pixels."""
+    with _header_checked(path, limits) as image:
+        return image.size
+
+
+@contextmanager
+def _header_checked(path: Path, limits: UploadLimits) -> Iterator[Image.Image]:
+    """The image at `path` opened for its header only, after refusing it above
+    limits.max_pixels."""
     # Pillow refuses to decode beyond MAX_IMAGE_PIXELS * 2 and warns above it; our own check
     # below is the real limit, this is the backstop for any decode that might slip past it.
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:  # reads the header only
-                width, height = image.size
+            image = Image.open(path)  # reads the header only
     except Image.DecompressionBombError as error:
         raise _too_large(limits) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise DocumentRejected("processing_failed", detail=f"image header: {error}") from error
-    if width <= 0 or height <= 0:
-        raise DocumentRejected("processing_failed", detail="image has no pixels")
-    if width * height > limits.max_pixels:
-        raise _too_large(limits)
-    return width, height
+    with image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise DocumentRejected("processing_failed", detail="image has no pixels")
+        if width * height > limits.max_pixels:
+            raise _too_large(limits)
+        yield image
 
 
 def _too_large(limits: UploadLimits) -> DocumentRejected:
@@ -113,14 +124,14 @@ def jpeg_placement(path: Path, limits: UploadLimits) -> JpegPlacement | None:
     """For a JPEG that img2pdf would embed as it is (RGB or greyscale, no ICC profile, upright
     or turned by its EXIF orientation): the same layout img2pdf computes, so that the caller
     can copy the JPEG's bytes from the file into the PDF without holding them in memory.
-    None for anything else: image_to_pdf() handles it. After the pixel check."""
-    check_image_pixels(path, limits)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(path) as image:  # the header only
-                if image.format != "JPEG":
-                    return None
+    None for anything else: image_to_pdf() handles it. After the pixel check, on the same
+    opened header."""
+    with _header_checked(path, limits) as image:
+        if image.format != "JPEG":
+            return None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
                 colour, dpi, width, height, rotation, icc = img2pdf.get_imgmetadata(
                     image,
                     img2pdf.ImageFormat.JPEG,
@@ -129,8 +140,8 @@ def jpeg_placement(path: Path, limits: UploadLimits) -> JpegPlacement | None:
                     None,
                     img2pdf.Rotation.auto,
                 )
-    except Exception:  # mirrored orientation, odd headers: the general path decides
-        return None
+        except Exception:  # mirrored orientation, odd headers: the general path decides
+            return None
     colorspace = _PLAIN_JPEG_COLOURS.get(colour)
     if icc is not None or colorspace is None or width * height > limits.max_pixels:
         return None

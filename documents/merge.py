@@ -115,9 +115,12 @@ def _append_file(pdf: PdfOutput, path: Path, limits: UploadLimits) -> str:
         pages = list(image_pdf.pages)
         pdf.add_pages(pages, reachable_objects(pages, strip_active_content))
         return "1.7"
-    with pdf_failures_rejected(limits):
-        reader = open_untrusted_pdf(path)
+    # Closed as soon as its pages are written: its objects and the file's bytes are freed then,
+    # not at the end of the build (the collector is paused until then).
+    with pdf_failures_rejected(limits), open_untrusted_pdf(path) as reader:
         pages = list(reader.pages)
+        if not pages:  # e.g. a damaged /Type at the root: the tree check saw kids, pypdf none
+            raise DocumentRejected("pdf_damaged", detail="no pages")
         if len(pages) > pages_left:
             raise _too_many_pages(limits)
         budget = InflateBudget(limits.max_inflated_bytes)

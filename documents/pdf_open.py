@@ -20,6 +20,7 @@ from pypdf.generic import (
 
 from documents.errors import DocumentRejected
 from documents.limits import UploadLimits
+from documents.pdf_parse import FastPdfReader, encoded_data
 
 # Exceptions pypdf lets escape on malformed input besides its own family.
 PARSER_FAILURES: tuple[type[BaseException], ...] = (
@@ -71,12 +72,12 @@ def pdf_failures_rejected(limits: UploadLimits) -> Iterator[None]:
         raise DocumentRejected("pdf_damaged", detail=f"{type(error).__name__}: {error}") from error
 
 
-def open_untrusted_pdf(path: Path) -> PdfReader:
+def open_untrusted_pdf(path: Path) -> FastPdfReader:
     """A strict reader, decrypted if only an owner password is set. Call inside
-    pdf_failures_rejected()."""
+    pdf_failures_rejected(); close it when done with its objects."""
     if path.stat().st_size == 0:
         raise DocumentRejected("empty_file")
-    reader = PdfReader(path, strict=True)
+    reader = FastPdfReader(path)
     # An owner password alone (the empty user password opens it) is only a permission flag:
     # we accept the file and store it unencrypted.
     if reader.is_encrypted and not reader.decrypt(""):
@@ -137,7 +138,7 @@ class InflateBudget:
             names = [str(item) for item in filters]
         else:
             names = [str(filters)]
-        raw = stream._data  # encoded (already decrypted) bytes
+        raw = encoded_data(stream)  # encoded (already decrypted) bytes
         if not names or names[0] in _PASS_THROUGH:
             self._spend(len(raw))
         elif names[0] in _FLATE:
@@ -147,7 +148,7 @@ class InflateBudget:
             # limits, which pdf_failures_rejected() sets to the same budget.
             self._spend(len(stream.get_data()))
 
-    def _count_flate(self, raw: bytes) -> None:
+    def _count_flate(self, raw: bytes | memoryview) -> None:
         decompressor = zlib.decompressobj()
         pending = raw
         try:

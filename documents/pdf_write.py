@@ -26,6 +26,7 @@ from pypdf.generic import (
 from documents.convert import JpegPlacement
 from documents.errors import DocumentRejected
 from documents.pdf_open import UPWARD_KEYS, ObjectKey
+from documents.pdf_parse import encoded_data
 from documents.sanitize import findings_in_object
 
 __all__ = ["PdfOutput", "findings_in_object"]
@@ -60,13 +61,16 @@ class PdfOutput:
         self._next_number = _PAGE_TREE_NUMBER + 1
         self._page_numbers: list[int] = []
         self._names: dict[str, bytes] = {}
+        # One buffer for every image copied: a fresh megabyte per chunk would be fresh pages
+        # for the kernel to zero each time.
+        self._copy_buffer = memoryview(bytearray(_COPY_CHUNK))
         self._emit(_HEADER)
 
     @property
     def pages(self) -> int:
         return len(self._page_numbers)
 
-    def _emit(self, data: bytes | bytearray) -> None:
+    def _emit(self, data: bytes | bytearray | memoryview) -> None:
         self._handle.write(data)
         self._digest.update(data)
         self._position += len(data)
@@ -115,7 +119,7 @@ class PdfOutput:
             }
         )
         self._check(image, f"object {image_number}")
-        with path.open("rb") as source:
+        with path.open("rb", buffering=0) as source:
             size = os.fstat(source.fileno()).st_size
             parts = bytearray(b"%d 0 obj\n" % image_number)
             self._dictionary(image, parts, own, is_page=False, stream_length=size)
@@ -123,9 +127,9 @@ class PdfOutput:
             self._offsets[image_number] = self._position
             self._emit(parts)
             copied = 0
-            while chunk := source.read(_COPY_CHUNK):
-                self._emit(chunk)
-                copied += len(chunk)
+            while count := source.readinto(self._copy_buffer):
+                self._emit(self._copy_buffer[:count])
+                copied += count
             if copied != size:
                 raise DocumentRejected("processing_failed", detail="image changed while copied")
             self._emit(b"\nendstream\nendobj\n")
@@ -224,10 +228,10 @@ class PdfOutput:
         # The proof scan: on exactly the object whose bytes follow.
         self._check(obj, f"object {number}")
         parts = bytearray(b"%d 0 obj\n" % number)
-        data: bytes | None = None
+        data: bytes | memoryview | None = None
         if isinstance(obj, StreamObject):
-            data = obj._data  # encoded (and already decrypted) bytes, written as they are
-            if not isinstance(data, bytes):
+            data = encoded_data(obj)  # encoded (and already decrypted), written as they are
+            if not isinstance(data, (bytes, memoryview)):
                 raise DocumentRejected("pdf_damaged", detail="stream without data")
             self._dictionary(obj, parts, numbers, is_page=False, stream_length=len(data))
         elif isinstance(obj, DictionaryObject):

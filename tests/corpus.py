@@ -170,6 +170,13 @@ def cyclic_page_tree() -> bytes:
     return raw_pdf(objects)
 
 
+def page_tree_root_mistyped() -> bytes:
+    """Valid kids under a root whose /Type is damaged: pypdf then lists no pages at all."""
+    objects = _simple_objects()
+    objects[1] = objects[1].replace(b"/Type /Pages", b"/Type /Pagbs")
+    return raw_pdf(objects)
+
+
 @functools.lru_cache(maxsize=4)
 def flate_bomb(inflated_bytes: int = 1024 * 1024 * 1024) -> bytes:
     """A one-page PDF whose content stream inflates to `inflated_bytes` (1 GiB) of spaces."""
@@ -392,6 +399,7 @@ HOSTILE_CASES: dict[str, HostileCase] = {
     "garbage_after_header": HostileCase(garbage_after_header, 422, "pdf_damaged"),
     "broken_xref": HostileCase(broken_xref, 422, "pdf_damaged"),
     "cyclic_page_tree": HostileCase(cyclic_page_tree, 422, "pdf_damaged"),
+    "page_tree_root_mistyped": HostileCase(page_tree_root_mistyped, 422, "pdf_damaged"),
     "flate_bomb_1gb": HostileCase(flate_bomb, 422, "pdf_bomb"),
     "many_streams_bomb": HostileCase(many_small_streams_bomb, 422, "pdf_bomb"),
     "long_length": HostileCase(long_length, 422, "pdf_damaged"),
