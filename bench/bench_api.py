@@ -508,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# data kept in {work}")
     if len(args.sizes) >= 2:
         small, large = results[min(args.sizes)], results[max(args.sizes)]
-        for name in ("tracking", "queue"):
+        for name in ("tracking", "queue", "create"):
             # Cost per request, each normalised by its own run's hello ceiling.
             growth = small[name] / large[name]
             record(

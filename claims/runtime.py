@@ -57,7 +57,7 @@ def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
-    db = Database(url)
+    db = Database(url, background_checkpoints=True)
     try:
         if migrate:
             upgrade_to_head(db.engine)

@@ -58,10 +58,21 @@ public_router = APIRouter(prefix="/api/v1", tags=["public"])
 Limiter = ratelimit.Limiter
 
 
+class PydanticJSONResponse(JSONResponse):
+    """A JSON response whose body pydantic's own encoder has already written as bytes (no
+    dict of plain values in between, no second encoder)."""
+
+    def render(self, content: Any) -> bytes:
+        assert isinstance(content, bytes)
+        return content
+
+
 def claim_json(view: BaseModel, version: int, status_code: int = 200) -> JSONResponse:
     """A claim representation with its strong ETag (the version in quotes)."""
-    return JSONResponse(
-        view.model_dump(mode="json"), status_code=status_code, headers={"ETag": etag_for(version)}
+    return PydanticJSONResponse(
+        view.__pydantic_serializer__.to_json(view),
+        status_code=status_code,
+        headers={"ETag": etag_for(version)},
     )
 
 

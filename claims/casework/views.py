@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.orm import Session
@@ -422,6 +423,12 @@ _QUEUE_COLUMNS = (
 
 QueueShape = tuple[str, bool, bool, bool, bool]
 
+# The condition of the finished-claim indexes (migration 0004), word for word: SQLite and
+# PostgreSQL use a partial index only for a query that states its condition.
+FINISHED_CLAIM = text(
+    "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(FINAL_STATUSES)))
+)
+
 
 @functools.cache
 def _queue_statement(shape: QueueShape) -> Select[Any]:
@@ -440,6 +447,7 @@ def _queue_statement(shape: QueueShape) -> Select[Any]:
         statement = statement.where(Claim.reason == bindparam("reason"))
     after_id = bindparam("after_id", type_=String)
     if finished:
+        statement = statement.where(FINISHED_CLAIM)
         if has_cursor:
             statement = statement.where(Claim.id > after_id)
         statement = statement.order_by(Claim.id)

@@ -169,12 +169,15 @@ def test_queue_pages_in_sla_order_with_filters_and_branch_scope(api: Api) -> Non
     assert {item["branch_code"] for item in one["items"]} == {branch}
 
 
-# The last one walks ix_claims_queue_branch_due (migration 0003).
+# The fourth walks ix_claims_queue_branch_due (migration 0003); the finished statuses walk
+# ix_claims_finished_* in id order (migration 0004).
 QUEUE_FILTERS = [
     (["JKT-SLB"], "under_review"),
     (None, "under_review"),
     (None, None),
     (["JKT-SLB"], None),
+    (["JKT-SLB"], "paid"),
+    (None, "rejected"),
 ]
 
 
@@ -182,7 +185,9 @@ QUEUE_FILTERS = [
 def test_queue_query_walks_an_index_without_sorting(
     api: Api, branches: list[str] | None, status: str | None
 ) -> None:
-    """The plan of the page query: an index search in SLA order, no full scan, no sort."""
+    """The plan of the page query: an index search in SLA order (id order for a finished
+    status), no full scan, no sort."""
+    expected_index = "ix_claims_finished" if status in ("paid", "rejected") else "ix_claims_queue"
     captured: list[str] = []
     dialect = sqlite.dialect() if api.db.is_sqlite else postgresql.dialect()
 
@@ -219,7 +224,7 @@ def test_queue_query_walks_an_index_without_sorting(
                 plan = " | ".join(
                     str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + query))
                 )
-                assert "USING INDEX ix_claims_queue" in plan, plan
+                assert f"USING INDEX {expected_index}" in plan, plan
                 assert "TEMP B-TREE" not in plan, plan
             else:
                 # The test table is tiny, so the planner would happily sort a bitmap scan's
@@ -229,7 +234,7 @@ def test_queue_query_walks_an_index_without_sorting(
                 session.execute(text("SET LOCAL enable_bitmapscan = off"))
                 rows = session.execute(text("EXPLAIN (FORMAT JSON) " + query)).scalar_one()
                 plan = json.dumps(rows)
-                assert "ix_claims_queue" in plan, plan
+                assert expected_index in plan, plan
                 assert '"Sort"' not in plan and "Seq Scan" not in plan, plan
 
 

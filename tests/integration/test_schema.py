@@ -29,3 +29,5 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        # FULL = 2: every commit is synced to disk (no committed claim lost to a power cut).
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
