@@ -179,7 +179,7 @@ def main() -> None:
     arguments = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="jht-bench-lifecycle-"))
     url = arguments.database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
-    db = Database(url)
+    db = Database(url, background_checkpoints=True)  # as the server runs it
     upgrade_to_head(db.engine)
     staff = seed(db, arguments.claims, folder)
     creation_cpu = 0.0

@@ -28,6 +28,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench_import.py", ["--rows", "1000000"], ["--rows", "100000"]),
     ("bench_lifecycle.py", ["--claims", "10000"], ["--claims", "500"]),
     ("bench_booking.py", ["--bookings", "10000"], ["--bookings", "10000"]),
+    ("bench_booking.py", ["--bookings", "10000", "--batch", "1000"], ["--batch", "1000"]),
     ("bench_merge.py", [], ["--repeat", "5"]),
     ("bench_upload.py", [], ["--rounds", "1"]),
     ("bench_api.py", ["--sizes", "10000", "1000000"], ["--sizes", "10000", "--duration", "5"]),

@@ -70,19 +70,22 @@ def slots_on(calendar: BranchCalendar, day: date) -> list[Slot]:
 
 
 @lru_cache(maxsize=1024)
-def _window(calendar: BranchCalendar, first_day: date, working_days: int) -> tuple[Slot, ...]:
-    # Cached so that each booking is one pass over a ready tuple: the benchmark books
-    # thousands of interviews against the same few windows.
+def slots_after(calendar: BranchCalendar, today: date, working_days: int) -> tuple[Slot, ...]:
+    """Every slot of the `working_days` working days after the branch's local day `today`.
+
+    Booking starts on the working day after today, never today: the applicant needs notice
+    and the 24-hour reminder needs time. Cached, as every booking of the day asks for the
+    same window: the result depends only on the arguments, and the calendar (zone, hours
+    and closures, all compared by value) is part of the key, so a calendar that differs in
+    any of them is a different entry, never a stale one."""
+    first_day = calendar.next_working_day(today)
     days = calendar.working_days_from(first_day, working_days)
     return tuple(slot for day in days for slot in _slots_on(calendar, day))
 
 
 def _slots_from(calendar: BranchCalendar, now: datetime, working_days: int) -> tuple[Slot, ...]:
-    # Booking starts on the working day after today in the branch's zone, never today:
-    # the applicant needs notice and the 24-hour reminder needs time.
     require_aware(now, "now")
-    first_day = calendar.next_working_day(calendar.local_date(now))
-    return _window(calendar, first_day, working_days)
+    return slots_after(calendar, calendar.local_date(now), working_days)
 
 
 def upcoming_slots(

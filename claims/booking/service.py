@@ -7,14 +7,35 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TypeVar
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, event, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    Dialect,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    null,
+    select,
+    text,
+    true,
+    type_coerce,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlalchemy.types import NullType
 
-from claims.casework.transitions import flush_claim, get_row, insert_row, transition, update_row
+from claims.casework.transitions import flush_claim, get_row, hold_rows, transition, update_row
 from claims.errors import NotFound, refusal
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer
 from claims.notifications_outbox import enqueue_notification
@@ -22,10 +43,10 @@ from scheduling.calendar import SLOT_LENGTH, BranchCalendar
 from scheduling.slots import (
     BOOKING_HORIZON_WORKING_DAYS,
     Slot,
-    earliest_free_slot,
     find_upcoming_slot,
     free_seat,
     free_slots,
+    slots_after,
     upcoming_slots,
 )
 from scheduling.video import new_room_id, video_url
@@ -48,14 +69,37 @@ T = TypeVar("T")
 # Statements built once (a statement object keeps its cache key), run on the session's
 # connection without the ORM: the booking path reads only a few columns.
 _CLOSURES = select(BranchClosure.day).where(BranchClosure.branch_code == bindparam("branch"))
-_INTERVIEWERS = (
-    select(Officer.id, Officer.roles)
-    .where(
+# A branch's interviewers and its closures, one row each: an interviewer's row has no
+# day, a closure's row no officer.
+_INTERVIEWERS_AND_CLOSURES = union_all(
+    select(
+        Officer.id.label("interviewer_id"),
+        Officer.roles.label("roles"),
+        cast(null(), Date).label("closed_on"),
+    ).where(
         Officer.branch_code == bindparam("branch"),
         Officer.active.is_(True),
         Officer.roles.contains("interviewer"),
+    ),
+    select(cast(null(), Integer), cast(null(), String), BranchClosure.day).where(
+        BranchClosure.branch_code == bindparam("branch")
+    ),
+).subquery()
+# Everything `branch_seats` needs in one statement: the branch's zone and hours on every
+# row, with its interviewers (in officer id order: seat n is the n-th) and closures; one
+# row of NULLs after the hours for a branch with neither.
+_BRANCH_SEATS = (
+    select(
+        Branch.timezone,
+        Branch.opens,
+        Branch.closes,
+        _INTERVIEWERS_AND_CLOSURES.c.interviewer_id,
+        _INTERVIEWERS_AND_CLOSURES.c.roles,
+        _INTERVIEWERS_AND_CLOSURES.c.closed_on,
     )
-    .order_by(Officer.id)
+    .outerjoin(_INTERVIEWERS_AND_CLOSURES, true())
+    .where(Branch.code == bindparam("branch"))
+    .order_by(_INTERVIEWERS_AND_CLOSURES.c.interviewer_id)
 )
 
 
@@ -74,6 +118,14 @@ class Seat:
     id: int  # the interviewer (an officer id)
 
 
+@lru_cache(maxsize=1024)
+def _calendar(timezone: str, opens: str, closes: str, closures: frozenset[date]) -> BranchCalendar:
+    # A pure function of the branch's settings, every one of them in the key: an edited
+    # zone, hours or closure makes another key, so no entry is ever stale. The same object
+    # for the same settings also keeps the slot caches keyed on it cheap to look up.
+    return BranchCalendar.from_config(timezone, opens, closes, closures)
+
+
 def branch_seats(session: Session, branch_code: str) -> tuple[BranchCalendar, list[Seat]]:
     """The branch's calendar and interviewers, read once per transaction: a transaction that
     books many interviews (a batch, the benchmark) reads them once, and a new transaction
@@ -83,11 +135,20 @@ def branch_seats(session: Session, branch_code: str) -> tuple[BranchCalendar, li
     )
     found = cache.get(branch_code)
     if found is None:
-        rows = session.connection().execute(_INTERVIEWERS, {"branch": branch_code})
-        seats = [Seat(id) for id, roles in rows if "interviewer" in roles.split()]
-        found = (branch_calendar(session, branch_code), seats)
+        rows = session.connection().execute(_BRANCH_SEATS, {"branch": branch_code}).all()
+        if not rows:
+            raise NotFound("branch")
+        timezone, opens, closes = rows[0][:3]
+        seats = [Seat(row.interviewer_id) for row in rows if _interviews(row.roles)]
+        closures = frozenset(row.closed_on for row in rows if row.closed_on is not None)
+        found = (_calendar(timezone, opens, closes, closures), seats)
         cache[branch_code] = found
     return found
+
+
+def _interviews(roles: str | None) -> bool:
+    # The SQL's LIKE also matches a role that merely contains the word.
+    return roles is not None and "interviewer" in roles.split()
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -124,16 +185,35 @@ def _taken(bounded: bool) -> Select[tuple[datetime, int]]:
 
 
 _TAKEN = {bounded: _taken(bounded) for bounded in (False, True)}
+_HELD_IN_WINDOW = (
+    Interview.branch_code == bindparam("branch"),
+    SEAT_HELD,
+    Interview.starts_at > bindparam("after", type_=Interview.starts_at.type),
+    Interview.starts_at <= bindparam("until", type_=Interview.starts_at.type),
+)
 _FULL_SLOTS = (
     select(Interview.starts_at, func.count())
-    .where(
-        Interview.branch_code == bindparam("branch"),
-        SEAT_HELD,
-        Interview.starts_at > bindparam("after", type_=Interview.starts_at.type),
-        Interview.starts_at <= bindparam("until", type_=Interview.starts_at.type),
-    )
+    .where(*_HELD_IN_WINDOW)
     .group_by(Interview.starts_at)
     .having(func.count() >= bindparam("capacity"))
+)
+# The full slots again, each by its start as the database holds it (SQLite's text,
+# PostgreSQL's timestamptz), to be matched against the window's starts bound the same way
+# (`_stored_window`): late in a busy window a booking passes hundreds of full slots, and
+# parsing each start back into a datetime would cost more than the query.
+_FULL_STARTS = (
+    select(type_coerce(Interview.starts_at, NullType()).label("starts_at"))
+    .where(*_HELD_IN_WINDOW)
+    .group_by(Interview.starts_at)
+    .having(func.count() >= bindparam("capacity"))
+)
+# The same starts from SQLite in one row, joined by commas (a stored datetime has none):
+# one string to split instead of a result row per full slot.
+_FULL_STARTS_JOINED = select(func.group_concat(_FULL_STARTS.subquery().c.starts_at))
+_SLOT_SEATS = select(Interview.seat).where(
+    Interview.branch_code == bindparam("branch"),
+    SEAT_HELD,
+    Interview.starts_at == bindparam("starts_at", type_=Interview.starts_at.type),
 )
 _LIVE_INTERVIEW = (
     select(Interview)
@@ -211,6 +291,33 @@ def _attempt_seat(session: Session, attempt: Callable[[], T | None]) -> T | None
     return _with_seat_retry(session, attempt)
 
 
+def _booking_values(
+    claim: Claim,
+    slot: Slot,
+    seat: int,
+    interviewers: Sequence[Seat | Officer],
+    now: datetime,
+    template: str,
+) -> dict[str, Any]:
+    """Every column of a new booking but its id."""
+    return {
+        "claim_id": claim.id,
+        "branch_code": claim.branch_code,
+        "starts_at": slot.starts_at,
+        "ends_at": slot.ends_at,
+        "seat": seat,
+        "holds_seat": True,
+        "interviewer_id": interviewers[seat].id if seat < len(interviewers) else None,
+        "video_url": video_url(template, new_room_id()),
+        "status": "booked",
+        "outcome_reason_code": None,
+        "note": None,
+        "booked_at": now,
+        "reminded_24h_at": None,
+        "reminded_1h_at": None,
+    }
+
+
 def _new_booking(
     claim: Claim,
     slot: Slot,
@@ -219,18 +326,10 @@ def _new_booking(
     now: datetime,
     template: str,
 ) -> Interview:
-    return Interview(
-        claim_id=claim.id,
-        branch_code=claim.branch_code,
-        starts_at=slot.starts_at,
-        ends_at=slot.ends_at,
-        seat=seat,
-        holds_seat=True,
-        interviewer_id=interviewers[seat].id if seat < len(interviewers) else None,
-        video_url=video_url(template, new_room_id()),
-        status="booked",
-        booked_at=now,
-    )
+    return Interview(**_booking_values(claim, slot, seat, interviewers, now, template))
+
+
+_INSERT_INTERVIEW = insert(Interview)
 
 
 def _insert_booking(
@@ -242,9 +341,41 @@ def _insert_booking(
     now: datetime,
     template: str,
 ) -> Interview:
-    interview = _new_booking(claim, slot, seat, interviewers, now, template)
-    insert_row(session, interview)
+    """INSERTs the booking at once (a seat taken meanwhile raises IntegrityError here, inside
+    the caller's savepoint), then attaches it to the session as a loaded row."""
+    values = _booking_values(claim, slot, seat, interviewers, now, template)
+    inserted = session.connection().execute(_INSERT_INTERVIEW, values).inserted_primary_key
+    assert inserted is not None
+    interview = Interview()
+    # Filled the way a query loads a row, without the change events of setting attributes:
+    # the row is written, there is nothing to track (make_transient_to_detached would reset
+    # the history anyway).
+    interview.__dict__.update(values, id=inserted[0])
+    make_transient_to_detached(interview)
+    session.add(interview)
+    hold_rows(session, interview)
     return interview
+
+
+def _full_starts(connection: Connection, parameters: dict[str, Any]) -> set[Any]:
+    """The stored starts of the full slots in the window (`_FULL_STARTS`)."""
+    if connection.dialect.name == "sqlite":
+        joined = connection.execute(_FULL_STARTS_JOINED, parameters).scalar()
+        return set(joined.split(",")) if joined else set()
+    return set(connection.execute(_FULL_STARTS, parameters).scalars().all())
+
+
+@lru_cache(maxsize=1024)  # as many as `slots_after` keeps: a window per branch calendar
+def _stored_window(
+    calendar: BranchCalendar, today: date, dialect: Dialect
+) -> tuple[tuple[Slot, ...], tuple[Any, ...]]:
+    """The booking horizon's slots after the local day `today`, with each start as the
+    database stores it. Depends on nothing but its arguments (the calendar by value: zone,
+    hours and closures), so caching it is safe across transactions."""
+    window = slots_after(calendar, today, BOOKING_HORIZON_WORKING_DAYS)
+    column_type = Interview.__table__.c.starts_at.type
+    store = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return window, tuple(store(s.starts_at) if store else s.starts_at for s in window)
 
 
 def book_earliest_slot(
@@ -254,25 +385,35 @@ def book_earliest_slot(
     interviewer or no free slot within the booking horizon."""
     calendar, interviewers = branch_seats(session, claim.branch_code)
     capacity = len(interviewers)
-    window = upcoming_slots(calendar, now, BOOKING_HORIZON_WORKING_DAYS)
+    connection = session.connection()
+    window, stored_starts = _stored_window(calendar, calendar.local_date(now), connection.dialect)
     if not window or capacity == 0:
         return None
-    after, until = window[0].starts_at - SLOT_LENGTH, window[-1].starts_at
+    branch_code = claim.branch_code
+    full_in_window = {
+        "branch": branch_code,
+        "after": window[0].starts_at - SLOT_LENGTH,
+        "until": window[-1].starts_at,
+        "capacity": capacity,
+    }
 
     def attempt() -> Interview | None:
-        # Two small reads instead of every held seat of the horizon: the full slots (one row
-        # each, however many seats), then the seats of the one slot chosen. On PostgreSQL
-        # each read sees what has committed by then, so the slot may have filled in between:
-        # then look again (each time means another booking succeeded).
+        # Two small reads instead of every held seat of the horizon: the full slots (full is
+        # judged by the number of bookings: after an interviewer leaves, seats above the new
+        # capacity still count), then the seats of the earliest slot that is not full. On
+        # PostgreSQL each read sees what has committed by then, so the slot may have filled
+        # in between: then look again (each time means another booking succeeded); a seat
+        # taken between our read and our insert is refused by the unique index, and
+        # `_attempt_seat` tries again.
         while True:
-            full = full_slots(session, claim.branch_code, capacity, after, until)
-            slot = earliest_free_slot(calendar, now, capacity, full)
-            if slot is None:
+            full = _full_starts(connection, full_in_window)
+            free = next((n for n, start in enumerate(stored_starts) if start not in full), None)
+            if free is None:
                 return None
-            seats = taken_seats(
-                session, claim.branch_code, slot.starts_at - SLOT_LENGTH, slot.starts_at
-            )
-            seat = free_seat(capacity, seats.get(slot.starts_at, set()))
+            slot = window[free]
+            parameters = {"branch": branch_code, "starts_at": slot.starts_at}
+            taken = connection.execute(_SLOT_SEATS, parameters).scalars().all()
+            seat = free_seat(capacity, set(taken))
             if seat is not None:
                 return _insert_booking(session, claim, slot, seat, interviewers, now, template)
 

@@ -24,11 +24,12 @@ from claims.booking.service import (
     listed_free_slots,
     live_interview,
     rebook,
+    release_booking,
 )
 from claims.casework import service
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
-from claims.models import BranchClosure, Claim, Interview, Participant
+from claims.models import Branch, BranchClosure, Claim, Interview, Officer, Participant
 from claims.registry.officers import add_officer
 from scheduling.calendar import indonesian_holidays
 from scheduling.slots import Slot
@@ -223,6 +224,69 @@ def test_a_full_day_moves_to_the_next_working_day(samples: Database) -> None:
     assert last is not None and last.starts_at == utc(2026, 11, 18, 1, 0)  # Wednesday 08:00
     starts = [b.starts_at for b in booked[:-1] if b is not None]
     assert len(set(starts)) == 16 and max(starts) == utc(2026, 11, 17, 8, 30)
+
+
+def test_a_closure_added_between_bookings_counts_from_the_next_one(samples: Database) -> None:
+    # The calendar and its slot windows are cached by value: a closure makes a new calendar.
+    interviewers(samples, "JKT-SLB", 1)
+    first, second = bulk_claims(samples, "JKT-SLB", 2)
+    booked = book(samples, first)
+    assert booked is not None and booked.starts_at == utc(2026, 11, 17, 1, 0)  # Tue 08:00 WIB
+    with samples.unit_of_work() as session:
+        session.add(BranchClosure(branch_code="JKT-SLB", day=date(2026, 11, 17), reason="banjir"))
+    after_closure = book(samples, second)
+    # Tuesday's booking still holds its seat but is no longer a slot one can book.
+    assert after_closure is not None and after_closure.starts_at == utc(2026, 11, 18, 1, 0)
+
+
+def test_new_hours_between_bookings_count_from_the_next_one(samples: Database) -> None:
+    interviewers(samples, "JKT-SLB", 1)
+    first, second = bulk_claims(samples, "JKT-SLB", 2)
+    assert book(samples, first) is not None  # Tuesday 08:00 WIB
+    with samples.unit_of_work() as session:
+        branch = session.get(Branch, "JKT-SLB")
+        assert branch is not None
+        branch.opens = "09:00"
+    later = book(samples, second)
+    # Not 08:30, the next slot under the old hours: Tuesday 09:00 WIB.
+    assert later is not None and later.starts_at == utc(2026, 11, 17, 2, 0)
+
+
+def test_a_freed_seat_is_booked_again_before_later_slots(samples: Database) -> None:
+    interviewers(samples, "BDG-SBR", 3)
+    claims = bulk_claims(samples, "BDG-SBR", 6)
+    booked = [book(samples, c) for c in claims[:4]]
+    assert [(b.starts_at, b.seat) for b in booked if b is not None] == [
+        (utc(2026, 11, 17, 1, 0), 0),
+        (utc(2026, 11, 17, 1, 0), 1),
+        (utc(2026, 11, 17, 1, 0), 2),
+        (utc(2026, 11, 17, 1, 30), 0),
+    ]
+    with samples.unit_of_work() as session:  # seat 1 of the first slot, below the highest
+        claim = session.get(Claim, claims[1])
+        assert claim is not None
+        release_booking(session, claim, "cancelled")
+    refill, next_one = (book(samples, c) for c in claims[4:])
+    assert refill is not None and (refill.starts_at, refill.seat) == (utc(2026, 11, 17, 1, 0), 1)
+    assert next_one is not None
+    assert (next_one.starts_at, next_one.seat) == (utc(2026, 11, 17, 1, 30), 1)
+
+
+def test_seats_above_a_reduced_capacity_still_fill_the_slot(samples: Database) -> None:
+    officers = interviewers(samples, "SBY-DMS", 3)
+    claims = bulk_claims(samples, "SBY-DMS", 5)
+    for claim_id in claims[:3]:
+        assert book(samples, claim_id) is not None  # seats 0, 1 and 2 of Tuesday 08:00
+    with samples.unit_of_work() as session:  # one interviewer leaves: two seats a slot
+        officer = session.get(Officer, officers[2])
+        assert officer is not None
+        officer.active = False
+        first = session.get(Claim, claims[0])
+        assert first is not None
+        release_booking(session, first, "cancelled")  # seats 1 and 2 still held: full
+    moved, beside = (book(samples, c) for c in claims[3:])
+    assert moved is not None and (moved.starts_at, moved.seat) == (utc(2026, 11, 17, 1, 30), 0)
+    assert beside is not None and (beside.starts_at, beside.seat) == (utc(2026, 11, 17, 1, 30), 1)
 
 
 def test_no_interviewer_means_no_slot_and_accept_is_refused(samples: Database) -> None:

@@ -21,6 +21,7 @@ from scheduling.slots import (
     find_upcoming_slot,
     free_seat,
     free_slots,
+    slots_after,
     slots_on,
     upcoming_slots,
 )
@@ -142,6 +143,19 @@ def test_upcoming_slots_never_offer_today() -> None:
     assert upcoming_slots(JAKARTA, early_friday, 1)[0].local(WIB_TZ)[0] == wib("2026-08-18T08:00")
 
 
+def test_cached_windows_are_keyed_on_the_whole_calendar() -> None:
+    # Booking asks for the same window over and over, so it is cached; a calendar that
+    # differs in a closure or in its hours must never be handed another calendar's window.
+    today = D("2026-08-13")
+    assert slots_after(JAKARTA, today, 2)[0] == FIRST
+    closed_friday = BranchCalendar(WIB, closures=frozenset({D("2026-08-14")}))
+    assert slots_after(closed_friday, today, 2)[0].local(WIB_TZ)[0] == wib("2026-08-18T08:00")
+    later = BranchCalendar(WIB, opens=time(9))
+    assert slots_after(later, today, 2)[0].local(WIB_TZ)[0] == wib("2026-08-14T09:00")
+    # Keyed by value: an equal calendar built again finds the same entry.
+    assert slots_after(BranchCalendar(WIB), today, 2) is slots_after(JAKARTA, today, 2)
+
+
 @pytest.mark.parametrize(
     ("capacity", "taken", "expected"),
     [
@@ -256,7 +270,7 @@ def test_booking_does_not_rebuild_holidays(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(holidays, "country_holidays", counting)
     calendar_module.indonesian_holidays.cache_clear()
     slots_module._slots_on.cache_clear()
-    slots_module._window.cache_clear()
+    slots_module.slots_after.cache_clear()
     taken = {s.starts_at: 1 for s in upcoming_slots(JAKARTA, NOW, 3)}
     for _ in range(200):
         earliest_free_slot(JAKARTA, NOW, 1, taken)
