@@ -23,17 +23,70 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import RESULTS_FILE, machine_info  # noqa: E402
 
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the machine's PostgreSQL (README)
+
 # (script, arguments at full size, arguments for --quick)
 BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench_import.py", ["--rows", "1000000"], ["--rows", "100000"]),
+    ("bench_import.py", ["--rows", "1000000", "--database-url", PG], ["--rows", "100000"]),
     ("bench_lifecycle.py", ["--claims", "10000"], ["--claims", "500"]),
     ("bench_booking.py", ["--bookings", "10000"], ["--bookings", "10000"]),
     ("bench_booking.py", ["--bookings", "10000", "--batch", "1000"], ["--batch", "1000"]),
+    ("bench_booking.py", ["--database-url", PG], ["--bookings", "2000", "--database-url", PG]),
+    ("bench_booking.py", ["--batch", "1000", "--database-url", PG], ["--database-url", PG]),
     ("bench_merge.py", [], ["--repeat", "5"]),
     ("bench_upload.py", [], ["--rounds", "1"]),
     ("bench_api.py", ["--sizes", "10000", "1000000"], ["--sizes", "10000", "--duration", "5"]),
     ("bench_payout_kill.py", ["--kills", "100"], ["--kills", "10"]),
     ("bench_upload_kill.py", ["--rounds", "100"], ["--rounds", "5"]),
+]
+
+# Each quality.md target and the figures that answer it (any that were recorded).
+TARGETS: list[tuple[str, list[str]]] = [
+    (
+        "public tracking lookup, 1,000,000 claims: at least 0.30 of hello",
+        ["api.tracking.1000000", "api.tracking.10000"],
+    ),
+    (
+        "claim creation: at least 0.05 of hello",
+        ["api.create_claim.1000000", "api.create_claim.10000"],
+    ),
+    (
+        "officer queue page, 1,000,000 claims: at least 0.10 of hello",
+        ["api.queue_page.1000000", "api.queue_page.10000"],
+    ),
+    (
+        "cost growth 10,000 -> 1,000,000: at most 1.25x",
+        [
+            "api.tracking.growth_10000_to_1000000",
+            "api.queue.growth_10000_to_1000000",
+            "api.create.growth_10000_to_1000000",
+        ],
+    ),
+    (
+        "4 concurrent 10 MB uploads: at least 0.50 of raw; memory +60 MB at most",
+        ["upload_jht_4x10mb", "upload_jht_rss_growth"],
+    ),
+    ("8-file, 125-page bundle: at most 2.0x pikepdf", ["merge_ratio", "merge_ratio_text"]),
+    ("lifecycle create to paid: at most 25 ms CPU per claim", ["lifecycle_cpu_ms"]),
+    (
+        "registry import, 1,000,000 participants: at most 120 s",
+        ["registry_import_sqlite_fresh", "registry_import_postgresql_fresh"],
+    ),
+    (
+        "10,000 bookings in at most 10 s, none over capacity",
+        [
+            "booking_10k_seconds_sqlite_single",
+            "booking_10k_seconds_sqlite_batch1000",
+            "booking_10k_seconds_postgresql_single",
+            "booking_10k_seconds_postgresql_batch1000",
+        ],
+    ),
+    (
+        "payout dispatcher SIGKILLed 100 times: 0 duplicate transfers, every payout paid",
+        ["payout_kill_kills", "payout_kill_duplicate_transfers", "payout_kill_unpaid_payouts"],
+    ),
+    ("server SIGKILLed during uploads 100 times: every 2xx upload whole", ["upload_kill_problems"]),
 ]
 
 
@@ -77,6 +130,26 @@ def ratio_text(entry: dict[str, object]) -> str:
     return f"{float(ratio):.3f} (target {sign} {target})"  # type: ignore[arg-type]
 
 
+def summary(entries: list[dict[str, object]]) -> list[str]:
+    """The quality.md targets, each with the figures of this run that answer it."""
+    by_name = {str(entry["name"]): entry for entry in entries}
+    lines = ["## The quality.md targets", "", "| target | figures | verdict |", "|---|---|---|"]
+    for target, names in TARGETS:
+        found = [by_name[name] for name in names if name in by_name]
+        if not found:
+            continue
+        figures = "; ".join(
+            f"{entry['name']} = {float(entry['value']):.4g} {entry['unit']}"  # type: ignore[arg-type]
+            + (f" (ratio {float(entry['ratio']):.3f})" if entry.get("ratio") is not None else "")  # type: ignore[arg-type]
+            + (f" {verdict(entry)}" if entry.get("passed") is not None else "")
+            for entry in found
+        )
+        verdicts = {verdict(entry) for entry in found} - {"-"}
+        overall = "PASS" if verdicts == {"PASS"} else ("MISS" if verdicts == {"MISS"} else "mixed")
+        lines.append(f"| {target} | {figures} | {overall if verdicts else '-'} |")
+    return [*lines, ""]
+
+
 def write_table(
     entries: list[dict[str, object]], started: datetime, quick: bool, failures: list[str]
 ) -> str:
@@ -88,6 +161,11 @@ def write_table(
         f"{machine['cpu']} ({machine['cpus']} CPUs), Python {machine['python']}, {machine['platform']}.",
         "Every ratio is to a ceiling measured in the same run (quality.md); see bench/README.md for what each "
         "figure means.",
+        "",
+    ]
+    lines += summary(entries)
+    lines += [
+        "## Every figure of the run",
         "",
         "| figure | value | unit | ratio | verdict |",
         "|---|---|---|---|---|",
