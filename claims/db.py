@@ -12,11 +12,24 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, Executable, Row, Select, create_engine, event, make_url
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Executable,
+    Row,
+    Select,
+    create_engine,
+    event,
+    make_url,
+)
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_MMAP_BYTES = 1 << 30
@@ -71,7 +84,14 @@ def _configure_sqlite(engine: Engine, checkpoint_pages: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Straight on the driver: every transaction starts here, and SQLAlchemy's execution
+        # machinery would cost more than the BEGIN itself. Its errors are wrapped as
+        # SQLAlchemy would wrap them (an unreachable or locked file is OperationalError).
+        statement = f"BEGIN {mode}"
+        try:
+            connection.connection.driver_connection.execute(statement)
+        except sqlite3.OperationalError as error:
+            raise OperationalError(statement, (), error) from error
 
 
 class WalCheckpointer:
@@ -134,6 +154,61 @@ class WalCheckpointer:
         self._thread.join()
 
 
+# (sql, [(parameter, bind processor)], default values): a statement compiled once for the
+# DBAPI cursor, each parameter processed as SQLAlchemy would bind it (a UTC datetime as
+# SQLite's text). None for a statement that must be rendered per execution (expanding IN).
+DriverSql = tuple[str, list[tuple[str, Any]], dict[str, Any]]
+_DRIVER_SQL: dict[tuple[ClauseElement, str], DriverSql | None] = {}
+
+
+def driver_sql(statement: ClauseElement, dialect: Any) -> DriverSql | None:
+    key = (statement, dialect.name)
+    if key in _DRIVER_SQL:
+        return _DRIVER_SQL[key]
+    done = cast(SQLCompiler, statement.compile(dialect=dialect))
+    compiled: DriverSql | None = None
+    if not done.post_compile_params and done.positiontup is not None:
+        binds = [
+            (name, done.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+            for name in done.positiontup
+        ]
+        compiled = (str(done), binds, dict(done.params))
+    _DRIVER_SQL[key] = compiled
+    return compiled
+
+
+def driver_values(compiled: DriverSql, parameters: Mapping[str, Any]) -> list[Any]:
+    _sql, binds, defaults = compiled
+    values = []
+    for name, process in binds:
+        value = parameters[name] if name in parameters else defaults[name]
+        values.append(value if process is None or value is None else process(value))
+    return values
+
+
+def driver_execute(
+    connection: Connection, statement: Executable, parameters: Mapping[str, Any]
+) -> sqlite3.Cursor | CursorResult[Any]:
+    """Runs `statement` in `connection`'s transaction straight on its SQLite cursor: compiled
+    once, without SQLAlchemy's per-execution work and result processing (values come back
+    as the driver gives them). For the few statements a hot write path runs every time;
+    other databases go through `connection.execute`. A constraint refusal is raised as
+    SQLAlchemy's IntegrityError, as `connection.execute` would raise it."""
+    compiled = (
+        driver_sql(statement, connection.dialect)
+        if connection.dialect.name == "sqlite" and isinstance(statement, ClauseElement)
+        else None
+    )
+    if compiled is None:
+        return connection.execute(statement, parameters)
+    values = driver_values(compiled, parameters)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return cursor.execute(compiled[0], values)  # type: ignore[no-any-return]
+    except sqlite3.IntegrityError as error:
+        raise IntegrityError(compiled[0], values, error) from error
+
+
 class Database:
     """Owns the engine and hands out units of work. A long-lived process (the server, the
     scheduler) passes `background_checkpoints` so that SQLite's log is copied into the
@@ -161,8 +236,6 @@ class Database:
         # Reentrant: a unit of work opened inside another on the same thread behaves as before.
         self._write_lock: threading.RLock | None = threading.RLock() if self.is_sqlite else None
         self._quick_path = file_path
-        self._quick_sql: dict[Select[Any], tuple[str, list[tuple[str, Any]], dict[str, Any]]] = {}
-        self._slow_statements: set[Select[Any]] = set()
         self._quick_local = threading.local()
         self._quick_connections: list[sqlite3.Connection] = []
         self._checkpointer = (
@@ -220,22 +293,9 @@ class Database:
         their stored UTC text. Other databases go through `read_rows`."""
         if self._quick_path is None:
             return self.read_rows(statement, parameters)
-        if statement in self._slow_statements:
-            return self.read_rows(statement, parameters)
-        compiled = self._quick_sql.get(statement)
+        compiled = driver_sql(statement, self.engine.dialect)
         if compiled is None:
-            dialect = self.engine.dialect
-            done = statement.compile(dialect=dialect)
-            if done.post_compile_params:  # an expanding IN list: rendered per execution
-                self._slow_statements.add(statement)
-                return self.read_rows(statement, parameters)
-            # Each parameter as SQLAlchemy would bind it (a UTC datetime as SQLite's text).
-            binds = [
-                (name, done.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-                for name in done.positiontup or ()
-            ]
-            compiled = self._quick_sql[statement] = (str(done), binds, dict(done.params))
-        sql, binds, defaults = compiled
+            return self.read_rows(statement, parameters)
         connection: sqlite3.Connection | None = getattr(self._quick_local, "connection", None)
         if connection is None:
             connection = sqlite3.connect(
@@ -247,11 +307,7 @@ class Database:
             connection.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             self._quick_local.connection = connection
             self._quick_connections.append(connection)
-        values = []
-        for name, process in binds:
-            value = parameters[name] if name in parameters else defaults[name]
-            values.append(value if process is None or value is None else process(value))
-        return connection.execute(sql, values).fetchall()
+        return connection.execute(compiled[0], driver_values(compiled, parameters)).fetchall()
 
     def read_rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
         """One short read on a pooled connection, without an ORM session: for the hot public

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
+    CursorResult,
     Date,
     Dialect,
     Integer,
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detach
 from sqlalchemy.types import NullType
 
 from claims.casework.transitions import flush_claim, get_row, hold_rows, transition, update_row
+from claims.db import driver_execute
 from claims.errors import NotFound, refusal
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer
 from claims.notifications_outbox import enqueue_notification
@@ -135,15 +137,22 @@ def branch_seats(session: Session, branch_code: str) -> tuple[BranchCalendar, li
     )
     found = cache.get(branch_code)
     if found is None:
-        rows = session.connection().execute(_BRANCH_SEATS, {"branch": branch_code}).all()
+        connection = session.connection()
+        rows = driver_execute(connection, _BRANCH_SEATS, {"branch": branch_code}).fetchall()
         if not rows:
             raise NotFound("branch")
         timezone, opens, closes = rows[0][:3]
-        seats = [Seat(row.interviewer_id) for row in rows if _interviews(row.roles)]
-        closures = frozenset(row.closed_on for row in rows if row.closed_on is not None)
+        # Columns by position: the driver's rows have no names.
+        seats = [Seat(row[3]) for row in rows if _interviews(row[4])]
+        closures = frozenset(_as_date(row[5]) for row in rows if row[5] is not None)
         found = (_calendar(timezone, opens, closes, closures), seats)
         cache[branch_code] = found
     return found
+
+
+def _as_date(value: date | str) -> date:
+    """A DATE column as the driver gives it: SQLite's ISO text, or a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _interviews(roles: str | None) -> bool:
@@ -329,7 +338,28 @@ def _new_booking(
     return Interview(**_booking_values(claim, slot, seat, interviewers, now, template))
 
 
-_INSERT_INTERVIEW = insert(Interview)
+_BOOKING_COLUMNS = (
+    "claim_id",
+    "branch_code",
+    "starts_at",
+    "ends_at",
+    "seat",
+    "holds_seat",
+    "interviewer_id",
+    "video_url",
+    "status",
+    "outcome_reason_code",
+    "note",
+    "booked_at",
+    "reminded_24h_at",
+    "reminded_1h_at",
+)
+_INTERVIEWS = Interview.__table__
+# The columns of `_booking_values`, each bound with its column's type, so that the statement
+# compiles once for the driver (`driver_execute`).
+_INSERT_INTERVIEW = insert(Interview).values(
+    {name: bindparam(name, type_=_INTERVIEWS.c[name].type) for name in _BOOKING_COLUMNS}
+)
 
 
 def _insert_booking(
@@ -344,13 +374,17 @@ def _insert_booking(
     """INSERTs the booking at once (a seat taken meanwhile raises IntegrityError here, inside
     the caller's savepoint), then attaches it to the session as a loaded row."""
     values = _booking_values(claim, slot, seat, interviewers, now, template)
-    inserted = session.connection().execute(_INSERT_INTERVIEW, values).inserted_primary_key
-    assert inserted is not None
+    result = driver_execute(session.connection(), _INSERT_INTERVIEW, values)
+    if isinstance(result, CursorResult):
+        assert result.inserted_primary_key is not None
+        new_id = result.inserted_primary_key[0]
+    else:
+        new_id = result.lastrowid
     interview = Interview()
     # Filled the way a query loads a row, without the change events of setting attributes:
     # the row is written, there is nothing to track (make_transient_to_detached would reset
     # the history anyway).
-    interview.__dict__.update(values, id=inserted[0])
+    interview.__dict__.update(values, id=new_id)
     make_transient_to_detached(interview)
     session.add(interview)
     hold_rows(session, interview)
@@ -360,7 +394,8 @@ def _insert_booking(
 def _full_starts(connection: Connection, parameters: dict[str, Any]) -> set[Any]:
     """The stored starts of the full slots in the window (`_FULL_STARTS`)."""
     if connection.dialect.name == "sqlite":
-        joined = connection.execute(_FULL_STARTS_JOINED, parameters).scalar()
+        row = driver_execute(connection, _FULL_STARTS_JOINED, parameters).fetchone()
+        joined = row[0] if row else None  # an aggregate: always one row
         return set(joined.split(",")) if joined else set()
     return set(connection.execute(_FULL_STARTS, parameters).scalars().all())
 
@@ -412,7 +447,7 @@ def book_earliest_slot(
                 return None
             slot = window[free]
             parameters = {"branch": branch_code, "starts_at": slot.starts_at}
-            taken = connection.execute(_SLOT_SEATS, parameters).scalars().all()
+            taken = [row[0] for row in driver_execute(connection, _SLOT_SEATS, parameters)]
             seat = free_seat(capacity, set(taken))
             if seat is not None:
                 return _insert_booking(session, claim, slot, seat, interviewers, now, template)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from claims.booking.service import (
@@ -21,6 +21,7 @@ from claims.booking.service import (
     book_earliest_slots,
     branch_calendar,
     interviewers_of,
+    is_seat_conflict,
     listed_free_slots,
     live_interview,
     rebook,
@@ -28,7 +29,7 @@ from claims.booking.service import (
 )
 from claims.casework import service
 from claims.casework.review import DocumentDecision, review_documents
-from claims.db import Database
+from claims.db import Database, driver_execute
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer, Participant
 from claims.registry.officers import add_officer
 from scheduling.calendar import indonesian_holidays
@@ -409,3 +410,41 @@ def test_batch_booking_fills_the_earliest_seats_of_each_branch(samples: Database
     assert jakarta == [(tuesday + timedelta(minutes=30 * (n // 2)), n % 2) for n in range(6)]
     jayapura = [r.starts_at for r in rows if r.branch_code == "JPR-KTR"]
     assert jayapura == [utc(2026, 11, 16, 23, 0) + timedelta(minutes=30 * n) for n in range(3)]
+
+
+_SEATS_AT = select(Interview.seat).where(
+    Interview.branch_code == bindparam("branch"),
+    Interview.starts_at == bindparam("starts_at", type_=Interview.starts_at.type),
+)
+
+
+def test_driver_execute_gives_the_rows_and_errors_of_sqlalchemy(samples: Database) -> None:
+    """The booking's statements run straight on SQLite's cursor (`driver_execute`): the same
+    parameters (a datetime bound as SQLite's stored text), rows and integrity errors."""
+    [claim_id] = bulk_claims(samples, "JKT-SLB", 1)
+    starts = datetime(2026, 11, 17, 2, 0, tzinfo=UTC)
+    booking = {
+        "claim_id": claim_id,
+        "branch_code": "JKT-SLB",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(minutes=30),
+        "seat": 0,
+        "holds_seat": True,
+        "video_url": "https://meet.example.id/jht/x",
+        "status": "booked",
+        "booked_at": starts,
+    }
+    columns = Interview.__table__.c
+    insert_booking = insert(Interview).values(
+        {name: bindparam(name, type_=columns[name].type) for name in booking}
+    )
+    parameters = {"branch": "JKT-SLB", "starts_at": starts}
+    with samples.unit_of_work() as session:
+        connection = session.connection()
+        driver_execute(connection, insert_booking, booking)
+        through_driver = [row[0] for row in driver_execute(connection, _SEATS_AT, parameters)]
+        through_sqlalchemy = connection.execute(_SEATS_AT, parameters).scalars().all()
+        assert through_driver == list(through_sqlalchemy) == [0]
+        with session.begin_nested(), pytest.raises(IntegrityError) as refused:
+            driver_execute(connection, insert_booking, booking)  # the same seat again
+        assert is_seat_conflict(refused.value)
