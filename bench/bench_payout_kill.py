@@ -95,9 +95,18 @@ def main() -> int:
         "seconds": round(seconds, 1),
     }
     record("payout_kill_kills", kills, "kills", details=details)
-    record("payout_kill_duplicate_transfers", duplicates, "transfers", details=details)
+    # Counts whose target is zero: the "ratio" is the count itself.
+    record(
+        "payout_kill_duplicate_transfers",
+        duplicates,
+        "transfers",
+        ratio=float(duplicates),
+        target=0,
+        details=details,
+    )
     record("payout_kill_repeated_transfer_requests", final.resent_requests, "requests")
-    record("payout_kill_unpaid_payouts", final.payouts - final.paid, "payouts")
+    unpaid = final.payouts - final.paid
+    record("payout_kill_unpaid_payouts", unpaid, "payouts", ratio=float(unpaid), target=0)
     record("payout_kill_seconds", seconds, "s")
     ok = (
         kills >= options.kills

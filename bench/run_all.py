@@ -176,7 +176,12 @@ def write_table(
             f"| {entry['name']} | {value:.4g} | {entry['unit']} | {ratio_text(entry)} | {verdict(entry)} |"
         )
     if failures:
-        lines += ["", "Benchmarks that did not finish: " + ", ".join(failures) + "."]
+        lines += [
+            "",
+            "Benchmarks that exited non-zero (a missed target or an error): "
+            + ", ".join(failures)
+            + ".",
+        ]
     return "\n".join(lines) + "\n"
 
 
