@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -19,10 +19,14 @@ from sqlalchemy import (
     CursorResult,
     Engine,
     Executable,
+    Insert,
     Row,
     Select,
+    Table,
+    bindparam,
     create_engine,
     event,
+    insert,
     make_url,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -184,6 +188,22 @@ def driver_values(compiled: DriverSql, parameters: Mapping[str, Any]) -> list[An
         value = parameters[name] if name in parameters else defaults[name]
         values.append(value if process is None or value is None else process(value))
     return values
+
+
+_INSERTS: dict[tuple[Table, tuple[str, ...]], Insert] = {}
+
+
+def insert_of(table: Table, columns: Iterable[str]) -> Insert:
+    """INSERT INTO `table` of exactly `columns`, each bound with its column's type: a
+    statement that compiles once for `driver_execute` (a bare `insert(table)` is compiled
+    again for the keys of each execution). Built once per table and set of columns."""
+    key = (table, tuple(columns))
+    statement = _INSERTS.get(key)
+    if statement is None:
+        statement = _INSERTS[key] = insert(table).values(
+            {name: bindparam(name, type_=table.c[name].type) for name in key[1]}
+        )
+    return statement
 
 
 def driver_execute(

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from claims.clock import as_utc
+from claims.db import driver_execute, insert_of
 from claims.models import Claim, ClaimEvent
 
 GENESIS_HASH = "0" * 64
@@ -66,7 +67,6 @@ _CHAIN_HEAD = (
     .order_by(ClaimEvent.seq.desc())
     .limit(1)
 )
-_INSERT_EVENT = insert(cast(Table, ClaimEvent.__table__))
 
 
 def last_event(session: Session, claim_id: str) -> ClaimEvent | None:
@@ -123,7 +123,8 @@ def append_event(
     prev_hash = previous.hash if previous else GENESIS_HASH
     row["prev_hash"] = prev_hash
     row["hash"] = hashlib.sha256(prev_hash.encode() + _canonical(row_fields(row))).hexdigest()
-    session.connection().execute(_INSERT_EVENT, row)
+    connection = session.connection()
+    driver_execute(connection, insert_of(cast(Table, ClaimEvent.__table__), row), row)
     return row
 
 

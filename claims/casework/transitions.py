@@ -9,13 +9,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, bindparam, event, insert, inspect, select, update
+from sqlalchemy import (
+    CursorResult,
+    Select,
+    Table,
+    bindparam,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from claims.casework.audit import ChainHead, append_event, chain_head
+from claims.db import driver_execute, insert_of
 from claims.errors import ConcurrentChange, PreconditionFailed
 from claims.models import Claim
 from scheduling.sla import SlaClock, clock_for_status, due_at
@@ -58,7 +68,6 @@ def get_row(session: Session, model: type[M], key: object) -> M | None:
 
 
 _ROW_UPDATES: dict[tuple[type[Any], tuple[str, ...]], Any] = {}
-_ROW_INSERTS: dict[type[Any], Any] = {}
 
 
 HELD_ROWS_KEY = "held_rows"
@@ -127,14 +136,14 @@ def insert_row(session: Session, row: Any) -> None:
             value = default.arg if default is not None and default.is_scalar else None
             setattr(row, prop.key, value)
             values[column.key] = value
-    statement = _ROW_INSERTS.get(type(row))
-    if statement is None:
-        statement = _ROW_INSERTS[type(row)] = insert(table)
-    result = session.connection().execute(statement, values)
+    result = driver_execute(session.connection(), insert_of(table, values), values)
     if generated is not None:
-        inserted = result.inserted_primary_key
-        assert inserted is not None
-        setattr(row, generated, inserted[0])
+        if isinstance(result, CursorResult):
+            inserted = result.inserted_primary_key
+            assert inserted is not None
+            setattr(row, generated, inserted[0])
+        else:
+            setattr(row, generated, result.lastrowid)
     make_transient_to_detached(row)
     session.add(row)
     hold_rows(session, row)
