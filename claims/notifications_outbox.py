@@ -7,15 +7,16 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, inspect
+from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session
 
+from claims.db import driver_execute, insert_of
 from claims.models import Claim, OutboxMessage
 
 NOTIFICATION = "notification"
 # Outbox rows are append-only here: one INSERT on the session's connection, without an ORM
-# object and the flush machinery around it (built once, so its cache key is kept).
-INSERT_OUTBOX = insert(cast(Table, OutboxMessage.__table__))
+# object and the flush machinery around it (`insert_of`: compiled once per set of columns).
+OUTBOX = cast(Table, OutboxMessage.__table__)
 
 
 def add_outbox_row(session: Session, claim: Claim | None, row: dict[str, Any]) -> None:
@@ -27,7 +28,7 @@ def add_outbox_row(session: Session, claim: Claim | None, row: dict[str, Any]) -
     row.setdefault("locked_until", None)
     row.setdefault("done_at", None)
     row.setdefault("last_error", None)
-    session.connection().execute(INSERT_OUTBOX, row)
+    driver_execute(session.connection(), insert_of(OUTBOX, row), row)
 
 
 def enqueue_notification(

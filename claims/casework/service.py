@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, bindparam, func, insert, select, text
+from sqlalchemy import Table, and_, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -28,6 +28,7 @@ from claims.casework.transitions import (
     write_claim,
 )
 from claims.clock import as_utc
+from claims.db import driver_execute, insert_of
 from claims.errors import Conflict, FieldProblem, NotFound, refusal
 from claims.models import (
     Branch,
@@ -189,13 +190,14 @@ def verify_identity(session: Session, checked: CheckedClaim) -> Participant | No
     return participant if matches else None
 
 
-_INSERT_ATTEMPT = insert(cast(Table, VerificationAttempt.__table__))
+_INSERT_ATTEMPT = insert_of(
+    cast(Table, VerificationAttempt.__table__), ("kpj", "client", "succeeded", "at")
+)
 
 
 def record_attempt(session: Session, kpj: str, client: str, succeeded: bool, now: datetime) -> None:
-    session.connection().execute(
-        _INSERT_ATTEMPT, {"kpj": kpj[:11], "client": client[:64], "succeeded": succeeded, "at": now}
-    )
+    attempt = {"kpj": kpj[:11], "client": client[:64], "succeeded": succeeded, "at": now}
+    driver_execute(session.connection(), _INSERT_ATTEMPT, attempt)
 
 
 def identity_not_verified() -> Exception:
