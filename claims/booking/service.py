@@ -327,17 +327,6 @@ def _booking_values(
     }
 
 
-def _new_booking(
-    claim: Claim,
-    slot: Slot,
-    seat: int,
-    interviewers: Sequence[Seat | Officer],
-    now: datetime,
-    template: str,
-) -> Interview:
-    return Interview(**_booking_values(claim, slot, seat, interviewers, now, template))
-
-
 _BOOKING_COLUMNS = (
     "claim_id",
     "branch_code",
@@ -362,18 +351,10 @@ _INSERT_INTERVIEW = insert(Interview).values(
 )
 
 
-def _insert_booking(
-    session: Session,
-    claim: Claim,
-    slot: Slot,
-    seat: int,
-    interviewers: Sequence[Seat | Officer],
-    now: datetime,
-    template: str,
-) -> Interview:
-    """INSERTs the booking at once (a seat taken meanwhile raises IntegrityError here, inside
-    the caller's savepoint), then attaches it to the session as a loaded row."""
-    values = _booking_values(claim, slot, seat, interviewers, now, template)
+def _insert_booking(session: Session, values: dict[str, Any]) -> Interview:
+    """INSERTs the booking (`_booking_values`) at once (a seat taken meanwhile raises
+    IntegrityError here, inside the caller's savepoint), then attaches it to the session as
+    a loaded row."""
     result = driver_execute(session.connection(), _INSERT_INTERVIEW, values)
     if isinstance(result, CursorResult):
         assert result.inserted_primary_key is not None
@@ -450,7 +431,8 @@ def book_earliest_slot(
             taken = [row[0] for row in driver_execute(connection, _SLOT_SEATS, parameters)]
             seat = free_seat(capacity, set(taken))
             if seat is not None:
-                return _insert_booking(session, claim, slot, seat, interviewers, now, template)
+                values = _booking_values(claim, slot, seat, interviewers, now, template)
+                return _insert_booking(session, values)
 
     return _attempt_seat(session, attempt)
 
@@ -525,7 +507,8 @@ def _book_branch_batch(
         seat = free_seat(capacity, seats)
         assert seat is not None  # the slot holds fewer bookings than interviewers
         seats.add(seat)
-        made.append((claim, _new_booking(claim, slot, seat, interviewers, now, template)))
+        values = _booking_values(claim, slot, seat, interviewers, now, template)
+        made.append((claim, Interview(**values)))
     session.add_all([interview for _, interview in made if interview is not None])
     session.flush()
     return made
@@ -620,7 +603,9 @@ def rebook(
         seat = free_seat(len(interviewers), seats) if len(seats) < len(interviewers) else None
         if seat is None:
             return None
-        return _insert_booking(session, claim, slot, seat, interviewers, now, template)
+        return _insert_booking(
+            session, _booking_values(claim, slot, seat, interviewers, now, template)
+        )
 
     if previous is not None:
         # Free the old seat first, so the insert below can never collide with it.

@@ -33,7 +33,7 @@ from claims.pages import i18n
 from claims.pages.csrf import CSRF_FIELD, CsrfFailed, CsrfTokens, is_https, set_csrf_cookie
 from claims.pages.i18n import Language, translate
 from claims.runtime import Runtime
-from claims.uploads.service import receive_and_store
+from claims.uploads.endpoints import receive_request_upload
 from documents.errors import DocumentRejected
 from workflow.errors import WorkflowError
 from workflow.identifiers import BANK_NAMES, InvalidIdentifier, Kpj, Nik, Phone
@@ -640,16 +640,7 @@ async def upload_form(claim_id: str, doc_type: str, request: Request) -> Respons
     token = claim_token(request)
     problems = ClaimProblems()
     try:
-        stored = await receive_and_store(
-            runtime,
-            token,
-            claim_id,
-            doc_type,
-            request.headers.get("content-type", ""),
-            request.headers.get("content-length"),
-            request.stream(),
-        )
-        request.app.state.metrics.observe_upload(stored.received_bytes)
+        await receive_request_upload(request, runtime, token, claim_id, doc_type)
     except (Unauthenticated, NotFound) as closed:
         return closed_claim_page(page, closed)
     except (DocumentRejected, WorkflowError) as refused:

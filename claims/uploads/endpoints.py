@@ -21,7 +21,9 @@ from claims.http.auth import (
     find_applicant_claim,
 )
 from claims.models import Claim
+from claims.runtime import Runtime
 from claims.uploads.service import (
+    StoredUpload,
     bundle_parts,
     delete_document,
     document_services,
@@ -58,6 +60,24 @@ def _attachment(
     )
 
 
+async def receive_request_upload(
+    request: Request, runtime: Runtime, token: str | None, claim_id: str, doc_type: str
+) -> StoredUpload:
+    """`receive_and_store` of this request's streamed body (the API's PUT and the upload
+    page's POST alike), with its size counted in /metrics."""
+    stored = await receive_and_store(
+        runtime,
+        token,
+        claim_id,
+        doc_type,
+        request.headers.get("content-type", ""),
+        request.headers.get("content-length"),
+        request.stream(),
+    )
+    request.app.state.metrics.observe_upload(stored.received_bytes)
+    return stored
+
+
 @applicant_documents.put(
     "/{claim_id}/documents/{doc_type}",
     response_model=UploadedDocument,
@@ -88,16 +108,7 @@ async def upload_document(
 ) -> UploadedDocument:
     """Upload 1-10 files (PDF, JPEG, PNG; field `files`) merged in order into one PDF; replaces
     any earlier upload of this type. The claim is unchanged when the upload is refused."""
-    stored = await receive_and_store(
-        runtime,
-        token,
-        claim_id,
-        doc_type,
-        request.headers.get("content-type", ""),
-        request.headers.get("content-length"),
-        request.stream(),
-    )
-    request.app.state.metrics.observe_upload(stored.received_bytes)
+    stored = await receive_request_upload(request, runtime, token, claim_id, doc_type)
     return UploadedDocument(
         doc_type=stored.doc_type,
         status=stored.status,

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from claims.booking.service import (
+    _booking_values,
     _insert_booking,
     _with_seat_retry,
     accept_and_book,
@@ -360,7 +361,9 @@ def test_seat_retry_recovers_from_a_failed_insert_in_a_savepoint(samples: Databa
             # The first try acts on a stale read (seat 0 looked free), as a racing booker does.
             tries.append(len(tries))
             seat = 0 if len(tries) == 1 else 1
-            return _insert_booking(session, claim, slot, seat, officers, NOW, TEMPLATE)
+            return _insert_booking(
+                session, _booking_values(claim, slot, seat, officers, NOW, TEMPLATE)
+            )
 
         interview = _with_seat_retry(session, attempt)
         assert interview is not None and interview.seat == 1
@@ -385,7 +388,10 @@ def test_seat_retry_does_not_hide_other_integrity_errors(samples: Database) -> N
         ghost = Claim(id="no-such-claim", branch_code="JKT-SLB")
         slot = Slot(utc(2026, 11, 17, 1, 0), utc(2026, 11, 17, 1, 30))
         _with_seat_retry(
-            session, lambda: _insert_booking(session, ghost, slot, 0, officers, NOW, TEMPLATE)
+            session,
+            lambda: _insert_booking(
+                session, _booking_values(ghost, slot, 0, officers, NOW, TEMPLATE)
+            ),
         )
 
 

@@ -18,7 +18,7 @@ ROW_BYTES = 1_000
 def _write_rows(db: Database) -> None:
     with db.unit_of_work() as session:
         session.execute(text("CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB)"))
-    for start in range(0, ROWS, 20):
+    for _batch in range(ROWS // 20):
         with db.unit_of_work() as session:
             session.execute(
                 text("INSERT INTO filler (body) VALUES (randomblob(:size))"),
