@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     Connection,
@@ -27,13 +27,14 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    literal,
     make_url,
 )
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import QueryableAttribute, Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_MMAP_BYTES = 1 << 30
@@ -158,10 +159,19 @@ class WalCheckpointer:
         self._thread.join()
 
 
-# (sql, [(parameter, bind processor)], default values): a statement compiled once for the
-# DBAPI cursor, each parameter processed as SQLAlchemy would bind it (a UTC datetime as
-# SQLite's text). None for a statement that must be rendered per execution (expanding IN).
-DriverSql = tuple[str, list[tuple[str, Any]], dict[str, Any]]
+class DriverSql(NamedTuple):
+    """A statement compiled once for the DBAPI cursor: its SQL, each positional parameter
+    with the bind processor SQLAlchemy would apply (a UTC datetime as SQLite's text), the
+    values of parameters fixed in the statement, and for a SELECT each result column's
+    processor (SQLite's date text back to a date, 0/1 back to a bool)."""
+
+    sql: str
+    binds: list[tuple[str, Any]]
+    defaults: dict[str, Any]
+    results: list[Any]
+
+
+# None for a statement that must be rendered per execution (an expanding IN).
 _DRIVER_SQL: dict[tuple[ClauseElement, str], DriverSql | None] = {}
 
 
@@ -176,18 +186,30 @@ def driver_sql(statement: ClauseElement, dialect: Any) -> DriverSql | None:
             (name, done.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
             for name in done.positiontup
         ]
-        compiled = (str(done), binds, dict(done.params))
+        results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in done._result_columns
+        ]
+        compiled = DriverSql(str(done), binds, dict(done.params), results)
     _DRIVER_SQL[key] = compiled
     return compiled
 
 
 def driver_values(compiled: DriverSql, parameters: Mapping[str, Any]) -> list[Any]:
-    _sql, binds, defaults = compiled
     values = []
-    for name, process in binds:
-        value = parameters[name] if name in parameters else defaults[name]
+    for name, process in compiled.binds:
+        value = parameters[name] if name in parameters else compiled.defaults[name]
         values.append(value if process is None or value is None else process(value))
     return values
+
+
+def in_fixed(
+    column: ColumnElement[Any] | QueryableAttribute[Any], values: Iterable[Any]
+) -> ColumnElement[bool]:
+    """`column IN (...)` with the values bound in the statement itself: unlike an expanding
+    IN it is not rendered again at each execution, so the statement compiles once (for
+    `driver_execute` too)."""
+    return column.in_([literal(value, column.type) for value in values])
 
 
 _INSERTS: dict[tuple[Table, tuple[str, ...]], Insert] = {}
@@ -224,9 +246,29 @@ def driver_execute(
     values = driver_values(compiled, parameters)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        return cursor.execute(compiled[0], values)  # type: ignore[no-any-return]
+        return cursor.execute(compiled.sql, values)  # type: ignore[no-any-return]
     except sqlite3.IntegrityError as error:
-        raise IntegrityError(compiled[0], values, error) from error
+        raise IntegrityError(compiled.sql, values, error) from error
+
+
+def driver_first(
+    connection: Connection, statement: Select[Any], parameters: Mapping[str, Any]
+) -> tuple[Any, ...] | None:
+    """The first row of a SELECT run by `driver_execute`, each value converted as
+    SQLAlchemy would return it; None when there is none."""
+    result = driver_execute(connection, statement, parameters)
+    if isinstance(result, CursorResult):
+        found = result.first()
+        return None if found is None else tuple(found)
+    row = result.fetchone()
+    if row is None:
+        return None
+    compiled = driver_sql(statement, connection.dialect)
+    assert compiled is not None  # driver_execute ran it compiled
+    return tuple(
+        value if process is None or value is None else process(value)
+        for value, process in zip(row, compiled.results, strict=True)
+    )
 
 
 class Database:
@@ -327,7 +369,7 @@ class Database:
             connection.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             self._quick_local.connection = connection
             self._quick_connections.append(connection)
-        return connection.execute(compiled[0], driver_values(compiled, parameters)).fetchall()
+        return connection.execute(compiled.sql, driver_values(compiled, parameters)).fetchall()
 
     def read_rows(self, statement: Executable, parameters: Mapping[str, Any]) -> Sequence[Row[Any]]:
         """One short read on a pooled connection, without an ORM session: for the hot public

@@ -45,19 +45,35 @@ def enqueue_notification(
     add_outbox_row(
         session,
         claim,
-        {
-            "kind": NOTIFICATION,
-            "claim_id": claim.id,
-            "dedupe_key": f"notify:{claim.id}:{template}:{key or uuid.uuid4().hex}"[:120],
-            "payload": {
-                "template": template,
-                "language": claim.language,
-                "to": claim.email,
-                "reference": claim.reference,
-                "params": params or {},
-            },
-            "created_at": now,
-            "available_at": now,
-            "attempts": 0,
-        },
+        notification_row(
+            claim.id, claim.language, claim.email, claim.reference, template, now, params, key
+        ),
     )
+
+
+def notification_row(
+    claim_id: str,
+    language: str,
+    email: str,
+    reference: str,
+    template: str,
+    now: datetime,
+    params: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> dict[str, Any]:
+    """The outbox row of a notification of the claim `claim_id` (see enqueue_notification)."""
+    return {
+        "kind": NOTIFICATION,
+        "claim_id": claim_id,
+        "dedupe_key": f"notify:{claim_id}:{template}:{key or uuid.uuid4().hex}"[:120],
+        "payload": {
+            "template": template,
+            "language": language,
+            "to": email,
+            "reference": reference,
+            "params": params or {},
+        },
+        "created_at": now,
+        "available_at": now,
+        "attempts": 0,
+    }

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from claims.clock import as_utc
@@ -106,8 +106,42 @@ def append_event(
     meet the unique index: the loser gets IntegrityError."""
     if previous is None and from_status is not None:
         previous = chain_head(session, claim.id)
+    return write_event(
+        session.connection(),
+        claim.id,
+        claim.rules_version,
+        trigger=trigger,
+        from_status=from_status,
+        to_status=to_status,
+        actor_role=actor_role,
+        actor_id=actor_id,
+        at=at,
+        reason_code=reason_code,
+        note=note,
+        data=data,
+        previous=previous,
+    )
+
+
+def write_event(
+    connection: Connection,
+    claim_id: str,
+    rules_version: str,
+    *,
+    trigger: str,
+    from_status: str | None,
+    to_status: str,
+    actor_role: str,
+    actor_id: int | None,
+    at: datetime,
+    reason_code: str | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+    previous: ChainHead | None = None,
+) -> dict[str, Any]:
+    """`append_event` given the chain's head (None for a new claim's first event)."""
     row: dict[str, Any] = {
-        "claim_id": claim.id,
+        "claim_id": claim_id,
         "seq": (previous.seq + 1) if previous else 1,
         "trigger": trigger,
         "from_status": from_status,
@@ -117,13 +151,12 @@ def append_event(
         "at": as_utc(at),
         "reason_code": reason_code,
         "note": note,
-        "rules_version": claim.rules_version,
+        "rules_version": rules_version,
         "data": data or {},
     }
     prev_hash = previous.hash if previous else GENESIS_HASH
     row["prev_hash"] = prev_hash
     row["hash"] = hashlib.sha256(prev_hash.encode() + _canonical(row_fields(row))).hexdigest()
-    connection = session.connection()
     driver_execute(connection, insert_of(cast(Table, ClaimEvent.__table__), row), row)
     return row
 

@@ -117,13 +117,8 @@ def create_claim(
         language=language,
     )
     now = runtime.clock.now()
-
-    def present(session: Session, created: service.CreatedClaim) -> tuple[BaseModel, int]:
-        view = views.created_view(session, created.claim, created.access_token, now, language)
-        return view, created.claim.version
-
-    view, version = open_claim(runtime.db, new, client_address(request), limiter, now, present)
-    return claim_json(view, version, 201)
+    created = open_claim(runtime.db, new, client_address(request), limiter, now)
+    return claim_json(views.created_view(created, language), created.row["version"], 201)
 
 
 @applicant_router.get(

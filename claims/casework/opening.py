@@ -4,11 +4,8 @@ it calls): a failed verification must be recorded even though the request is ref
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol, TypeVar
-
-from sqlalchemy.orm import Session
+from typing import Protocol
 
 from claims.casework.service import (
     CreatedClaim,
@@ -21,8 +18,6 @@ from claims.casework.service import (
 )
 from claims.db import Database
 from workflow.errors import WorkflowError
-
-T = TypeVar("T")
 
 
 class AttemptLimiter(Protocol):
@@ -38,16 +33,12 @@ class _NotVerified(Exception):
 
 
 def open_claim(
-    db: Database,
-    new: NewClaim,
-    client: str,
-    limiter: AttemptLimiter,
-    now: datetime,
-    present: Callable[[Session, CreatedClaim], T],
-) -> T:
-    """Verifies and creates in one transaction; `present` builds the answer inside it.
-    Malformed fields (422) are not attempts; a blocked KPJ or client waits (429) even with
-    correct details; every verification, passed or failed, is recorded."""
+    db: Database, new: NewClaim, client: str, limiter: AttemptLimiter, now: datetime
+) -> CreatedClaim:
+    """Verifies and creates in one transaction; the caller builds its answer from what
+    comes back, after the commit (the writers' lock is not held for it). Malformed fields
+    (422) are not attempts; a blocked KPJ or client waits (429) even with correct details;
+    every verification, passed or failed, is recorded."""
     checked = check_form(new)
     limiter.ensure_not_blocked(checked.kpj, client)
     try:
@@ -56,7 +47,7 @@ def open_claim(
             if participant is None:
                 raise _NotVerified
             record_attempt(session, checked.kpj, client, True, now)
-            return present(session, create_claim(session, checked, participant, now))
+            return create_claim(session, checked, participant, now)
     except _NotVerified:
         with db.unit_of_work() as session:
             record_attempt(session, checked.kpj, client, False, now)

@@ -16,19 +16,19 @@ from sqlalchemy import Table, and_, bindparam, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from claims.casework.audit import ChainHead, append_event
+from claims.casework.audit import ChainHead, write_event
 from claims.casework.transitions import (
     claim_rules,
     flush_claim,
     get_row,
     hold_rows,
-    insert_row,
     remember_chain_head,
+    row_defaults,
     transition,
     write_claim,
 )
 from claims.clock import as_utc
-from claims.db import driver_execute, insert_of
+from claims.db import driver_execute, driver_first, in_fixed, insert_of
 from claims.errors import Conflict, FieldProblem, NotFound, refusal
 from claims.models import (
     Branch,
@@ -39,7 +39,7 @@ from claims.models import (
     Payout,
     VerificationAttempt,
 )
-from claims.notifications_outbox import enqueue_notification
+from claims.notifications_outbox import add_outbox_row, enqueue_notification, notification_row
 from claims.security import hash_token, new_token
 from workflow.checklist import Checklist, document_checklist, missing_items
 from workflow.eligibility import Eligibility, ParticipantFacts, check_eligibility
@@ -79,6 +79,10 @@ COUNTED_PAYOUT_STATUSES = ("pending", "sent", "unknown", "paid")
 # SQLite uses a partial index only when the query repeats its WHERE term verbatim (SQLAlchemy
 # would write `live = 1`, and each payout sum would scan every payout).
 LIVE_PAYOUT = text("payouts.live")
+CLAIMS = cast(Table, Claim.__table__)
+PARTIAL_REASONS = (ClaimReason.partial_housing.value, ClaimReason.partial_other.value)
+OPEN_STATUS_VALUES = tuple(status.value for status in OPEN_STATUSES)
+OPEN_OR_PAID = (*OPEN_STATUS_VALUES, ClaimStatus.paid.value)
 
 
 def wib_date(moment: datetime) -> date:
@@ -121,9 +125,34 @@ class CheckedClaim:
 
 
 @dataclass(frozen=True)
+class Registrant:
+    """The registry's row for a KPJ, as far as verifying an identity and opening a claim
+    need it."""
+
+    kpj: str
+    nik: str
+    full_name: str
+    birth_date: date
+    membership_start: date
+    membership_status: str
+    employment_end_date: date | None
+    balance: int
+    deceased: bool
+
+
+@dataclass(frozen=True)
 class CreatedClaim:
-    claim: Claim
+    """A claim just written: the row as inserted, the access token (shown once), and the
+    checklist and estimate worked out from the facts its creation read."""
+
+    row: dict[str, Any]
     access_token: str
+    checklist: Checklist
+    estimate: Estimate
+
+    @property
+    def claim_id(self) -> str:
+        return str(self.row["id"])
 
 
 def check_form(request: NewClaim) -> CheckedClaim:
@@ -174,10 +203,25 @@ def check_form(request: NewClaim) -> CheckedClaim:
     return CheckedClaim(request, kpj, nik, phone, heir_nik)
 
 
-def verify_identity(session: Session, checked: CheckedClaim) -> Participant | None:
+_REGISTRANT = select(
+    Participant.kpj,
+    Participant.nik,
+    Participant.full_name,
+    Participant.birth_date,
+    Participant.membership_start,
+    Participant.membership_status,
+    Participant.employment_end_date,
+    Participant.balance,
+    Participant.deceased,
+).where(Participant.kpj == bindparam("kpj"))
+
+
+def verify_identity(session: Session, checked: CheckedClaim) -> Registrant | None:
     """The participant when NIK, KPJ, name, birth date and the NIK's own birth date all agree
-    with the registry; None otherwise, without saying which field differed."""
-    participant = get_row(session, Participant, checked.kpj)
+    with the registry; None otherwise, without saying which field differed. One indexed
+    read straight on the driver: every claim creation makes it."""
+    row = driver_first(session.connection(), _REGISTRANT, {"kpj": checked.kpj})
+    participant = None if row is None else Registrant(*row)
     request = checked.request
     if participant is None:
         return None
@@ -213,6 +257,10 @@ def identity_not_verified() -> Exception:
 def participant_facts(
     session: Session, participant: Participant, excluding_claim: str | None = None
 ) -> ParticipantFacts:
+    return facts_of(participant, had_partial_claim(session, participant.nik, excluding_claim))
+
+
+def facts_of(participant: Participant | Registrant, had_partial: bool) -> ParticipantFacts:
     return ParticipantFacts(
         birth_date=participant.birth_date,
         membership_start=participant.membership_start,
@@ -220,7 +268,7 @@ def participant_facts(
         employment_end_date=participant.employment_end_date,
         balance=participant.balance,
         deceased=participant.deceased,
-        had_partial_claim=had_partial_claim(session, participant.nik, excluding_claim),
+        had_partial_claim=had_partial,
     )
 
 
@@ -267,8 +315,8 @@ def _partial_claims(excluding: bool) -> Any:
         .join(Participant, Participant.kpj == Claim.kpj)
         .where(
             Participant.nik == bindparam("nik"),
-            Claim.reason.in_([ClaimReason.partial_housing.value, ClaimReason.partial_other.value]),
-            Claim.status.in_([*[s.value for s in OPEN_STATUSES], ClaimStatus.paid.value]),
+            in_fixed(Claim.reason, PARTIAL_REASONS),
+            in_fixed(Claim.status, OPEN_OR_PAID),
         )
     )
     if excluding:
@@ -284,7 +332,7 @@ def _gross_paid(excluding: bool) -> Any:
         .where(
             Participant.nik == bindparam("nik"),
             LIVE_PAYOUT,
-            Payout.status.in_(COUNTED_PAYOUT_STATUSES),
+            in_fixed(Payout.status, COUNTED_PAYOUT_STATUSES),
         )
     )
     if excluding:
@@ -306,7 +354,7 @@ _CREATION_CHECKS = select(
     .scalar_subquery(),
     select(func.count())
     .select_from(Claim)
-    .where(Claim.kpj == bindparam("kpj"), Claim.status.in_([s.value for s in OPEN_STATUSES]))
+    .where(Claim.kpj == bindparam("kpj"), in_fixed(Claim.status, OPEN_STATUS_VALUES))
     .scalar_subquery(),
     _partial_claims(False),
     _gross_paid(False),
@@ -388,29 +436,28 @@ def new_reference(now: datetime) -> str:
 
 
 def create_claim(
-    session: Session, checked: CheckedClaim, participant: Participant, now: datetime
+    session: Session, checked: CheckedClaim, participant: Registrant, now: datetime
 ) -> CreatedClaim:
     """Creates a verified claim in `documents_pending`; raises when the claim is not eligible,
-    the branch is unknown, or the KPJ already has an open claim."""
+    the branch is unknown, or the KPJ already has an open claim. Every creation runs this:
+    its reads and writes go straight to the driver, without ORM objects."""
     request = checked.request
     today = wib_date(now)
     rules = rules_in_force(today)
-    session.flush()  # what a query would autoflush
-    branch_known, open_claims, partial, paid = (
-        session.connection()
-        .execute(
-            _CREATION_CHECKS,
-            {"branch": request.branch_code, "kpj": participant.kpj, "nik": participant.nik},
-        )
-        .one()
+    connection = session.connection()
+    checks = driver_first(
+        connection,
+        _CREATION_CHECKS,
+        {"branch": request.branch_code, "kpj": participant.kpj, "nik": participant.nik},
     )
+    assert checks is not None  # one row of four counts
+    branch_known, open_claims, partial, paid = checks
     if not branch_known:
         raise FieldProblem(
             [{"field": "branch_code", "message": "No branch office with this code."}]
         )
-    history: dict[tuple[object, ...], Any] = session.info.setdefault("person_facts", {})
-    history[("history", participant.nik, None)] = (bool(partial), int(paid or 0))
-    facts = participant_facts(session, participant)
+    had_partial, earlier_paid = bool(partial), int(paid or 0)
+    facts = facts_of(participant, had_partial)
     end_date = request.employment_end_date or participant.employment_end_date
     eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
     if not eligibility.eligible:
@@ -419,7 +466,8 @@ def create_claim(
         raise open_claim_exists()
     token = new_token()
     heir = request.heir
-    claim = Claim(
+    row = row_defaults(Claim)
+    row.update(
         id=str(uuid.uuid4()),
         reference=new_reference(now),
         kpj=participant.kpj,
@@ -447,30 +495,33 @@ def create_claim(
     )
     forget_person_facts(session)
     try:
-        insert_row(session, claim)
+        driver_execute(connection, insert_of(CLAIMS, row), row)
     except IntegrityError:
         # The partial unique index on open claims per KPJ decided a race between two creations.
         raise open_claim_exists() from None
-    event = append_event(
-        session,
-        claim,
+    write_event(
+        connection,
+        row["id"],
+        rules.version,
         trigger=CREATE_EVENT_TRIGGER,
         from_status=None,
-        to_status=claim.status,
+        to_status=row["status"],
         actor_role=ActorRole.applicant.value,
         actor_id=None,
         at=now,
-        data={"reason": claim.reason, "branch_code": claim.branch_code},
+        data={"reason": row["reason"], "branch_code": row["branch_code"]},
     )
-    remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
-    enqueue_notification(session, claim, "claim_created", now)
-    # The person's history without this claim is the history read before it existed: the
-    # checklist and estimate of the answer need not ask again.
-    session.info.setdefault("person_facts", {})[("history", participant.nik, claim.id)] = (
-        bool(partial),
-        int(paid or 0),
+    add_outbox_row(
+        session,
+        None,
+        notification_row(
+            row["id"], row["language"], row["email"], row["reference"], "claim_created", now
+        ),
     )
-    return CreatedClaim(claim, token)
+    reason = request.reason
+    checklist = document_checklist(rules, reason, participant.balance, had_partial)
+    figures = estimate(rules, reason, facts, earlier_paid, False, today, end_date)
+    return CreatedClaim(row, token, checklist, figures)
 
 
 def open_claim_of(session: Session, kpj: str) -> Claim | None:

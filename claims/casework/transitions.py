@@ -112,6 +112,26 @@ def known_chain_head(session: Session, claim: Claim) -> ChainHead | None:
     return None
 
 
+_ROW_DEFAULTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def row_defaults(model: type[Any]) -> dict[str, Any]:
+    """Every column of `model` but its primary key, with the value a new row takes when it
+    is not given (as `insert_row` fills them): the column's scalar default, else NULL. A
+    fresh copy for the caller to fill in."""
+    defaults = _ROW_DEFAULTS.get(model)
+    if defaults is None:
+        defaults = {}
+        for prop in cast(Mapper[Any], inspect(model)).column_attrs:
+            column = prop.columns[0]
+            if not column.primary_key:
+                default = column.default
+                scalar = default is not None and default.is_scalar
+                defaults[column.key] = default.arg if scalar else None
+        _ROW_DEFAULTS[model] = defaults
+    return dict(defaults)
+
+
 def insert_row(session: Session, row: Any) -> None:
     """INSERTs a new (transient) mapped object at once, by a statement built once per model
     and without the flush machinery, then attaches it to the session as a loaded row (its

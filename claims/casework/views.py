@@ -6,7 +6,7 @@ import base64
 import binascii
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from claims.booking.service import latest_interview
 from claims.casework import schemas
 from claims.casework.service import (
     EDITABLE_STATUSES,
+    CreatedClaim,
     claim_checklist,
     claim_estimate,
     claim_participant,
@@ -41,15 +42,17 @@ from claims.models import (
     Branch,
     Claim,
     ClaimEvent,
+    Document,
     DocumentFile,
     Participant,
     Payout,
     UtcDateTime,
 )
 from claims.payouts.service import masked_account
-from workflow.checklist import missing_items
+from workflow.checklist import Checklist, missing_items
 from workflow.identifiers import BankAccount, Nik, normalize_holder_name
 from workflow.machine import allowed_triggers
+from workflow.money import Estimate
 from workflow.reason_codes import parse_reason_code
 from workflow.rules import DocumentType
 from workflow.states import FINAL_STATUSES, TRACKER_STEP, WAITING_ON, ActorRole, ClaimStatus
@@ -73,16 +76,17 @@ def _reason_words(code: str | None, language: Language) -> str | None:
 
 
 def checklist_items(
-    session: Session,
-    claim: Claim,
-    participant: Participant,
-    language: Language,
-    *,
-    new_claim: bool = False,
+    session: Session, claim: Claim, participant: Participant, language: Language
 ) -> list[schemas.ChecklistItem]:
     checklist = claim_checklist(session, claim, participant)
-    # A claim created in this unit of work has no documents yet: nothing to look up.
-    documents = {} if new_claim else {d.doc_type: d for d in documents_of(session, claim.id)}
+    documents = {d.doc_type: d for d in documents_of(session, claim.id)}
+    return checklist_view(checklist, documents, language)
+
+
+def checklist_view(
+    checklist: Checklist, documents: Mapping[str, Document], language: Language
+) -> list[schemas.ChecklistItem]:
+    """The checklist's items, each with the state of its document, if there is one."""
     items = []
     for doc_type, required in [(d.value, True) for d in checklist.required] + [
         (d.value, False) for d in checklist.optional
@@ -107,7 +111,10 @@ def checklist_items(
 def estimate_view(
     session: Session, claim: Claim, participant: Participant, now: datetime
 ) -> schemas.EstimateView:
-    figures = claim_estimate(session, claim, participant, now)
+    return estimate_figures(claim_estimate(session, claim, participant, now))
+
+
+def estimate_figures(figures: Estimate) -> schemas.EstimateView:
     return schemas.EstimateView(
         balance=figures.balance,
         gross=figures.gross,
@@ -191,18 +198,18 @@ def applicant_view(
     )
 
 
-def created_view(
-    session: Session, claim: Claim, token: str, now: datetime, language: Language
-) -> schemas.CreatedClaimView:
-    participant = claim_participant(session, claim)
+def created_view(created: CreatedClaim, language: Language) -> schemas.CreatedClaimView:
+    """The answer to a new claim, from what its creation wrote and worked out (no documents
+    yet, so every item is missing)."""
+    row = created.row
     return schemas.CreatedClaimView(
-        id=claim.id,
-        reference=claim.reference,
-        status=claim.status,
-        access_token=token,
-        reason=claim.reason,
-        checklist=checklist_items(session, claim, participant, language, new_claim=True),
-        estimate=estimate_view(session, claim, participant, now),
+        id=row["id"],
+        reference=row["reference"],
+        status=row["status"],
+        access_token=created.access_token,
+        reason=row["reason"],
+        checklist=checklist_view(created.checklist, {}, language),
+        estimate=estimate_figures(created.estimate),
     )
 
 

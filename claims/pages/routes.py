@@ -353,14 +353,7 @@ def create_from_form(page: Page, form: FormData) -> Response:
     limiter = get_rate_limiter(page.request)
     client = client_address(page.request)
     try:
-        claim_id, token = open_claim(
-            runtime.db,
-            read.request,
-            client,
-            limiter,
-            runtime.clock.now(),
-            lambda _session, created: (created.claim.id, created.access_token),
-        )
+        created = open_claim(runtime.db, read.request, client, limiter, runtime.clock.now())
     except FieldProblem as problem:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
@@ -374,10 +367,10 @@ def create_from_form(page: Page, form: FormData) -> Response:
                 eligibility["eligible_from"] = page.t("eligible_from", date=i18n.page_date(day))
             return again({}, None, eligibility=eligibility)
         return again({}, error_message(page, refused))
-    response = page.redirect(f"/claims/{claim_id}?done=created")
+    response = page.redirect(f"/claims/{created.claim_id}?done=created")
     response.set_cookie(
         APPLICANT_COOKIE,
-        token,
+        created.access_token,
         max_age=CLAIM_COOKIE_SECONDS,
         httponly=True,
         samesite="lax",

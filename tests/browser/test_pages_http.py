@@ -105,8 +105,8 @@ def test_the_claim_page_opens_only_with_its_own_cookie(api: Api) -> None:
     assert page.headers["cache-control"] == "private, no-store"
     assert row["nik"] not in page.text  # masked
     # The same browser asking for another claim's page: 404, nothing of that claim.
-    foreign = api.client.get(f"/claims/{other.claim.id}")
-    assert foreign.status_code == 404 and other.claim.reference not in foreign.text
+    foreign = api.client.get(f"/claims/{other.claim_id}")
+    assert foreign.status_code == 404 and other.row["reference"] not in foreign.text
     anonymous = TestClient(api.client.app).get(mine)
     assert anonymous.status_code == 401 and row["full_name"] not in anonymous.text
 

@@ -66,7 +66,7 @@ def approve_one(
         created = create(db, claim_request(row, reason))
     except (WorkflowError, AssertionError):
         return None
-    claim_id = created.claim.id
+    claim_id = created.claim_id
     try:
         with db.unit_of_work() as session:
             claim = service.get_claim(session, claim_id)

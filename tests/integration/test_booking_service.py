@@ -133,7 +133,7 @@ def to_interview(
     """A real claim of a sample participant, driven to interview_scheduled by the services."""
     row = sample(label)
     staff = staff or add_staff(db, row["_branch"], now)
-    claim_id = create(db, new_claim_request(row, ClaimReason.resignation), now).claim.id
+    claim_id = create(db, new_claim_request(row, ClaimReason.resignation), now).claim_id
     with db.unit_of_work() as session:
         claim = service.get_claim(session, claim_id)
         service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], now)

@@ -17,7 +17,7 @@ from claims.casework.review import DocumentDecision, review_documents
 from claims.casework.transitions import transition
 from claims.db import Database
 from claims.errors import ConcurrentChange, Conflict, FieldProblem
-from claims.models import Claim, ClaimEvent, OutboxMessage, Payout
+from claims.models import Claim, ClaimEvent, OutboxMessage, Participant, Payout
 from claims.registry.officers import add_officer
 from tests.support import (
     NOW,
@@ -50,10 +50,10 @@ def events(db: Database, claim_id: str) -> list[ClaimEvent]:
 def test_creation_verifies_identity_and_starts_the_trail(samples: Database) -> None:
     row = sample("resignation: left 3 months ago")
     created = create(samples, new_claim_request(row, ClaimReason.resignation))
-    assert created.claim.status == "documents_pending"
+    assert created.row["status"] == "documents_pending"
     assert len(created.access_token) >= 40
-    assert created.claim.access_token_hash != created.access_token
-    [first] = events(samples, created.claim.id)
+    assert created.row["access_token_hash"] != created.access_token
+    [first] = events(samples, created.claim_id)
     assert (first.seq, first.trigger, first.from_status, first.to_status) == (
         1,
         "create",
@@ -89,6 +89,50 @@ def test_name_compared_after_normalisation(samples: Database) -> None:
         assert service.verify_identity(session, service.check_form(request)) is not None
 
 
+def test_identity_is_read_as_the_orm_reads_it(samples: Database) -> None:
+    """The registry row verification reads straight on the driver has the values, and the
+    types, the ORM gives (dates, booleans and amounts, not SQLite's text and integers)."""
+    row = sample("death: deceased participant (heir claims)")
+    with samples.read_only() as session:
+        found = service.verify_identity(
+            session, service.check_form(new_claim_request(row, ClaimReason.death))
+        )
+        participant = session.get(Participant, row["kpj"])
+    assert found is not None and participant is not None
+    for name, value in vars(found).items():
+        expected = getattr(participant, name)
+        assert (value, type(value)) == (expected, type(expected)), name
+    assert found.deceased is True
+
+
+@pytest.mark.parametrize(
+    ("label", "reason"),
+    [
+        ("resignation: balance 80.000.000 (tax example)", ClaimReason.resignation),
+        ("resignation: left 3 months ago", ClaimReason.resignation),
+        ("partial_housing: member 12 years, active", ClaimReason.partial_housing),
+        ("death: deceased participant (heir claims)", ClaimReason.death),
+        ("retirement: aged 60", ClaimReason.retirement),
+        ("leaving_indonesia: moving abroad", ClaimReason.leaving_indonesia),
+    ],
+)
+def test_a_new_claim_is_what_it_was_said_to_be(
+    samples: Database, label: str, reason: ClaimReason
+) -> None:
+    """Creation answers from the values it wrote and the facts it read, without reading the
+    claim back: the row, checklist and estimate it reports are those the database then holds
+    and the casework works out from it."""
+    created = create(samples, new_claim_request(sample(label), reason))
+    with samples.read_only() as session:
+        claim = session.get(Claim, created.claim_id)
+        assert claim is not None
+        participant = service.claim_participant(session, claim)
+        for name, value in created.row.items():
+            assert getattr(claim, name) == value, name
+        assert created.checklist == service.claim_checklist(session, claim, participant)
+        assert created.estimate == service.claim_estimate(session, claim, participant, NOW)
+
+
 def test_malformed_fields_are_named(samples: Database) -> None:
     row = sample("resignation: left 3 months ago")
     with pytest.raises(FieldProblem) as refused:
@@ -122,7 +166,8 @@ def test_death_claim_verifies_the_deceased_and_records_the_heir(samples: Databas
     row = sample("death: deceased participant (heir claims)")
     created = create(samples, new_claim_request(row, ClaimReason.death))
     assert (
-        created.claim.heir_nik == "3171015503900001" and created.claim.heir_relationship == "spouse"
+        created.row["heir_nik"] == "3171015503900001"
+        and created.row["heir_relationship"] == "spouse"
     )
     alive = sample("resignation: left 3 months ago")
     with pytest.raises(WorkflowError) as refused:
@@ -134,7 +179,7 @@ def test_submit_lists_what_is_missing(samples: Database) -> None:
     row = sample("resignation: balance 50.000.001")
     created = create(samples, new_claim_request(row, ClaimReason.resignation))
     with samples.unit_of_work() as session, pytest.raises(GuardFailed) as refused:
-        service.submit(session, session.get(Claim, created.claim.id), NOW)  # type: ignore[arg-type]
+        service.submit(session, session.get(Claim, created.claim_id), NOW)  # type: ignore[arg-type]
     missing = refused.value.data["missing"]
     assert (
         "ktp" in missing
@@ -149,7 +194,7 @@ def drive_to_interview(
 ):  # type: ignore[no-untyped-def]
     staff = add_staff(db, staff_branch or row["_branch"])
     created = create(db, new_claim_request(row, reason))
-    claim_id = created.claim.id
+    claim_id = created.claim_id
     with db.unit_of_work() as session:
         claim = service.get_claim(session, claim_id)
         service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
@@ -261,7 +306,7 @@ def test_four_eyes_refuses_the_officer_who_reviewed(samples: Database) -> None:
 def test_send_back_and_resubmit(samples: Database) -> None:
     row = sample("termination: PHK 3 months ago")
     staff = add_staff(samples, row["_branch"])
-    claim_id = create(samples, new_claim_request(row, ClaimReason.termination)).claim.id
+    claim_id = create(samples, new_claim_request(row, ClaimReason.termination)).claim_id
     with samples.unit_of_work() as session:
         claim = service.get_claim(session, claim_id)
         service.set_bank_account(session, claim, "002", "0011223344", row["full_name"], NOW)
@@ -285,7 +330,7 @@ def test_send_back_and_resubmit(samples: Database) -> None:
 
 def test_concurrent_transitions_have_exactly_one_winner(samples: Database) -> None:
     row = sample("resignation: balance 80.000.000")
-    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim.id
+    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     start = threading.Barrier(20)
     outcomes: list[str] = []
     lock = threading.Lock()
@@ -313,7 +358,7 @@ def test_concurrent_transitions_have_exactly_one_winner(samples: Database) -> No
 
 def test_audit_verify_names_the_altered_event(samples: Database) -> None:
     row = sample("resignation: balance 80.000.000")
-    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim.id
+    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     with samples.unit_of_work() as session:
         service.cancel(
             session, service.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW
@@ -349,7 +394,7 @@ def test_postgres_refuses_changes_to_events(samples: Database) -> None:
 def test_not_allowed_trigger_lists_allowed(samples: Database) -> None:
     row = sample("resignation: balance 80.000.000")
     staff = add_staff(samples, row["_branch"])
-    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim.id
+    claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     with samples.unit_of_work() as session, pytest.raises(TransitionNotAllowed) as refused:
         service.approve(session, service.get_claim(session, claim_id), staff.approver, None, NOW)
     assert "submit" in refused.value.allowed_triggers

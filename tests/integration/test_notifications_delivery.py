@@ -123,7 +123,7 @@ def outbox_rows(db: Database) -> list[OutboxMessage]:
 def new_claim(db: Database) -> tuple[str, str, str]:
     row = sample("resignation: balance 80.000.000")
     created = create(db, new_claim_request(row, ClaimReason.resignation))
-    return created.claim.id, created.claim.reference, row["email"]
+    return created.claim_id, created.row["reference"], row["email"]
 
 
 def test_claim_created_is_written_as_an_eml_file_once(samples: Database, data_dir: Path) -> None:

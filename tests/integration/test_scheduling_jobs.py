@@ -195,7 +195,7 @@ def test_a_rebooked_miss_is_not_cancelled_and_a_second_miss_cancels_at_once(
 
 
 def new_draft(db: Database, label: str = LABEL) -> str:
-    return create(db, new_claim_request(sample(label), ClaimReason.resignation)).claim.id
+    return create(db, new_claim_request(sample(label), ClaimReason.resignation)).claim_id
 
 
 def test_draft_warned_at_23_days_then_expired_at_30(samples: Database, runtime: Runtime) -> None:
