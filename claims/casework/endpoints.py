@@ -95,7 +95,7 @@ def expected_version(request: Request, claim: Claim) -> int | None:
     response_model=schemas.CreatedClaimView,
     responses={409: PROBLEM, 422: PROBLEM, 429: PROBLEM},
 )
-def create_claim(
+async def create_claim(
     body: schemas.CreateClaimBody, request: Request, runtime: RuntimeDep, limiter: Limiter
 ) -> JSONResponse:
     """Verify identity against the registry and open a claim; the access token is shown once."""
@@ -117,7 +117,7 @@ def create_claim(
         language=language,
     )
     now = runtime.clock.now()
-    created = open_claim(runtime.db, new, client_address(request), limiter, now)
+    created = await open_claim(runtime.db, new, client_address(request), limiter, now)
     return claim_json(views.created_view(created, language), created.row["version"], 201)
 
 

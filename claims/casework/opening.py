@@ -5,9 +5,9 @@ it calls): a failed verification must be recorded even though the request is ref
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
 
 from claims.casework.service import (
+    CheckedClaim,
     CreatedClaim,
     NewClaim,
     check_form,
@@ -16,45 +16,48 @@ from claims.casework.service import (
     record_attempt,
     verify_identity,
 )
-from claims.db import Database
+from claims.db import Database, UnitsOfWork
+from claims.http.ratelimit import RateLimiter, limiter_call
 from workflow.errors import WorkflowError
-
-
-class AttemptLimiter(Protocol):
-    """The failed-verification limits (claims.http.ratelimit.RateLimiter)."""
-
-    def ensure_not_blocked(self, kpj: str, client: str) -> None: ...
-
-    def record_failure(self, kpj: str, client: str) -> None: ...
 
 
 class _NotVerified(Exception):
     pass
 
 
-def open_claim(
-    db: Database, new: NewClaim, client: str, limiter: AttemptLimiter, now: datetime
+async def open_claim(
+    db: Database, new: NewClaim, client: str, limiter: RateLimiter, now: datetime
 ) -> CreatedClaim:
-    """Verifies and creates in one transaction; the caller builds its answer from what
-    comes back, after the commit (the writers' lock is not held for it). Malformed fields
-    (422) are not attempts; a blocked KPJ or client waits (429) even with correct details;
-    every verification, passed or failed, is recorded."""
+    """Verifies and creates in one unit of work (`Database.write`: on SQLite grouped with
+    other requests' into one commit); the caller builds its answer from what comes back,
+    after the commit. Malformed fields (422) are not attempts; a blocked KPJ or client waits
+    (429) even with correct details; every verification, passed or failed, is recorded, and a
+    failed one counts against the limits once it is."""
     checked = check_form(new)
-    limiter.ensure_not_blocked(checked.kpj, client)
+    await limiter_call(limiter, limiter.ensure_not_blocked, checked.kpj, client)
     try:
-        with db.unit_of_work() as session:
+        return await db.write(lambda units: _verify_and_create(units, checked, client, now))
+    except _NotVerified:
+        await limiter_call(limiter, limiter.record_failure, checked.kpj, client)
+        raise identity_not_verified() from None
+
+
+def _verify_and_create(
+    units: UnitsOfWork, checked: CheckedClaim, client: str, now: datetime
+) -> CreatedClaim:
+    try:
+        with units.unit_of_work() as session:
             participant = verify_identity(session, checked)
             if participant is None:
                 raise _NotVerified
             record_attempt(session, checked.kpj, client, True, now)
             return create_claim(session, checked, participant, now)
     except _NotVerified:
-        with db.unit_of_work() as session:
+        with units.unit_of_work() as session:
             record_attempt(session, checked.kpj, client, False, now)
-        limiter.record_failure(checked.kpj, client)
-        raise identity_not_verified() from None
+        raise
     except WorkflowError:
         # Verified, but refused (not eligible, an open claim): the attempt still counts.
-        with db.unit_of_work() as session:
+        with units.unit_of_work() as session:
             record_attempt(session, checked.kpj, client, True, now)
         raise

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
@@ -30,6 +30,8 @@ from claims.http.problems import preferred_language, render_workflow_error
 
 RATE_LIMITED = "rate_limited"
 TOO_MANY_ATTEMPTS = "too_many_attempts"
+
+R = TypeVar("R")
 
 TRACKING_PER_CLIENT = "tracking_per_client"
 TRACKING_PER_KPJ = "tracking_per_kpj"
@@ -211,12 +213,17 @@ Limiter = Annotated[RateLimiter, Depends(_limiter_dependency)]
 ClientAddress = Annotated[str, Depends(_client_address_dependency)]
 
 
+async def limiter_call(limiter: RateLimiter, call: Callable[..., R], *args: str) -> R:
+    """`call` (one of `limiter`'s methods) without blocking the event loop on a network
+    storage: in-process counts answer at once, Redis answers in a worker thread."""
+    if limiter.is_in_process:
+        return call(*args)
+    return await anyio.to_thread.run_sync(call, *args)
+
+
 async def check_async(limiter: RateLimiter, name: str, key: str) -> None:
     """`check` without blocking the event loop on a network storage."""
-    if limiter.is_in_process:
-        limiter.check(name, key)
-    else:
-        await anyio.to_thread.run_sync(limiter.check, name, key)
+    await limiter_call(limiter, limiter.check, name, key)
 
 
 def _limiter_from_scope(scope: Scope) -> RateLimiter:

@@ -353,7 +353,10 @@ def create_from_form(page: Page, form: FormData) -> Response:
     limiter = get_rate_limiter(page.request)
     client = client_address(page.request)
     try:
-        created = open_claim(runtime.db, read.request, client, limiter, runtime.clock.now())
+        # This runs in a worker thread; the opening itself is the API's, on the event loop.
+        created = anyio.from_thread.run(
+            open_claim, runtime.db, read.request, client, limiter, runtime.clock.now()
+        )
     except FieldProblem as problem:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
