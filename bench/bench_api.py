@@ -71,7 +71,9 @@ STATUS_BY_SLOT = ["paid"] * 11 + [
 SLA_RUNNING = {"under_review", "interview_scheduled", "awaiting_approval", "approved"}
 QUEUE_BRANCH = "JKT-SLB"
 QUEUE_STATUS = "under_review"
-FRESH_PARTICIPANTS = 40_000  # registry rows without claims, one per creation request
+# Registry rows without claims, one per creation request: enough for three 10 s rounds at
+# well over 2,000 creations a second (each round skips twice what it used, see create_round).
+FRESH_PARTICIPANTS = 150_000
 TARGETS = {"tracking": 0.30, "create": 0.05, "queue": 0.10}
 GROWTH_LIMIT = 1.25
 
@@ -410,8 +412,14 @@ def run_size(claims: int, args: argparse.Namespace, work: Path) -> dict[str, flo
         script.write_text(CREATE_LUA % (bodies, used_bodies + 2))
         measured = wrk(base, args.duration, args.create_connections, script=script)
         # Each wrk thread walks every other body from its start; they need not keep pace, so
-        # skip twice the count (40,000 bodies last for many rounds).
+        # skip twice the count: no thread went past that.
         used_bodies += 2 * measured[1] + 4 * args.create_connections
+        if used_bodies > available:
+            # The script wrapped around to bodies already used: their answers were 409s.
+            raise RuntimeError(
+                f"{available} fresh participants were not enough for the creation rounds: "
+                "raise FRESH_PARTICIPANTS or lower --duration"
+            )
         return measured
 
     details = {

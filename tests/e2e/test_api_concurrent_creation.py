@@ -4,7 +4,6 @@ exactly what the answers say."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 from claims.models import Claim, ClaimEvent, OutboxMessage, VerificationAttempt
 from tests.e2e.api_helpers import RESIGNED, bearer, claim_body
 from tests.e2e.conftest import Api
-from tests.support import SAMPLE_DAY, participant_rows
+from tests.support import SAMPLE_DAY, all_at_once, participant_rows
 
 FIELDS = ("kpj", "nik", "full_name", "birth_date", "email", "phone")
 
@@ -33,22 +32,12 @@ def everyday_resigned() -> list[dict[str, Any]]:
 
 def post_together(api: Api, bodies: list[dict[str, Any]]) -> list[tuple[str, int, dict[str, Any]]]:
     """Every body posted at the same moment from its own thread: (kpj, status, answer)."""
-    barrier = threading.Barrier(len(bodies))
-    answers: list[tuple[str, int, dict[str, Any]]] = []
-    lock = threading.Lock()
 
-    def post(body: dict[str, Any]) -> None:
-        barrier.wait()
+    def post(body: dict[str, Any]) -> tuple[str, int, dict[str, Any]]:
         answer = api.client.post("/api/v1/claims", json=body)
-        with lock:
-            answers.append((body["kpj"], answer.status_code, answer.json()))
+        return body["kpj"], answer.status_code, answer.json()
 
-    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    return all_at_once(post, bodies)
 
 
 def count(api: Api, model: Any, *where: Any) -> int:
