@@ -507,16 +507,15 @@ class GroupCommitWriter:
                         continue  # its caller gave up before it started
                     try:
                         done.append((future, work(units), None))
-                    except Exception as error:
-                        done.append((future, None, error))
+                    except Exception as refusal:
+                        done.append((future, None, refusal))
         except BaseException as error:
-            # Nothing of the batch was committed: every work fails with the reason.
+            # Nothing of the batch was committed: every work fails with the reason. The
+            # thread carries on (were it to end, every later request would wait forever).
+            log.error("group commit of %d works failed", len(batch), exc_info=error)
             for future, _work in batch:
                 if not future.done():
                     future.set_exception(error)
-            if not isinstance(error, Exception):
-                raise
-            log.error("group commit failed: %s", error)
             return
         for future, result, raised in done:
             if raised is None:

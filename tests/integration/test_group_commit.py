@@ -221,3 +221,15 @@ def test_database_write_from_many_coroutines(db: Database) -> None:
     assert kpjs_saved(db) == results
     with db.read_only() as session:
         assert session.scalar(select(func.count()).select_from(VerificationAttempt)) == 40
+
+
+def test_the_writer_outlives_a_work_that_stops_its_thread(
+    db: Database, writer: GroupCommitWriter
+) -> None:
+    def exits(_units: UnitsOfWork) -> None:
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit):
+        writer.submit(exits).result(10)
+    assert writer.submit(lambda units: attempt(units, "90000000000")).result(10)
+    assert kpjs_saved(db) == ["90000000000"]
