@@ -5,12 +5,9 @@ upload pipeline, for casework tests that are not about documents."""
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -30,9 +27,6 @@ from claims.registry.importer import import_branches, import_participants
 from claims.registry.officers import add_officer
 from claims.sample_data import participant_rows, write_samples
 from workflow.states import Actor, ActorRole, ClaimReason
-
-A = TypeVar("A")
-R = TypeVar("R")
 
 SAMPLE_DAY = date(2026, 11, 16)  # a Monday
 # 03:00 UTC is 10:00 in Jakarta: claims made on SAMPLE_DAY
@@ -135,28 +129,3 @@ def participant(db: Database, kpj: str) -> Participant:
         found = session.scalar(select(Participant).where(Participant.kpj == kpj))
         assert found is not None
         return found
-
-
-def all_at_once(call: Callable[[A], R], arguments: Sequence[A]) -> list[R]:
-    """`call(argument)` for every argument, each in a thread of its own, all released at
-    the same moment; the results in the order of `arguments`. The first exception raised in
-    a thread is raised here, not lost with the thread."""
-    barrier = threading.Barrier(len(arguments))
-    results: list[R | None] = [None] * len(arguments)
-    failures: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = call(arguments[index])
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(arguments))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
-    return results  # type: ignore[return-value]

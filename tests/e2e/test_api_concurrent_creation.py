@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from claims.models import Claim, ClaimEvent, OutboxMessage, VerificationAttempt
+from tests.concurrency import all_at_once
 from tests.e2e.api_helpers import RESIGNED, bearer, claim_body
 from tests.e2e.conftest import Api
-from tests.support import SAMPLE_DAY, all_at_once, participant_rows
+from tests.support import SAMPLE_DAY, participant_rows
 
 FIELDS = ("kpj", "nik", "full_name", "birth_date", "email", "phone")
 

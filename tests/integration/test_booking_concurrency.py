@@ -13,8 +13,9 @@ from sqlalchemy import select
 from claims.booking.service import book_earliest_slots
 from claims.db import Database
 from claims.models import Claim, Interview
+from tests.concurrency import all_at_once
 from tests.integration.test_booking_service import book, bulk_claims, interviewers
-from tests.support import NOW, all_at_once, load_samples
+from tests.support import NOW, load_samples
 
 THREADS = 30
 BRANCH = "JKT-SLB"

@@ -15,6 +15,7 @@ from sqlalchemy import event, func, select
 
 from claims.db import Database, GroupCommitWriter, UnitsOfWork
 from claims.models import VerificationAttempt
+from tests.concurrency import run_in_own_loop
 
 AT = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
@@ -216,7 +217,7 @@ def test_database_write_from_many_coroutines(db: Database) -> None:
         ]
         return list(await asyncio.gather(*(db.write(call) for call in calls)))
 
-    results = asyncio.run(main())
+    results = run_in_own_loop(main())
     assert results == [f"8{i:010d}" for i in range(40)]
     assert kpjs_saved(db) == results
     with db.read_only() as session:

@@ -3,12 +3,10 @@ spool names, cleanup on error."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import AsyncIterator, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
@@ -16,6 +14,7 @@ from documents.errors import DocumentRejected
 from documents.intake import display_name, receive_files, receive_files_sync
 from documents.limits import UploadLimits
 from tests import corpus
+from tests.concurrency import run_in_own_loop
 
 CHUNK = 64 * 1024
 SMALL = UploadLimits(max_file_bytes=200_000, max_files=3)
@@ -143,13 +142,6 @@ def test_malformed_bodies(tmp_path: Path, content_type: str, body: bytes, code: 
         receive_files_sync(content_type, [body], "files", SMALL, tmp_path)
     assert caught.value.code == code
     assert list(tmp_path.iterdir()) == []
-
-
-def run_in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
-    """asyncio.run in a thread of its own: an earlier test in the same session (the browser
-    tests' playwright) may leave an event loop running in the main thread."""
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(asyncio.run, coroutine).result()
 
 
 def test_async_variant_and_cleanup_on_disconnect(tmp_path: Path) -> None:
