@@ -100,15 +100,12 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
     )
     started = time.process_time()
     checked = service.check_form(request)
+    # As claims.casework.opening does it: verification and creation in one unit of work.
     with db.unit_of_work() as session:
         participant = service.verify_identity(session, checked)
-        service.record_attempt(session, checked.kpj, "bench", participant is not None, NOW)
-    assert participant is not None
-    with db.unit_of_work() as session:
-        claim = service.create_claim(
-            session, checked, session.merge(participant, load=False), NOW
-        ).claim
-        claim_id = claim.id
+        assert participant is not None
+        service.record_attempt(session, checked.kpj, "bench", True, NOW)
+        claim_id = service.create_claim(session, checked, participant, NOW).claim_id
     creation = time.process_time() - started
     with db.unit_of_work() as session:
         claim = service.get_claim(session, claim_id)

@@ -1,0 +1,41 @@
+"""The benchmarks that need no load generator still run against today's code (a change to a
+service once broke one unnoticed): each at a tiny size, its figures written to a file of the
+test's own, not to bench/results."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+@pytest.mark.parametrize(
+    ("script", "arguments", "figures"),
+    [
+        ("bench_lifecycle.py", ["--claims", "3"], {"lifecycle_cpu_ms", "claim_creation_cpu_ms"}),
+        ("bench_booking.py", ["--bookings", "20"], {"booking_10k_seconds_sqlite_single"}),
+    ],
+)
+def test_benchmark_runs_at_a_tiny_size(
+    tmp_path: Path, script: str, arguments: list[str], figures: set[str]
+) -> None:
+    results = tmp_path / "results.jsonl"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("JHT_")}
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *arguments],
+        env={**environment, "BENCH_RESULTS_FILE": str(results)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # Exit 1 is also a missed target, which a tiny run may well be (start-up dominates it).
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
+    recorded = {json.loads(line)["name"] for line in results.read_text().splitlines()}
+    assert figures <= recorded, recorded
