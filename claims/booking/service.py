@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     CursorResult,
     Date,
@@ -206,10 +207,10 @@ _FULL_SLOTS = (
     .group_by(Interview.starts_at)
     .having(func.count() >= bindparam("capacity"))
 )
-# The full slots again, each by its start as the database holds it (SQLite's text,
-# PostgreSQL's timestamptz), to be matched against the window's starts bound the same way
-# (`_stored_window`): late in a busy window a booking passes hundreds of full slots, and
-# parsing each start back into a datetime would cost more than the query.
+# The full slots again, each by its start as the database holds it (SQLite's text; from
+# PostgreSQL as epoch seconds, `_FULL_EPOCHS`), to be matched against the window's starts in
+# the same form (`_stored_window`): late in a busy window a booking passes hundreds of full
+# slots, and parsing each start back into a datetime would cost more than the query.
 _FULL_STARTS = (
     select(type_coerce(Interview.starts_at, NullType()).label("starts_at"))
     .where(*_HELD_IN_WINDOW)
@@ -219,6 +220,11 @@ _FULL_STARTS = (
 # The same starts from SQLite in one row, joined by commas (a stored datetime has none):
 # one string to split instead of a result row per full slot.
 _FULL_STARTS_JOINED = select(func.group_concat(_FULL_STARTS.subquery().c.starts_at))
+# PostgreSQL's in one row too: an array of epoch seconds (integers are cheap to parse, a
+# row per timestamp is not).
+_FULL_EPOCHS = select(
+    func.array_agg(cast(func.extract("epoch", _FULL_STARTS.subquery().c.starts_at), BigInteger))
+)
 _SLOT_SEATS = select(Interview.seat).where(
     Interview.branch_code == bindparam("branch"),
     SEAT_HELD,
@@ -373,12 +379,12 @@ def _insert_booking(session: Session, values: dict[str, Any]) -> Interview:
 
 
 def _full_starts(connection: Connection, parameters: dict[str, Any]) -> set[Any]:
-    """The stored starts of the full slots in the window (`_FULL_STARTS`)."""
+    """The full slots of the window, each start as `_stored_window` gives it."""
     if connection.dialect.name == "sqlite":
         row = driver_execute(connection, _FULL_STARTS_JOINED, parameters).fetchone()
         joined = row[0] if row else None  # an aggregate: always one row
         return set(joined.split(",")) if joined else set()
-    return set(connection.execute(_FULL_STARTS, parameters).scalars().all())
+    return set(connection.execute(_FULL_EPOCHS, parameters).scalar() or ())
 
 
 @lru_cache(maxsize=1024)  # as many as `slots_after` keeps: a window per branch calendar
@@ -389,6 +395,8 @@ def _stored_window(
     database stores it. Depends on nothing but its arguments (the calendar by value: zone,
     hours and closures), so caching it is safe across transactions."""
     window = slots_after(calendar, today, BOOKING_HORIZON_WORKING_DAYS)
+    if dialect.name != "sqlite":  # as `_full_starts` reads them: epoch seconds
+        return window, tuple(int(s.starts_at.timestamp()) for s in window)
     column_type = Interview.__table__.c.starts_at.type
     store = column_type.dialect_impl(dialect).bind_processor(dialect)
     return window, tuple(store(s.starts_at) if store else s.starts_at for s in window)
