@@ -86,6 +86,29 @@ def test_queued_works_commit_together_and_each_gets_its_own_result(
     assert kpjs_saved(db) == results
 
 
+def test_nobody_is_answered_before_the_commit(db: Database, writer: GroupCommitWriter) -> None:
+    committing, go_on = threading.Event(), threading.Event()
+
+    def hold_commit(_connection: Any) -> None:
+        committing.set()
+        assert go_on.wait(10)
+
+    event.listen(db.engine, "commit", hold_commit)
+    try:
+        future = writer.submit(lambda units: attempt(units, "11000000000"))
+        assert committing.wait(10)
+        # The work has run and its savepoint is released, but the COMMIT has not happened:
+        # its caller still waits, and nobody else can see the row.
+        assert not future.done()
+        assert kpjs_saved(db) == []
+        go_on.set()
+        assert future.result(10) == "11000000000"
+    finally:
+        go_on.set()
+        event.remove(db.engine, "commit", hold_commit)
+    assert kpjs_saved(db) == ["11000000000"]
+
+
 def test_a_batch_holds_at_most_max_works(db: Database, commits: list[int]) -> None:
     writer = GroupCommitWriter(db, max_works=4)
     try:
