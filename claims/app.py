@@ -12,7 +12,6 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claims.casework.endpoints import applicant_router, officer_router, public_router
-from claims.casework.transitions import TRANSITION_LISTENERS
 from claims.http.idempotency import IdempotencyMiddleware
 from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
 from claims.http.problems import install_problem_handlers
@@ -21,6 +20,7 @@ from claims.jobs import SchedulerRunner, sandbox_router
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.routes import STATIC_DIR, pages_router
 from claims.payouts.endpoints import payouts_router
+from claims.repositories.claims import TRANSITION_LISTENERS
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
 from claims.uploads.endpoints import applicant_documents, officer_documents

@@ -4,7 +4,8 @@ these classes map onto it (tests check that the two agree)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Enum,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -23,6 +25,27 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from claims.clock import as_utc
+from workflow.document_lifecycle import DocumentStatus
+from workflow.interview_lifecycle import InterviewStatus
+from workflow.payout_lifecycle import BankTransferStatus, PayoutStatus
+from workflow.states import ClaimStatus
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def status_column(statuses: type[E], length: int) -> Mapped[E]:
+    """A status stored as its value in a VARCHAR (as the migrations create it) and read back
+    as the enum; a value outside the enum is refused before it reaches the database."""
+    return mapped_column(
+        Enum(
+            statuses,
+            native_enum=False,
+            create_constraint=False,
+            length=length,
+            validate_strings=True,
+            values_callable=lambda members: [member.value for member in members],
+        )
+    )
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -115,7 +138,7 @@ class Claim(Base):
     reference: Mapped[str] = mapped_column(String(32), unique=True)
     kpj: Mapped[str] = mapped_column(ForeignKey("participants.kpj"))
     reason: Mapped[str] = mapped_column(String(30))
-    status: Mapped[str] = mapped_column(String(30))
+    status: Mapped[ClaimStatus] = status_column(ClaimStatus, 30)
     version: Mapped[int] = mapped_column(Integer)
     branch_code: Mapped[str] = mapped_column(ForeignKey("branches.code"))
     rules_version: Mapped[str] = mapped_column(String(40))
@@ -181,7 +204,7 @@ class Document(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     claim_id: Mapped[str] = mapped_column(ForeignKey("claims.id"))
     doc_type: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20))  # uploaded, accepted, rejected
+    status: Mapped[DocumentStatus] = status_column(DocumentStatus, 20)
     storage_key: Mapped[str] = mapped_column(String(64))
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
@@ -221,9 +244,7 @@ class Interview(Base):
     holds_seat: Mapped[bool] = mapped_column(Boolean, default=True)
     interviewer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
     video_url: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(
-        String(20)
-    )  # booked, passed, failed, no_show, replaced, cancelled
+    status: Mapped[InterviewStatus] = status_column(InterviewStatus, 20)
     outcome_reason_code: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
     booked_at: Mapped[datetime]
@@ -243,8 +264,8 @@ class Payout(Base):
     bank_code: Mapped[str] = mapped_column(String(3))
     account_number: Mapped[str] = mapped_column(String(16))
     account_holder: Mapped[str] = mapped_column(String(200))
-    # pending -> (sent | unknown) -> paid | failed; a failed payout is replaced by a new one
-    status: Mapped[str] = mapped_column(String(20))
+    # workflow.payout_lifecycle: pending -> (sent | unknown) -> paid | failed
+    status: Mapped[PayoutStatus] = status_column(PayoutStatus, 20)
     # True while this payout is the claim's live one: a unique index over the live rows
     # gives "exactly one payout per claim" while keeping failed ones for the record.
     live: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -332,7 +353,7 @@ class SimulatedBankTransfer(Base):
     bank_code: Mapped[str] = mapped_column(String(3))
     account_number: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[BankTransferStatus] = status_column(BankTransferStatus, 20)
     bank_reference: Mapped[str] = mapped_column(String(64))
     requests: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime]

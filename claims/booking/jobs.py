@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 
 from claims.booking.service import SYSTEM, branch_calendar, interview_notice, record_outcome
 from claims.casework.service import cancel, wib_date
-from claims.casework.transitions import claim_rules, flush_claim, transition
 from claims.errors import ServiceError
 from claims.jobs.registry import register_job
 from claims.models import Branch, Claim, ClaimEvent, Interview
 from claims.notifications_outbox import enqueue_notification
+from claims.repositories._rows import flush_claim
+from claims.repositories.claims import apply_transition, claim_rules
 from scheduling.policy import (
     REMINDER_DAY_BEFORE,
     ReminderKind,
@@ -301,7 +302,7 @@ def handle_draft(session: Session, claim_id: str, now: datetime) -> bool:
     rules = claim_rules(claim)
     last = claim.last_activity_at
     if action == "expire":
-        transition(
+        apply_transition(
             session,
             claim,
             Trigger.expire,

@@ -37,11 +37,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 from sqlalchemy.types import NullType
 
-from claims.casework.transitions import flush_claim, get_row, hold_rows, transition, update_row
 from claims.db import driver_execute
 from claims.errors import NotFound, refusal
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer
 from claims.notifications_outbox import enqueue_notification
+from claims.repositories._rows import flush_claim, get_row, hold_rows, update_row
+from claims.repositories.claims import apply_transition
 from scheduling.calendar import SLOT_LENGTH, BranchCalendar
 from scheduling.slots import (
     BOOKING_HORIZON_WORKING_DAYS,
@@ -567,7 +568,7 @@ def accept_and_book(
     """`accept_documents`: books the earliest free slot in the same transaction."""
     interview = book_earliest_slot(session, claim, now, template)
     facts = TransitionFacts(all_required_accepted=True, slot_available=interview is not None)
-    transition(
+    apply_transition(
         session,
         claim,
         Trigger.accept_documents,
@@ -626,7 +627,7 @@ def rebook(
         reschedules_used=claim.reschedules_used,
         misses=claim.misses,
     )
-    transition(
+    apply_transition(
         session,
         claim,
         Trigger.reschedule,
@@ -687,7 +688,7 @@ def record_outcome(
         changes["reason_code"] = reason_code
     if outcome == "no_show":
         changes["misses"] = claim.misses + 1
-    transition(
+    apply_transition(
         session,
         claim,
         trigger,
@@ -717,7 +718,7 @@ def record_outcome(
     if outcome == "no_show":
         if claim.misses >= 2:
             # A second miss cancels the claim at once (workflow.md, cancel).
-            transition(
+            apply_transition(
                 session, claim, Trigger.cancel, SYSTEM, now, reason_code="interview_missed_twice"
             )
             enqueue_notification(

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from claims.booking.service import DEFAULT_VIDEO_URL_TEMPLATE, accept_and_book
 from claims.casework.service import claim_checklist, claim_participant, documents_of
-from claims.casework.transitions import check_version, flush_claim, transition, update_rows
 from claims.errors import FieldProblem
 from claims.models import Claim, Document
 from claims.notifications_outbox import enqueue_notification
+from claims.repositories._rows import flush_claim, update_rows
+from claims.repositories.claims import apply_transition, check_version
 from workflow.machine import TransitionFacts
 from workflow.reason_codes import ReasonCode, parse_reason_code
 from workflow.states import Actor, ClaimStatus, Trigger
@@ -40,7 +41,7 @@ def review_documents(
     check_version(claim, expected_version)
     if ClaimStatus(claim.status) is not ClaimStatus.under_review:
         # Let the machine give the standard refusal with the allowed triggers.
-        transition(session, claim, Trigger.request_revision, verifier, now, TransitionFacts())
+        apply_transition(session, claim, Trigger.request_revision, verifier, now, TransitionFacts())
     documents = {d.doc_type: d for d in documents_of(session, claim.id)}
     problems = _decision_problems(decisions, documents)
     if problems:
@@ -80,7 +81,7 @@ def review_documents(
             {"doc_type": d.doc_type, "reason_code": d.reason_code or "", "note": d.note or ""}
             for d in rejected
         ]
-        transition(
+        apply_transition(
             session,
             claim,
             Trigger.request_revision,
@@ -100,7 +101,7 @@ def review_documents(
         return claim
     accepted = {t for t, d in documents.items() if d.status == "accepted"}
     if not required <= accepted:
-        transition(
+        apply_transition(
             session,
             claim,
             Trigger.accept_documents,

@@ -17,16 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from claims.casework.audit import ChainHead, write_event
-from claims.casework.transitions import (
-    claim_rules,
-    flush_claim,
-    get_row,
-    hold_rows,
-    remember_chain_head,
-    row_defaults,
-    transition,
-    write_claim,
-)
 from claims.clock import as_utc
 from claims.db import driver_execute, driver_first, in_fixed, insert_of
 from claims.errors import Conflict, FieldProblem, NotFound, refusal
@@ -40,6 +30,13 @@ from claims.models import (
     VerificationAttempt,
 )
 from claims.notifications_outbox import add_outbox_row, enqueue_notification, notification_row
+from claims.repositories._rows import flush_claim, get_row, hold_rows, row_defaults
+from claims.repositories.claims import (
+    apply_transition,
+    claim_rules,
+    remember_chain_head,
+    write_claim,
+)
 from claims.security import hash_token, new_token
 from workflow.checklist import Checklist, document_checklist, missing_items
 from workflow.eligibility import Eligibility, ParticipantFacts, check_eligibility
@@ -710,7 +707,7 @@ def submission_facts(session: Session, claim: Claim, now: datetime) -> Transitio
 def submit(session: Session, claim: Claim, now: datetime) -> Claim:
     facts = submission_facts(session, claim, now)
     changes = {"submitted_at": claim.submitted_at or now, "last_activity_at": now}
-    transition(session, claim, Trigger.submit, APPLICANT, now, facts, changes=changes)
+    apply_transition(session, claim, Trigger.submit, APPLICANT, now, facts, changes=changes)
     return claim
 
 
@@ -719,7 +716,7 @@ def cancel(
 ) -> Claim:
     from claims.booking.service import release_booking
 
-    transition(session, claim, Trigger.cancel, actor, now, reason_code=reason_code)
+    apply_transition(session, claim, Trigger.cancel, actor, now, reason_code=reason_code)
     release_booking(session, claim, "cancelled")
     flush_claim(session)
     return claim
@@ -737,7 +734,7 @@ def reject(
     now: datetime,
     expected_version: int | None = None,
 ) -> Claim:
-    transition(
+    apply_transition(
         session,
         claim,
         Trigger.reject,
@@ -770,7 +767,7 @@ def approve(
 
     reference = next_payout_reference(session, claim)
     facts = TransitionFacts(verifier_id=claim.verifier_id, interviewer_id=claim.interviewer_id)
-    transition(
+    apply_transition(
         session,
         claim,
         Trigger.approve,

@@ -10,17 +10,11 @@ from typing import cast
 from sqlalchemy import Boolean, Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from claims.casework.transitions import (
-    flush_claim,
-    forget_facts_of_others,
-    get_row,
-    insert_row,
-    transition,
-    update_row,
-)
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Participant, Payout
 from claims.notifications_outbox import add_outbox_row, enqueue_notification
+from claims.repositories._rows import flush_claim, get_row, insert_row, update_row
+from claims.repositories.claims import apply_transition, forget_facts_of_others
 from workflow.identifiers import BankAccount
 from workflow.machine import TransitionFacts
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
@@ -103,7 +97,7 @@ def create_payout(session: Session, claim: Claim, reference: str, now: datetime)
 def replace_failed_payout(session: Session, claim: Claim, now: datetime) -> Payout:
     """After `payout_failed`: the applicant's new account gets a new payout and reference."""
     reference = next_payout_reference(session, claim)
-    transition(
+    apply_transition(
         session,
         claim,
         Trigger.update_bank_account,
@@ -155,7 +149,7 @@ def confirm_payout(
 ) -> Claim:
     """The bank carried out the transfer: payout `paid`, claim `paid` (confirm_payout)."""
     claim = _settle_check(session, payout)
-    transition(
+    apply_transition(
         session,
         claim,
         Trigger.confirm_payout,
@@ -208,7 +202,7 @@ def fail_payout(
     """The bank refused for good: payout `failed`, claim `payout_failed` (fail_payout); the
     applicant is told and may give a new account (a new payout under a new reference)."""
     claim = _settle_check(session, payout)
-    transition(
+    apply_transition(
         session,
         claim,
         Trigger.fail_payout,

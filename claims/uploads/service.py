@@ -23,9 +23,9 @@ from claims.casework.service import (
     claim_participant,
     require_editable,
 )
-from claims.casework.transitions import flush_claim
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Document, DocumentFile
+from claims.repositories._rows import flush_claim
 from claims.runtime import Runtime
 from documents.intake import ReceivedFile
 from documents.isolation import IsolatedWorkerPool

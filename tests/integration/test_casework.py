@@ -14,11 +14,11 @@ from claims.booking.service import live_interview, record_outcome
 from claims.casework import service
 from claims.casework.audit import verify_chains
 from claims.casework.review import DocumentDecision, review_documents
-from claims.casework.transitions import transition
 from claims.db import Database
 from claims.errors import ConcurrentChange, Conflict, FieldProblem
 from claims.models import Claim, ClaimEvent, OutboxMessage, Participant, Payout
 from claims.registry.officers import add_officer
+from claims.repositories.claims import apply_transition
 from tests.support import (
     NOW,
     add_staff,
@@ -340,7 +340,7 @@ def test_concurrent_transitions_have_exactly_one_winner(samples: Database) -> No
         try:
             with samples.unit_of_work() as session:
                 claim = service.get_claim(session, claim_id)
-                transition(session, claim, Trigger.cancel, Actor(ActorRole.applicant), NOW)
+                apply_transition(session, claim, Trigger.cancel, Actor(ActorRole.applicant), NOW)
             result = "won"
         except (ConcurrentChange, TransitionNotAllowed):
             result = "conflict"
