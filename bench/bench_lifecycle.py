@@ -22,7 +22,7 @@ from sqlalchemy import insert
 
 from bench.common import record
 from claims.booking.service import live_interview, record_outcome
-from claims.casework import service
+from claims.casework import facts, service
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
 from claims.migrate import upgrade_to_head
@@ -108,12 +108,12 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
         claim_id = service.create_claim(session, checked, participant, NOW).claim_id
     creation = time.process_time() - started
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         service.set_bank_account(
             session, claim, "014", f"{1_000_000_000 + index}", request.full_name, NOW
         )
-        checklist = service.claim_checklist(
-            session, claim, service.claim_participant(session, claim)
+        checklist = facts.claim_checklist(
+            session, claim, facts.claim_participant(session, claim)
         )
         types = [d.value for d in checklist.required]
         # The uploads themselves are excluded from the figure (quality.md: documents
@@ -137,7 +137,7 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
         )
         service.submit(session, claim, NOW)
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         review_documents(
             session,
             claim,
@@ -149,13 +149,13 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
         assert interview is not None
         during = interview.starts_at + timedelta(minutes=1)
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         record_outcome(session, claim, staff[branch]["interviewer"], "passed", None, None, during)
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         service.approve(session, claim, staff[branch]["approver"], None, during)
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         payout = live_payout(session, claim_id)
         assert payout is not None
         confirm_paid(session, claim, payout, during)

@@ -11,13 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from claims.casework.facts import claim_checklist, claim_participant
 from claims.casework.service import (
     CreatedClaim,
     HeirInput,
     NewClaim,
     check_form,
-    claim_checklist,
-    claim_participant,
     create_claim,
     verify_identity,
 )

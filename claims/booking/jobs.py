@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from claims.booking.service import SYSTEM, branch_calendar, interview_notice, record_outcome
-from claims.casework.service import cancel, wib_date
+from claims.casework.facts import wib_date
+from claims.casework.service import cancel
 from claims.errors import ServiceError
 from claims.jobs.registry import register_job
 from claims.models import Branch, Claim, ClaimEvent, Interview

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from claims.booking.service import listed_free_slots, rebook, record_outcome
-from claims.casework import schemas, service, views
+from claims.casework import facts, schemas, service, views
 from claims.casework.opening import open_claim
 from claims.casework.review import DocumentDecision, review_documents
 from claims.errors import Forbidden, PreconditionFailed
@@ -260,7 +260,7 @@ def rebook_interview(
 
 
 def _officer_claim(session: Session, officer: Officer, claim_id: str) -> Claim:
-    claim = service.get_claim(session, claim_id)
+    claim = facts.get_claim(session, claim_id)
     ensure_officer_can_see(officer, claim.branch_code)
     return claim
 

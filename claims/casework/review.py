@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from claims.booking.service import DEFAULT_VIDEO_URL_TEMPLATE, accept_and_book
-from claims.casework.service import claim_checklist, claim_participant, documents_of
+from claims.casework.facts import claim_checklist, claim_participant
+from claims.casework.service import documents_of
 from claims.errors import FieldProblem
 from claims.models import Claim, Document
 from claims.notifications_outbox import enqueue_notification

@@ -6,40 +6,41 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar, cast
-from zoneinfo import ZoneInfo
+from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, func, select, text
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from claims.casework.audit import ChainHead, write_event
-from claims.clock import as_utc
-from claims.db import driver_execute, driver_first, in_fixed, insert_of
-from claims.errors import Conflict, FieldProblem, NotFound, refusal
-from claims.models import (
-    Branch,
-    Claim,
-    ClaimEvent,
-    Document,
-    Participant,
-    Payout,
-    VerificationAttempt,
+from claims.casework.audit import write_event
+from claims.casework.facts import (
+    claim_checklist,
+    claim_participant,
+    claimant_name,
+    claimant_nik,
+    facts_of,
+    participant_facts,
+    wib_date,
 )
+from claims.db import driver_execute, insert_of
+from claims.errors import Conflict, FieldProblem, refusal
+from claims.models import Claim, Document, Participant, Payout, VerificationAttempt
 from claims.notifications_outbox import add_outbox_row, enqueue_notification, notification_row
-from claims.repositories._rows import flush_claim, get_row, hold_rows, row_defaults
+from claims.repositories._rows import flush_claim, row_defaults
 from claims.repositories.claims import (
+    Registrant,
     apply_transition,
     claim_rules,
-    remember_chain_head,
+    creation_checks,
+    forget_person_facts,
+    registrant,
     write_claim,
 )
 from claims.security import hash_token, new_token
 from workflow.checklist import Checklist, document_checklist, missing_items
-from workflow.eligibility import Eligibility, ParticipantFacts, check_eligibility
+from workflow.eligibility import Eligibility, check_eligibility
 from workflow.identifiers import (
     BankAccount,
     InvalidIdentifier,
@@ -64,27 +65,12 @@ from workflow.states import (
     Trigger,
 )
 
-T = TypeVar("T")
-WIB = ZoneInfo("Asia/Jakarta")
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 APPLICANT = Actor(ActorRole.applicant)
 SYSTEM = Actor(ActorRole.system)
 EDITABLE_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
 HEIR_RELATIONSHIPS = ("spouse", "child", "parent", "sibling", "other")
-COUNTED_PAYOUT_STATUSES = ("pending", "sent", "unknown", "paid")
-# The predicate of the partial index uq_payouts_live_per_claim spelled as the index spells it:
-# SQLite uses a partial index only when the query repeats its WHERE term verbatim (SQLAlchemy
-# would write `live = 1`, and each payout sum would scan every payout).
-LIVE_PAYOUT = text("payouts.live")
 CLAIMS = cast(Table, Claim.__table__)
-PARTIAL_REASONS = (ClaimReason.partial_housing.value, ClaimReason.partial_other.value)
-OPEN_STATUS_VALUES = tuple(status.value for status in OPEN_STATUSES)
-OPEN_OR_PAID = (*OPEN_STATUS_VALUES, ClaimStatus.paid.value)
-
-
-def wib_date(moment: datetime) -> date:
-    """Claims are judged by the calendar day in Jakarta, where BPJS keeps its books."""
-    return moment.astimezone(WIB).date()
 
 
 @dataclass(frozen=True)
@@ -119,22 +105,6 @@ class CheckedClaim:
     nik: Nik
     phone: str
     heir_nik: Nik | None
-
-
-@dataclass(frozen=True)
-class Registrant:
-    """The registry's row for a KPJ, as far as verifying an identity and opening a claim
-    need it."""
-
-    kpj: str
-    nik: str
-    full_name: str
-    birth_date: date
-    membership_start: date
-    membership_status: str
-    employment_end_date: date | None
-    balance: int
-    deceased: bool
 
 
 @dataclass(frozen=True)
@@ -200,25 +170,11 @@ def check_form(request: NewClaim) -> CheckedClaim:
     return CheckedClaim(request, kpj, nik, phone, heir_nik)
 
 
-_REGISTRANT = select(
-    Participant.kpj,
-    Participant.nik,
-    Participant.full_name,
-    Participant.birth_date,
-    Participant.membership_start,
-    Participant.membership_status,
-    Participant.employment_end_date,
-    Participant.balance,
-    Participant.deceased,
-).where(Participant.kpj == bindparam("kpj"))
-
-
 def verify_identity(session: Session, checked: CheckedClaim) -> Registrant | None:
     """The participant when NIK, KPJ, name, birth date and the NIK's own birth date all agree
     with the registry; None otherwise, without saying which field differed. One indexed
     read straight on the driver: every claim creation makes it."""
-    row = driver_first(session.connection(), _REGISTRANT, {"kpj": checked.kpj})
-    participant = None if row is None else Registrant(*row)
+    participant = registrant(session, checked.kpj)
     request = checked.request
     if participant is None:
         return None
@@ -251,175 +207,6 @@ def identity_not_verified() -> Exception:
     )
 
 
-def participant_facts(
-    session: Session, participant: Participant, excluding_claim: str | None = None
-) -> ParticipantFacts:
-    return facts_of(participant, had_partial_claim(session, participant.nik, excluding_claim))
-
-
-def facts_of(participant: Participant | Registrant, had_partial: bool) -> ParticipantFacts:
-    return ParticipantFacts(
-        birth_date=participant.birth_date,
-        membership_start=participant.membership_start,
-        membership_status="active" if participant.membership_status == "active" else "inactive",
-        employment_end_date=participant.employment_end_date,
-        balance=participant.balance,
-        deceased=participant.deceased,
-        had_partial_claim=had_partial,
-    )
-
-
-def memo(session: Session, key: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """Facts about a person asked several times within one unit of work are read once;
-    `forget_person_facts` drops them when a claim or payout of that person changes."""
-    cache: dict[tuple[object, ...], Any] = session.info.setdefault("person_facts", {})
-    if key not in cache:
-        cache[key] = compute()
-    return cast(T, cache[key])
-
-
-def forget_person_facts(session: Session) -> None:
-    session.info.pop("person_facts", None)
-
-
-def had_partial_claim(session: Session, nik: str, excluding_claim: str | None = None) -> bool:
-    """A partial claim of the same person (any of their KPJs) that is open or was paid."""
-    return person_history(session, nik, excluding_claim)[0]
-
-
-def earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None = None) -> int:
-    """JHT benefit already paid (or being paid) to the same person: the Rp 50 juta band is
-    counted over all of it."""
-    return person_history(session, nik, excluding_claim)[1]
-
-
-def person_history(
-    session: Session, nik: str, excluding_claim: str | None = None
-) -> tuple[bool, int]:
-    """(a partial claim open or paid, the JHT benefit paid or being paid) for the same
-    person, without `excluding_claim`: one statement, read once per unit of work."""
-    return memo(
-        session,
-        ("history", nik, excluding_claim),
-        lambda: _person_history(session, nik, excluding_claim),
-    )
-
-
-def _partial_claims(excluding: bool) -> Any:
-    statement = (
-        select(func.count())
-        .select_from(Claim)
-        .join(Participant, Participant.kpj == Claim.kpj)
-        .where(
-            Participant.nik == bindparam("nik"),
-            in_fixed(Claim.reason, PARTIAL_REASONS),
-            in_fixed(Claim.status, OPEN_OR_PAID),
-        )
-    )
-    if excluding:
-        statement = statement.where(Claim.id != bindparam("excluding"))
-    return statement.scalar_subquery()
-
-
-def _gross_paid(excluding: bool) -> Any:
-    statement = (
-        select(func.coalesce(func.sum(Payout.gross), 0))
-        .join(Claim, Claim.id == Payout.claim_id)
-        .join(Participant, Participant.kpj == Claim.kpj)
-        .where(
-            Participant.nik == bindparam("nik"),
-            LIVE_PAYOUT,
-            in_fixed(Payout.status, COUNTED_PAYOUT_STATUSES),
-        )
-    )
-    if excluding:
-        statement = statement.where(Claim.id != bindparam("excluding"))
-    return statement.scalar_subquery()
-
-
-# Built once (with and without an excluded claim): a statement object keeps its cache key.
-_HISTORY = {
-    excluding: select(_partial_claims(excluding), _gross_paid(excluding))
-    for excluding in (False, True)
-}
-# What creating a claim checks, in one round trip: the branch exists, the KPJ has no open
-# claim, and the person's history.
-_CREATION_CHECKS = select(
-    select(func.count())
-    .select_from(Branch)
-    .where(Branch.code == bindparam("branch"))
-    .scalar_subquery(),
-    select(func.count())
-    .select_from(Claim)
-    .where(Claim.kpj == bindparam("kpj"), in_fixed(Claim.status, OPEN_STATUS_VALUES))
-    .scalar_subquery(),
-    _partial_claims(False),
-    _gross_paid(False),
-)
-
-
-# A claim with what its steps need, read by one statement (so they agree): its participant,
-# its chain's head, and the person's history without this claim.
-_OTHER_CLAIM, _OTHER_PARTICIPANT = aliased(Claim), aliased(Participant)
-_PAID_CLAIM, _PAID_PARTICIPANT = aliased(Claim), aliased(Participant)
-_PAID = aliased(Payout, name="paid")
-_LAST_EVENT = aliased(ClaimEvent)
-_CLAIM_CONTEXT = (
-    select(
-        Claim,
-        Participant,
-        ClaimEvent.seq,
-        ClaimEvent.hash,
-        ClaimEvent.at,
-        select(func.count())
-        .select_from(_OTHER_CLAIM)
-        .join(_OTHER_PARTICIPANT, _OTHER_PARTICIPANT.kpj == _OTHER_CLAIM.kpj)
-        .where(
-            _OTHER_PARTICIPANT.nik == Participant.nik,
-            _OTHER_CLAIM.reason.in_(
-                [ClaimReason.partial_housing.value, ClaimReason.partial_other.value]
-            ),
-            _OTHER_CLAIM.status.in_([*[s.value for s in OPEN_STATUSES], ClaimStatus.paid.value]),
-            _OTHER_CLAIM.id != Claim.id,
-        )
-        .scalar_subquery(),
-        select(func.coalesce(func.sum(_PAID.gross), 0))
-        .select_from(_PAID)
-        .join(_PAID_CLAIM, _PAID_CLAIM.id == _PAID.claim_id)
-        .join(_PAID_PARTICIPANT, _PAID_PARTICIPANT.kpj == _PAID_CLAIM.kpj)
-        .where(
-            _PAID_PARTICIPANT.nik == Participant.nik,
-            text("paid.live"),  # verbatim, as LIVE_PAYOUT
-            _PAID.status.in_(COUNTED_PAYOUT_STATUSES),
-            _PAID_CLAIM.id != Claim.id,
-        )
-        .scalar_subquery(),
-    )
-    .join(Participant, Participant.kpj == Claim.kpj)
-    .outerjoin(
-        ClaimEvent,
-        and_(
-            ClaimEvent.claim_id == Claim.id,
-            ClaimEvent.seq
-            == select(func.max(_LAST_EVENT.seq))
-            .where(_LAST_EVENT.claim_id == bindparam("claim_id"))
-            .scalar_subquery(),
-        ),
-    )
-    .where(Claim.id == bindparam("claim_id"))
-    .execution_options(autoflush=False)
-)
-
-
-def _person_history(session: Session, nik: str, excluding_claim: str | None) -> tuple[bool, int]:
-    parameters = {"nik": nik}
-    if excluding_claim:
-        parameters["excluding"] = excluding_claim
-    session.flush()  # what a query would autoflush; then the statement without the ORM
-    row = session.connection().execute(_HISTORY[bool(excluding_claim)], parameters).one()
-    return bool(row[0]), int(row[1] or 0)
-
-
 def not_eligible(eligibility: Eligibility, language_hint: str = "id") -> Exception:
     extra: dict[str, object] = {"eligibility_code": eligibility.code}
     if eligibility.eligible_from:
@@ -442,18 +229,14 @@ def create_claim(
     today = wib_date(now)
     rules = rules_in_force(today)
     connection = session.connection()
-    checks = driver_first(
-        connection,
-        _CREATION_CHECKS,
-        {"branch": request.branch_code, "kpj": participant.kpj, "nik": participant.nik},
+    branch_known, open_claims, history = creation_checks(
+        session, request.branch_code, participant.kpj, participant.nik
     )
-    assert checks is not None  # one row of four counts
-    branch_known, open_claims, partial, paid = checks
     if not branch_known:
         raise FieldProblem(
             [{"field": "branch_code", "message": "No branch office with this code."}]
         )
-    had_partial, earlier_paid = bool(partial), int(paid or 0)
+    had_partial, earlier_paid = history
     facts = facts_of(participant, had_partial)
     end_date = request.employment_end_date or participant.employment_end_date
     eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
@@ -536,66 +319,6 @@ def open_claim_exists() -> Exception:
 
 
 # --- reading -------------------------------------------------------------------------------
-
-
-def get_claim(session: Session, claim_id: str) -> Claim:
-    """The claim; when not yet in the session, read by one statement together with its
-    participant, its chain's head and the person's history without it, which the claim's
-    next steps (checklist, estimate, transition) then take from the session."""
-    found = session.identity_map.get((Claim, (claim_id,), None))
-    if found is not None:
-        return found
-    row = session.execute(_CLAIM_CONTEXT, {"claim_id": claim_id}).first()
-    if row is None:
-        raise NotFound("claim")
-    claim, participant, seq, hash_, at, partial, paid = row
-    hold_rows(session, claim, participant)
-    if seq is not None:
-        remember_chain_head(session, claim, ChainHead(seq, hash_, as_utc(at)))
-    history: dict[tuple[object, ...], Any] = session.info.setdefault("person_facts", {})
-    history[("history", participant.nik, claim.id)] = (bool(partial), int(paid or 0))
-    return claim  # type: ignore[no-any-return]
-
-
-def claim_participant(session: Session, claim: Claim) -> Participant:
-    participant = get_row(session, Participant, claim.kpj)
-    assert participant is not None  # a foreign key guarantees it
-    return participant
-
-
-def claimant_name(claim: Claim, participant: Participant) -> str:
-    """Who is paid: the participant, or the heir for a death claim."""
-    return claim.heir_full_name if claim.heir_full_name else participant.full_name
-
-
-def claimant_nik(claim: Claim, participant: Participant) -> str:
-    return claim.heir_nik if claim.heir_nik else participant.nik
-
-
-def claim_checklist(session: Session, claim: Claim, participant: Participant) -> Checklist:
-    had_partial = had_partial_claim(session, participant.nik, excluding_claim=claim.id)
-    return document_checklist(
-        claim_rules(claim), ClaimReason(claim.reason), claim.balance_snapshot, had_partial
-    )
-
-
-def claim_estimate(
-    session: Session, claim: Claim, participant: Participant, on: datetime
-) -> Estimate:
-    facts = replace(
-        participant_facts(session, participant, excluding_claim=claim.id),
-        balance=claim.balance_snapshot,
-    )
-    earlier = earlier_gross_paid(session, participant.nik, excluding_claim=claim.id)
-    return estimate(
-        claim_rules(claim),
-        ClaimReason(claim.reason),
-        facts,
-        earlier,
-        claim.npwp is not None,
-        wib_date(on),
-        claim.employment_end_date,
-    )
 
 
 _DOCUMENTS_OF = (

@@ -27,16 +27,14 @@ from sqlalchemy.orm import Session
 
 from claims.booking.service import latest_interview
 from claims.casework import schemas
-from claims.casework.service import (
-    EDITABLE_STATUSES,
-    CreatedClaim,
+from claims.casework.facts import (
     claim_checklist,
     claim_estimate,
     claim_participant,
     claimant_name,
-    documents_of,
     wib_date,
 )
+from claims.casework.service import EDITABLE_STATUSES, CreatedClaim, documents_of
 from claims.errors import FieldProblem
 from claims.models import (
     Branch,

@@ -10,6 +10,7 @@ from typing import cast
 from sqlalchemy import Boolean, Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
+from claims.casework.facts import claim_estimate, claim_participant
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Participant, Payout
 from claims.notifications_outbox import add_outbox_row, enqueue_notification
@@ -56,8 +57,6 @@ def live_payout(session: Session, claim_id: str) -> Payout | None:
 
 
 def create_payout(session: Session, claim: Claim, reference: str, now: datetime) -> Payout:
-    from claims.casework.service import claim_estimate, claim_participant
-
     assert claim.bank_code and claim.account_number and claim.account_holder
     figures = claim_estimate(session, claim, claim_participant(session, claim), now)
     payout = Payout(

@@ -6,35 +6,49 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar, cast
+from datetime import date, datetime
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import (
-    Select,
+    ColumnElement,
+    ScalarSelect,
     Table,
+    and_,
     bindparam,
+    func,
     inspect,
+    select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from claims.casework.audit import ChainHead, append_event, chain_head
+from claims.clock import as_utc
+from claims.db import driver_first, in_fixed
 from claims.errors import ConcurrentChange, PreconditionFailed
-from claims.models import Claim
-from claims.repositories._rows import CHAIN_HEADS_KEY, event_race, flush_claim
+from claims.models import Branch, Claim, ClaimEvent, Participant, Payout
+from claims.repositories._rows import CHAIN_HEADS_KEY, event_race, flush_claim, get_row, hold_rows
 from scheduling.sla import SlaClock, clock_for_status, due_at
 from workflow.machine import TransitionFacts, fire
 from workflow.rules import RuleSet, rules_by_version
-from workflow.states import FINAL_STATUSES, Actor, ClaimStatus, Trigger
+from workflow.states import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
+    Actor,
+    ClaimReason,
+    ClaimStatus,
+    Trigger,
+)
 
 # Called after every recorded transition with (trigger, from, to, seconds spent in `from`):
 # the metrics register here, so the casework does not depend on the web layer.
 TransitionListener = Callable[[str, str, str, float], None]
 TRANSITION_LISTENERS: list[TransitionListener] = []
-M = TypeVar("M")
-_BY_KEY: dict[type[Any], Select[Any]] = {}
+T = TypeVar("T")
+PERSON_FACTS_KEY = "person_facts"
 
 
 @dataclass(frozen=True)
@@ -45,9 +59,9 @@ class TransitionResult:
 
 
 def forget_facts_of_others(session: Session, claim: Claim) -> None:
-    """Drops the person facts (casework.service.memo) that count `claim` itself: those read
+    """Drops the person facts (`person_history`) that count `claim` itself: those read
     without it stay true whatever happens to it."""
-    facts = session.info.get("person_facts")
+    facts = session.info.get(PERSON_FACTS_KEY)
     if facts:
         for key in [key for key in facts if key[-1] != claim.id]:
             del facts[key]
@@ -200,3 +214,241 @@ def apply_transition(
     for listener in TRANSITION_LISTENERS:
         listener(trigger.value, old.value, new.value, seconds_in_old)
     return TransitionResult(old, new, event)
+
+
+# --- the person's history -------------------------------------------------------------------
+
+PARTIAL_REASONS = (ClaimReason.partial_housing.value, ClaimReason.partial_other.value)
+OPEN_STATUS_VALUES = tuple(status.value for status in OPEN_STATUSES)
+OPEN_OR_PAID = (*OPEN_STATUS_VALUES, ClaimStatus.paid.value)
+COUNTED_PAYOUT_STATUSES = ("pending", "sent", "unknown", "paid")
+
+
+class PersonHistory(NamedTuple):
+    """What a person's other claims mean for a new one: a partial claim open or paid (the
+    checklist and eligibility change), and the JHT benefit paid or being paid to them (the
+    Rp 50 juta tax band counts over all of it)."""
+
+    had_partial_claim: bool
+    gross_paid: int
+
+
+def _person_history_columns(
+    nik: ColumnElement[Any] | QueryableAttribute[Any],
+    excluding: ColumnElement[Any] | QueryableAttribute[Any] | None,
+) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+    """The history rule, the one definition of it: (count of the person's partial claims open
+    or paid, sum of the gross of their live payouts pending, sent, unknown or paid) over every
+    KPJ of the NIK `nik`, leaving out the claim `excluding`. Its own aliases, so that it
+    correlates with a statement that reads a claim and participant itself."""
+    claim, participant = aliased(Claim), aliased(Participant)
+    partial = (
+        select(func.count())
+        .select_from(claim)
+        .join(participant, participant.kpj == claim.kpj)
+        .where(
+            participant.nik == nik,
+            in_fixed(claim.reason, PARTIAL_REASONS),
+            in_fixed(claim.status, OPEN_OR_PAID),
+        )
+    )
+    paid_claim, paid_participant = aliased(Claim), aliased(Participant)
+    payout = aliased(Payout, name="paid")
+    paid = (
+        select(func.coalesce(func.sum(payout.gross), 0))
+        .select_from(payout)
+        .join(paid_claim, paid_claim.id == payout.claim_id)
+        .join(paid_participant, paid_participant.kpj == paid_claim.kpj)
+        .where(
+            paid_participant.nik == nik,
+            # The predicate of the partial index uq_payouts_live_per_claim spelled as the index
+            # spells it: SQLite uses a partial index only when the query repeats its WHERE term
+            # verbatim (SQLAlchemy would write `live = 1`, and each sum would scan every payout).
+            text("paid.live"),
+            in_fixed(payout.status, COUNTED_PAYOUT_STATUSES),
+        )
+    )
+    if excluding is not None:
+        partial = partial.where(claim.id != excluding)
+        paid = paid.where(paid_claim.id != excluding)
+    return partial.scalar_subquery(), paid.scalar_subquery()
+
+
+# Built once (with and without an excluded claim): a statement object keeps its cache key.
+_HISTORY = {
+    excluding: select(
+        *_person_history_columns(bindparam("nik"), bindparam("excluding") if excluding else None)
+    )
+    for excluding in (False, True)
+}
+
+
+def _memo(session: Session, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """Facts about a person asked several times within one unit of work are read once;
+    `forget_facts_of_others` drops them when a claim or payout of that person changes."""
+    cache: dict[tuple[object, ...], Any] = session.info.setdefault(PERSON_FACTS_KEY, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cast(T, cache[key])
+
+
+def _remember_history(
+    session: Session, nik: str, excluding_claim: str | None, history: PersonHistory
+) -> None:
+    session.info.setdefault(PERSON_FACTS_KEY, {})[("history", nik, excluding_claim)] = history
+
+
+def forget_person_facts(session: Session) -> None:
+    """Drops every person fact read in this unit of work (a claim was just added)."""
+    session.info.pop(PERSON_FACTS_KEY, None)
+
+
+def person_history(session: Session, nik: str, excluding_claim: str | None = None) -> PersonHistory:
+    """The person's history without `excluding_claim`: one statement, read once per unit of
+    work."""
+    return _memo(
+        session,
+        ("history", nik, excluding_claim),
+        lambda: _read_person_history(session, nik, excluding_claim),
+    )
+
+
+def _read_person_history(session: Session, nik: str, excluding_claim: str | None) -> PersonHistory:
+    parameters = {"nik": nik}
+    if excluding_claim:
+        parameters["excluding"] = excluding_claim
+    session.flush()  # what a query would autoflush; then the statement without the ORM
+    row = session.connection().execute(_HISTORY[bool(excluding_claim)], parameters).one()
+    return PersonHistory(bool(row[0]), int(row[1] or 0))
+
+
+# --- reading a claim ------------------------------------------------------------------------
+
+# A claim with what its steps need, read by one statement (so they agree): its participant,
+# its chain's head, and the person's history without this claim.
+_LAST_EVENT = aliased(ClaimEvent)
+_CLAIM_CONTEXT = (
+    select(
+        Claim,
+        Participant,
+        ClaimEvent.seq,
+        ClaimEvent.hash,
+        ClaimEvent.at,
+        *_person_history_columns(Participant.nik, Claim.id),
+    )
+    .join(Participant, Participant.kpj == Claim.kpj)
+    .outerjoin(
+        ClaimEvent,
+        and_(
+            ClaimEvent.claim_id == Claim.id,
+            ClaimEvent.seq
+            == select(func.max(_LAST_EVENT.seq))
+            .where(_LAST_EVENT.claim_id == bindparam("claim_id"))
+            .scalar_subquery(),
+        ),
+    )
+    .where(Claim.id == bindparam("claim_id"))
+    .execution_options(autoflush=False)
+)
+
+
+def claim_with_context(session: Session, claim_id: str) -> Claim | None:
+    """The claim, or None; when not yet in the session, read by one statement together with
+    its participant, its chain's head and the person's history without it, which the claim's
+    next steps (checklist, estimate, transition) then take from the session."""
+    found = session.identity_map.get((Claim, (claim_id,), None))
+    if found is not None:
+        return found
+    row = session.execute(_CLAIM_CONTEXT, {"claim_id": claim_id}).first()
+    if row is None:
+        return None
+    claim, participant, seq, hash_, at, partial, paid = row
+    hold_rows(session, claim, participant)
+    if seq is not None:
+        remember_chain_head(session, claim, ChainHead(seq, hash_, as_utc(at)))
+    _remember_history(
+        session, participant.nik, claim.id, PersonHistory(bool(partial), int(paid or 0))
+    )
+    return cast(Claim, claim)
+
+
+def participant_of_claim(session: Session, claim: Claim) -> Participant:
+    """The registry's participant whose KPJ the claim is on."""
+    participant = get_row(session, Participant, claim.kpj)
+    assert participant is not None  # a foreign key guarantees it
+    return participant
+
+
+# --- creating a claim -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registrant:
+    """The registry's row for a KPJ, as far as verifying an identity and opening a claim
+    need it."""
+
+    kpj: str
+    nik: str
+    full_name: str
+    birth_date: date
+    membership_start: date
+    membership_status: str
+    employment_end_date: date | None
+    balance: int
+    deceased: bool
+
+
+_REGISTRANT = select(
+    Participant.kpj,
+    Participant.nik,
+    Participant.full_name,
+    Participant.birth_date,
+    Participant.membership_start,
+    Participant.membership_status,
+    Participant.employment_end_date,
+    Participant.balance,
+    Participant.deceased,
+).where(Participant.kpj == bindparam("kpj"))
+
+
+def registrant(session: Session, kpj: str) -> Registrant | None:
+    """The registry's row for `kpj`. One indexed read straight on the driver: every claim
+    creation makes it."""
+    row = driver_first(session.connection(), _REGISTRANT, {"kpj": kpj})
+    return None if row is None else Registrant(*row)
+
+
+class CreationChecks(NamedTuple):
+    """What creating a claim checks before it writes."""
+
+    branch_known: bool
+    open_claims: int
+    history: PersonHistory
+
+
+# What creating a claim checks, in one round trip: the branch exists, the KPJ has no open
+# claim, and the person's history.
+_CREATION_CHECKS = select(
+    select(func.count())
+    .select_from(Branch)
+    .where(Branch.code == bindparam("branch"))
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(Claim)
+    .where(Claim.kpj == bindparam("kpj"), in_fixed(Claim.status, OPEN_STATUS_VALUES))
+    .scalar_subquery(),
+    *_person_history_columns(bindparam("nik"), None),
+)
+
+
+def creation_checks(session: Session, branch_code: str, kpj: str, nik: str) -> CreationChecks:
+    """The branch, the KPJ's open claims and the person's history, by one statement on the
+    driver."""
+    checks = driver_first(
+        session.connection(), _CREATION_CHECKS, {"branch": branch_code, "kpj": kpj, "nik": nik}
+    )
+    assert checks is not None  # one row of four counts
+    branch_known, open_claims, partial, paid = checks
+    return CreationChecks(
+        bool(branch_known), int(open_claims), PersonHistory(bool(partial), int(paid or 0))
+    )

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel
 from starlette.background import BackgroundTask
 
-from claims.casework.service import get_claim
+from claims.casework.facts import get_claim
 from claims.errors import refusal
 from claims.http.auth import (
     ApplicantToken,

@@ -18,11 +18,8 @@ import anyio
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from claims.casework.service import (
-    claim_checklist,
-    claim_participant,
-    require_editable,
-)
+from claims.casework.facts import claim_checklist, claim_participant
+from claims.casework.service import require_editable
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Document, DocumentFile
 from claims.repositories._rows import flush_claim

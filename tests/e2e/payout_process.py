@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from claims.booking.service import live_interview, record_outcome
-from claims.casework import service
+from claims.casework import facts, service
 from claims.casework.audit import verify_chains
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
@@ -69,14 +69,14 @@ def approve_one(
     claim_id = created.claim_id
     try:
         with db.unit_of_work() as session:
-            claim = service.get_claim(session, claim_id)
+            claim = facts.get_claim(session, claim_id)
             service.set_bank_account(session, claim, "014", account, row["full_name"], NOW)
             service.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
         types = attach_documents_directly(db, claim_id)
         with db.unit_of_work() as session:
-            service.submit(session, service.get_claim(session, claim_id), NOW)
+            service.submit(session, facts.get_claim(session, claim_id), NOW)
         with db.unit_of_work() as session:
-            claim = service.get_claim(session, claim_id)
+            claim = facts.get_claim(session, claim_id)
             review_documents(
                 session, claim, staff.verifier, [DocumentDecision(t, True) for t in types], NOW
             )
@@ -84,15 +84,15 @@ def approve_one(
             assert interview is not None
             during = interview.starts_at + timedelta(minutes=5)
         with db.unit_of_work() as session:
-            claim = service.get_claim(session, claim_id)
+            claim = facts.get_claim(session, claim_id)
             record_outcome(session, claim, staff.interviewer, "passed", None, None, during)
         if approve:
             with db.unit_of_work() as session:
-                claim = service.get_claim(session, claim_id)
+                claim = facts.get_claim(session, claim_id)
                 service.approve(session, claim, staff.approver, None, during)
     except WorkflowError:
         with db.unit_of_work() as session:
-            claim = service.get_claim(session, claim_id)
+            claim = facts.get_claim(session, claim_id)
             if claim.status in ("documents_pending", "revision_requested"):
                 service.cancel(session, claim, service.APPLICANT, NOW)
         return None

@@ -28,7 +28,7 @@ from claims.booking.service import (
     rebook,
     release_booking,
 )
-from claims.casework import service
+from claims.casework import facts, service
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database, driver_execute
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer, Participant
@@ -135,14 +135,14 @@ def to_interview(
     staff = staff or add_staff(db, row["_branch"], now)
     claim_id = create(db, new_claim_request(row, ClaimReason.resignation), now).claim_id
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], now)
         service.set_npwp(session, claim, "01.234.567.8-901.000", now)
     types = attach_documents_directly(db, claim_id, now)
     with db.unit_of_work() as session:
-        service.submit(session, service.get_claim(session, claim_id), now)
+        service.submit(session, facts.get_claim(session, claim_id), now)
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         decisions = [DocumentDecision(t, True) for t in types]
         review_documents(session, claim, staff.verifier, decisions, now)
         assert claim.status == ClaimStatus.interview_scheduled.value
@@ -332,15 +332,15 @@ def test_rebook_moves_the_seat_and_refuses_a_full_or_unlisted_slot(samples: Data
         (first.starts_at + timedelta(minutes=10), "slot_not_available"),
     ):
         with pytest.raises(GuardFailed) as refused, samples.unit_of_work() as session:
-            rebook(session, service.get_claim(session, claim_id), wanted, NOW, TEMPLATE)
+            rebook(session, facts.get_claim(session, claim_id), wanted, NOW, TEMPLATE)
         assert refused.value.code == code
     target = first.starts_at + timedelta(days=1)
     with samples.unit_of_work() as session:
-        moved = rebook(session, service.get_claim(session, claim_id), target, NOW, TEMPLATE)
+        moved = rebook(session, facts.get_claim(session, claim_id), target, NOW, TEMPLATE)
     assert moved.starts_at == target and moved.video_url != first.video_url
     with samples.read_only() as session:
         rows = list(session.scalars(select(Interview).where(Interview.claim_id == claim_id)))
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
     assert sorted((r.status, r.holds_seat) for r in rows) == [("booked", True), ("replaced", False)]
     assert claim.reschedules_used == 1 and staff.interviewer.officer_id is not None
 

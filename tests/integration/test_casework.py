@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, text
 
 from claims.booking.service import live_interview, record_outcome
-from claims.casework import service
+from claims.casework import facts, service
 from claims.casework.audit import verify_chains
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
@@ -126,11 +126,11 @@ def test_a_new_claim_is_what_it_was_said_to_be(
     with samples.read_only() as session:
         claim = session.get(Claim, created.claim_id)
         assert claim is not None
-        participant = service.claim_participant(session, claim)
+        participant = facts.claim_participant(session, claim)
         for name, value in created.row.items():
             assert getattr(claim, name) == value, name
-        assert created.checklist == service.claim_checklist(session, claim, participant)
-        assert created.estimate == service.claim_estimate(session, claim, participant, NOW)
+        assert created.checklist == facts.claim_checklist(session, claim, participant)
+        assert created.estimate == facts.claim_estimate(session, claim, participant, NOW)
 
 
 def test_malformed_fields_are_named(samples: Database) -> None:
@@ -196,14 +196,14 @@ def drive_to_interview(
     created = create(db, new_claim_request(row, reason))
     claim_id = created.claim_id
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
         service.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
     types = attach_documents_directly(db, claim_id)
     with db.unit_of_work() as session:
-        service.submit(session, service.get_claim(session, claim_id), NOW)
+        service.submit(session, facts.get_claim(session, claim_id), NOW)
     with db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         review_documents(
             session, claim, staff.verifier, [DocumentDecision(t, True) for t in types], NOW
         )
@@ -224,7 +224,7 @@ def test_whole_lifecycle_to_approval_creates_one_payout(samples: Database) -> No
     with samples.unit_of_work() as session, pytest.raises(GuardFailed) as early:
         record_outcome(
             session,
-            service.get_claim(session, claim_id),
+            facts.get_claim(session, claim_id),
             staff.interviewer,
             "passed",
             None,
@@ -236,7 +236,7 @@ def test_whole_lifecycle_to_approval_creates_one_payout(samples: Database) -> No
     with samples.unit_of_work() as session:
         record_outcome(
             session,
-            service.get_claim(session, claim_id),
+            facts.get_claim(session, claim_id),
             staff.interviewer,
             "passed",
             None,
@@ -245,7 +245,7 @@ def test_whole_lifecycle_to_approval_creates_one_payout(samples: Database) -> No
         )
     with samples.unit_of_work() as session:
         payout = service.approve(
-            session, service.get_claim(session, claim_id), staff.approver, "ok", during
+            session, facts.get_claim(session, claim_id), staff.approver, "ok", during
         )
     assert (payout.gross, payout.tax, payout.net) == (80_000_000, 1_500_000, 78_500_000)
     with samples.read_only() as session:
@@ -282,13 +282,13 @@ def test_four_eyes_refuses_the_officer_who_reviewed(samples: Database) -> None:
     staff, claim_id, interview = drive_to_interview(samples, row, ClaimReason.resignation)
     during = interview.starts_at + timedelta(minutes=5)
     with samples.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         claim.verifier_id = both_id  # this officer reviewed the documents
         record_outcome(session, claim, staff.interviewer, "passed", None, None, during)
     with samples.unit_of_work() as session, pytest.raises(FourEyesViolation):
         service.approve(
             session,
-            service.get_claim(session, claim_id),
+            facts.get_claim(session, claim_id),
             Actor(ActorRole.approver, both_id),
             None,
             during,
@@ -296,7 +296,7 @@ def test_four_eyes_refuses_the_officer_who_reviewed(samples: Database) -> None:
     with samples.unit_of_work() as session, pytest.raises(FourEyesViolation):
         service.approve(
             session,
-            service.get_claim(session, claim_id),
+            facts.get_claim(session, claim_id),
             Actor(ActorRole.approver, staff.interviewer.officer_id),
             None,
             during,
@@ -308,23 +308,23 @@ def test_send_back_and_resubmit(samples: Database) -> None:
     staff = add_staff(samples, row["_branch"])
     claim_id = create(samples, new_claim_request(row, ClaimReason.termination)).claim_id
     with samples.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         service.set_bank_account(session, claim, "002", "0011223344", row["full_name"], NOW)
         service.set_npwp(session, claim, "012345678901000", NOW)
     types = attach_documents_directly(samples, claim_id)
     with samples.unit_of_work() as session:
-        service.submit(session, service.get_claim(session, claim_id), NOW)
+        service.submit(session, facts.get_claim(session, claim_id), NOW)
     decisions = [
         DocumentDecision(t, t != "ktp", None if t != "ktp" else "document_unreadable")
         for t in types
     ]
     with samples.unit_of_work() as session:
         claim = review_documents(
-            session, service.get_claim(session, claim_id), staff.verifier, decisions, NOW
+            session, facts.get_claim(session, claim_id), staff.verifier, decisions, NOW
         )
         assert claim.status == "revision_requested"
     with samples.unit_of_work() as session, pytest.raises(GuardFailed) as refused:
-        service.submit(session, service.get_claim(session, claim_id), NOW)
+        service.submit(session, facts.get_claim(session, claim_id), NOW)
     assert refused.value.data["missing"] == ["ktp"]
 
 
@@ -339,7 +339,7 @@ def test_concurrent_transitions_have_exactly_one_winner(samples: Database) -> No
         start.wait()
         try:
             with samples.unit_of_work() as session:
-                claim = service.get_claim(session, claim_id)
+                claim = facts.get_claim(session, claim_id)
                 apply_transition(session, claim, Trigger.cancel, Actor(ActorRole.applicant), NOW)
             result = "won"
         except (ConcurrentChange, TransitionNotAllowed):
@@ -361,7 +361,7 @@ def test_audit_verify_names_the_altered_event(samples: Database) -> None:
     claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     with samples.unit_of_work() as session:
         service.cancel(
-            session, service.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW
+            session, facts.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW
         )
     with samples.read_only() as session:
         checked, broken = verify_chains(session)
@@ -396,7 +396,7 @@ def test_not_allowed_trigger_lists_allowed(samples: Database) -> None:
     staff = add_staff(samples, row["_branch"])
     claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     with samples.unit_of_work() as session, pytest.raises(TransitionNotAllowed) as refused:
-        service.approve(session, service.get_claim(session, claim_id), staff.approver, None, NOW)
+        service.approve(session, facts.get_claim(session, claim_id), staff.approver, None, NOW)
     assert "submit" in refused.value.allowed_triggers
     with samples.read_only() as session:
         claim = session.get(Claim, claim_id)

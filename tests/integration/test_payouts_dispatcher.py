@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from claims.casework import service
+from claims.casework import facts, service
 from claims.clock import Clock
 from claims.db import Database
 from claims.errors import ConcurrentChange
@@ -220,7 +220,7 @@ def test_a_closed_account_fails_and_a_new_account_gets_a_new_reference(runtime: 
     holder = claim_of(runtime.db, claim_id).account_holder
     assert holder is not None
     with runtime.db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         service.set_bank_account(session, claim, "008", "9876543210", holder, LATER)
     assert claim_of(runtime.db, claim_id).status == "approved"
     assert dispatch_payouts(runtime, LATER + timedelta(minutes=1)) == 1
@@ -258,13 +258,13 @@ def test_a_crash_inside_a_transition_leaves_none_of_its_rows(runtime: Runtime) -
     row = sample(ROW)
     staff = Staff(*_staff_actors(runtime.db, row["_branch"]))
     with pytest.raises(Crash), runtime.db.unit_of_work() as session:
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         service.approve(session, claim, staff.approver, None, LATER)
         session.flush()  # status, version, event, payout and outbox rows are written...
         raise Crash  # ...and the process dies before the commit
     assert counts(runtime.db, claim_id) == before
     with runtime.db.unit_of_work() as session:
-        service.approve(session, service.get_claim(session, claim_id), staff.approver, None, LATER)
+        service.approve(session, facts.get_claim(session, claim_id), staff.approver, None, LATER)
     status, version, events, payouts, outbox = counts(runtime.db, claim_id)
     assert version > before[1]
     assert (status, events, payouts, outbox) == (
@@ -302,7 +302,7 @@ def test_fifty_concurrent_approvals_make_one_payout(runtime: Runtime) -> None:
         start.wait()
         try:
             with runtime.db.unit_of_work() as session:
-                claim = service.get_claim(session, claim_id)
+                claim = facts.get_claim(session, claim_id)
                 service.approve(session, claim, staff.approver, None, LATER)
             result = "approved"
         except (ConcurrentChange, TransitionNotAllowed) as refused:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from claims.app import create_app
 from claims.booking import jobs
 from claims.booking.service import live_interview, rebook, record_outcome
-from claims.casework import service
+from claims.casework import facts, service
 from claims.clock import Clock
 from claims.db import Database
 from claims.http.ratelimit import RateLimits
@@ -58,7 +58,7 @@ def messages(db: Database, claim_id: str, template: str | None = None) -> list[O
 
 def claim_of(db: Database, claim_id: str) -> Claim:
     with db.read_only() as session:
-        return service.get_claim(session, claim_id)
+        return facts.get_claim(session, claim_id)
 
 
 def last_event(db: Database, claim_id: str) -> ClaimEvent:
@@ -75,7 +75,7 @@ def last_event(db: Database, claim_id: str) -> ClaimEvent:
 
 def move_to(db: Database, claim_id: str, starts_at: datetime, now: datetime = NOW) -> None:
     with db.unit_of_work() as session:
-        rebook(session, service.get_claim(session, claim_id), starts_at, now, TEMPLATE)
+        rebook(session, facts.get_claim(session, claim_id), starts_at, now, TEMPLATE)
 
 
 def test_the_jobs_are_registered() -> None:
@@ -226,7 +226,7 @@ def test_applicant_activity_restarts_the_spell_and_the_warning(
     acted = NOW + 24 * day
     with samples.unit_of_work() as session:
         service.set_npwp(
-            session, service.get_claim(session, claim_id), "01.234.567.8-901.000", acted
+            session, facts.get_claim(session, claim_id), "01.234.567.8-901.000", acted
         )
     assert jobs.draft_expiry(runtime, NOW + 30 * day) == 0  # not expired: the applicant acted
     assert jobs.draft_expiry(runtime, acted + 23 * day - timedelta(minutes=1)) == 0
@@ -322,7 +322,7 @@ def test_sla_breach_shows_in_metrics_when_the_clock_passes_the_due_date(
         officer = session.scalar(
             select(Interview.interviewer_id).where(Interview.id == interview.id)
         )
-        claim = service.get_claim(session, claim_id)
+        claim = facts.get_claim(session, claim_id)
         record_outcome(
             session,
             claim,

@@ -1,0 +1,114 @@
+"""Facts about a claim that the casework and the payouts both read: the claim with its
+participant, who the claimant is, the person's earlier claims and payouts, the document
+checklist and the benefit estimate. Below both: it imports neither."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from claims.errors import NotFound
+from claims.models import Claim, Participant
+from claims.repositories.claims import (
+    Registrant,
+    claim_rules,
+    claim_with_context,
+    participant_of_claim,
+    person_history,
+)
+from workflow.checklist import Checklist, document_checklist
+from workflow.eligibility import ParticipantFacts
+from workflow.money import Estimate, estimate
+from workflow.states import ClaimReason
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def wib_date(moment: datetime) -> date:
+    """Claims are judged by the calendar day in Jakarta, where BPJS keeps its books."""
+    return moment.astimezone(WIB).date()
+
+
+def get_claim(session: Session, claim_id: str) -> Claim:
+    """The claim (with what its next steps read, see `claim_with_context`); NotFound if none."""
+    claim = claim_with_context(session, claim_id)
+    if claim is None:
+        raise NotFound("claim")
+    return claim
+
+
+def claim_participant(session: Session, claim: Claim) -> Participant:
+    """The participant whose KPJ the claim is on."""
+    return participant_of_claim(session, claim)
+
+
+def claimant_name(claim: Claim, participant: Participant) -> str:
+    """Who is paid: the participant, or the heir for a death claim."""
+    return claim.heir_full_name if claim.heir_full_name else participant.full_name
+
+
+def claimant_nik(claim: Claim, participant: Participant) -> str:
+    """The NIK of who is paid: the participant's, or the heir's for a death claim."""
+    return claim.heir_nik if claim.heir_nik else participant.nik
+
+
+def had_partial_claim(session: Session, nik: str, excluding_claim: str | None = None) -> bool:
+    """A partial claim of the same person (any of their KPJs) that is open or was paid."""
+    return person_history(session, nik, excluding_claim).had_partial_claim
+
+
+def earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None = None) -> int:
+    """JHT benefit already paid (or being paid) to the same person: the Rp 50 juta band is
+    counted over all of it."""
+    return person_history(session, nik, excluding_claim).gross_paid
+
+
+def facts_of(participant: Participant | Registrant, had_partial: bool) -> ParticipantFacts:
+    """What the eligibility and benefit rules read of a participant."""
+    return ParticipantFacts(
+        birth_date=participant.birth_date,
+        membership_start=participant.membership_start,
+        membership_status="active" if participant.membership_status == "active" else "inactive",
+        employment_end_date=participant.employment_end_date,
+        balance=participant.balance,
+        deceased=participant.deceased,
+        had_partial_claim=had_partial,
+    )
+
+
+def participant_facts(
+    session: Session, participant: Participant, excluding_claim: str | None = None
+) -> ParticipantFacts:
+    """`facts_of` the participant, with their history read without `excluding_claim`."""
+    return facts_of(participant, had_partial_claim(session, participant.nik, excluding_claim))
+
+
+def claim_checklist(session: Session, claim: Claim, participant: Participant) -> Checklist:
+    """The documents the claim needs (its own partial claim is not an earlier one)."""
+    had_partial = had_partial_claim(session, participant.nik, excluding_claim=claim.id)
+    return document_checklist(
+        claim_rules(claim), ClaimReason(claim.reason), claim.balance_snapshot, had_partial
+    )
+
+
+def claim_estimate(
+    session: Session, claim: Claim, participant: Participant, on: datetime
+) -> Estimate:
+    """The benefit, tax and net of the claim as of `on`, on the balance it was opened with."""
+    facts = replace(
+        participant_facts(session, participant, excluding_claim=claim.id),
+        balance=claim.balance_snapshot,
+    )
+    earlier = earlier_gross_paid(session, participant.nik, excluding_claim=claim.id)
+    return estimate(
+        claim_rules(claim),
+        ClaimReason(claim.reason),
+        facts,
+        earlier,
+        claim.npwp is not None,
+        wib_date(on),
+        claim.employment_end_date,
+    )
