@@ -81,7 +81,7 @@ GROWTH_LIMIT = 1.25
 def bench_app() -> Any:
     """The uvicorn factory: the product's app with generous rate limits (see the docstring)."""
     from claims.app import create_app
-    from claims.http.ratelimit import RateLimits
+    from claims.ratelimits import RateLimits
 
     return create_app(
         rate_limits=RateLimits(

@@ -21,15 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert
 
 from bench.common import record
-from claims.booking.service import live_interview, record_outcome
-from claims.casework import facts, service
+from claims.booking.outcomes import record_outcome
+from claims.casework import applicant, decisions, facts, intake
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
 from claims.migrate import upgrade_to_head
 from claims.models import Document, Participant
-from claims.payouts.service import live_payout
 from claims.registry.importer import import_branches
 from claims.registry.officers import add_officer
+from claims.repositories.bookings import live_interview
+from claims.repositories.claims import record_verification_attempt
+from claims.repositories.payouts import live_payout
 from claims.sample_data import BRANCHES, branches_csv
 from workflow.identifiers import make_nik
 from workflow.states import Actor, ActorRole, ClaimReason
@@ -88,7 +90,7 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
     """One claim from creation to paid; returns the CPU seconds spent creating it."""
     branch = BRANCHES[index % len(BRANCHES)].code
     birth = date(1980, 1, 1) + timedelta(days=index % 5000)
-    request = service.NewClaim(
+    request = intake.NewClaim(
         kpj=str(30_000_000_000 + index),
         nik=make_nik(31, 1 + index % 90, 1 + index % 90, birth, "M", 1 + index % 9000).value,
         full_name=f"Peserta Uji {index}",
@@ -99,17 +101,17 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
         branch_code=branch,
     )
     started = time.process_time()
-    checked = service.check_form(request)
+    checked = intake.check_form(request)
     # As claims.casework.opening does it: verification and creation in one unit of work.
     with db.unit_of_work() as session:
-        participant = service.verify_identity(session, checked)
+        participant = intake.verify_identity(session, checked)
         assert participant is not None
-        service.record_attempt(session, checked.kpj, "bench", True, NOW)
-        claim_id = service.create_claim(session, checked, participant, NOW).claim_id
+        record_verification_attempt(session, checked.kpj, "bench", True, NOW)
+        claim_id = intake.create_claim(session, checked, participant, NOW).claim_id
     creation = time.process_time() - started
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
-        service.set_bank_account(
+        applicant.set_bank_account(
             session, claim, "014", f"{1_000_000_000 + index}", request.full_name, NOW
         )
         checklist = facts.claim_checklist(
@@ -135,7 +137,7 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
                 for doc_type, digest in zip(types, digests, strict=True)
             ],
         )
-        service.submit(session, claim, NOW)
+        applicant.submit(session, claim, NOW)
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
         review_documents(
@@ -153,7 +155,7 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
         record_outcome(session, claim, staff[branch]["interviewer"], "passed", None, None, during)
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
-        service.approve(session, claim, staff[branch]["approver"], None, during)
+        decisions.approve(session, claim, staff[branch]["approver"], None, during)
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
         payout = live_payout(session, claim_id)

@@ -7,14 +7,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from claims.clock import as_utc
-from claims.db import driver_execute, insert_of
-from claims.models import Claim, ClaimEvent
+from claims.models import ClaimEvent
+from claims.repositories.events import ChainHead, events_in_chain_order
 
 GENESIS_HASH = "0" * 64
 
@@ -51,82 +50,10 @@ def chain_hash(prev_hash: str, event: ClaimEvent) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical_event(event)).hexdigest()
 
 
-class ChainHead(NamedTuple):
-    """What the next event of a claim's chain needs from the last one."""
-
-    seq: int
-    hash: str
-    at: datetime
-
-
-# Built once: a statement object keeps its cache key, so running it again skips the
-# construction and the cache-key walk that a fresh select() costs on every call.
-_CHAIN_HEAD = (
-    select(ClaimEvent.seq, ClaimEvent.hash, ClaimEvent.at)
-    .where(ClaimEvent.claim_id == bindparam("claim_id"))
-    .order_by(ClaimEvent.seq.desc())
-    .limit(1)
-)
-
-
-def last_event(session: Session, claim_id: str) -> ClaimEvent | None:
-    return session.scalar(
-        select(ClaimEvent)
-        .where(ClaimEvent.claim_id == claim_id)
-        .order_by(ClaimEvent.seq.desc())
-        .limit(1)
-    )
-
-
-def chain_head(session: Session, claim_id: str) -> ChainHead | None:
-    """The last event's sequence number, hash and time (no autoflush: events are written
-    at once by `append_event`, never left pending in the session)."""
-    row = session.connection().execute(_CHAIN_HEAD, {"claim_id": claim_id}).first()
-    return None if row is None else ChainHead(row[0], row[1], as_utc(row[2]))
-
-
-def append_event(
-    session: Session,
-    claim: Claim,
-    *,
-    trigger: str,
-    from_status: str | None,
-    to_status: str,
-    actor_role: str,
-    actor_id: int | None,
-    at: datetime,
-    reason_code: str | None = None,
-    note: str | None = None,
-    data: dict[str, Any] | None = None,
-    previous: ChainHead | None = None,
-) -> dict[str, Any]:
-    """Writes the next event of `claim`'s chain at once (one INSERT, no ORM object; pass
-    `previous` when the caller has the chain's head) and returns the row written. The
-    claim must already be in the database. Two writers appending the same sequence number
-    meet the unique index: the loser gets IntegrityError."""
-    if previous is None and from_status is not None:
-        previous = chain_head(session, claim.id)
-    return write_event(
-        session.connection(),
-        claim.id,
-        claim.rules_version,
-        trigger=trigger,
-        from_status=from_status,
-        to_status=to_status,
-        actor_role=actor_role,
-        actor_id=actor_id,
-        at=at,
-        reason_code=reason_code,
-        note=note,
-        data=data,
-        previous=previous,
-    )
-
-
-def write_event(
-    connection: Connection,
+def chained_event(
     claim_id: str,
     rules_version: str,
+    previous: ChainHead | None,
     *,
     trigger: str,
     from_status: str | None,
@@ -137,9 +64,9 @@ def write_event(
     reason_code: str | None = None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
-    previous: ChainHead | None = None,
 ) -> dict[str, Any]:
-    """`append_event` given the chain's head (None for a new claim's first event)."""
+    """The row of the event that follows `previous` in the claim's chain (None for a new
+    claim's first event): its sequence number, the previous hash and its own hash."""
     row: dict[str, Any] = {
         "claim_id": claim_id,
         "seq": (previous.seq + 1) if previous else 1,
@@ -156,12 +83,12 @@ def write_event(
     }
     prev_hash = previous.hash if previous else GENESIS_HASH
     row["prev_hash"] = prev_hash
-    row["hash"] = hashlib.sha256(prev_hash.encode() + _canonical(row_fields(row))).hexdigest()
-    driver_execute(connection, insert_of(cast(Table, ClaimEvent.__table__), row), row)
+    row["hash"] = hashlib.sha256(prev_hash.encode() + _canonical(_hashed_fields(row))).hexdigest()
     return row
 
 
-def row_fields(row: dict[str, Any]) -> dict[str, Any]:
+def _hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields of an event row that its hash covers."""
     return {name: row[name] for name in EVENT_FIELDS}
 
 
@@ -182,12 +109,7 @@ def verify_chains(session: Session, batch_size: int = 5_000) -> tuple[int, list[
     expected_prev = GENESIS_HASH
     expected_seq = 1
     claim_broken = False
-    statement = (
-        select(ClaimEvent)
-        .order_by(ClaimEvent.claim_id, ClaimEvent.seq)
-        .execution_options(yield_per=batch_size)
-    )
-    for event in session.scalars(statement):
+    for event in events_in_chain_order(session, batch_size):
         if event.claim_id != current_claim:
             current_claim, expected_prev, expected_seq, claim_broken = (
                 event.claim_id,

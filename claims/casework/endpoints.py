@@ -13,10 +13,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from claims.booking.service import listed_free_slots, rebook, record_outcome
-from claims.casework import facts, schemas, service, views
+from claims.booking.book import listed_free_slots, rebook
+from claims.booking.outcomes import record_outcome
+from claims.casework import applicant, decisions, facts, intake, schemas, views
 from claims.casework.opening import open_claim
 from claims.casework.review import DocumentDecision, review_documents
+from claims.casework.tracking import tracking_document
 from claims.errors import Forbidden, PreconditionFailed
 from claims.http import problems, ratelimit
 from claims.http.auth import (
@@ -26,19 +28,21 @@ from claims.http.auth import (
     RuntimeDep,
     current_officer,
     ensure_officer_can_see,
-    find_applicant_claim,
     require_role,
 )
 from claims.http.conditional import etag_for, if_match_allows
 from claims.http.problems import preferred_language
-from claims.http.ratelimit import (
+from claims.http.ratelimit import client_address
+from claims.models import Claim
+from claims.ratelimits import (
     TRACKING_PER_CLIENT,
     TRACKING_PER_KPJ,
     RateLimiter,
     check_async,
-    client_address,
 )
-from claims.models import Claim, Officer
+from claims.repositories.credentials import OfficerIdentity, find_applicant_claim
+from claims.repositories.queue import QueuePage, queue_page
+from claims.repositories.tracking import tracked_claims
 from workflow.identifiers import Kpj
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus
 
@@ -101,7 +105,7 @@ async def create_claim(
     """Verify identity against the registry and open a claim; the access token is shown once."""
     language = preferred_language(request)
     heir = body.heir
-    new = service.NewClaim(
+    new = intake.NewClaim(
         kpj=body.kpj,
         nik=body.nik,
         full_name=body.full_name,
@@ -111,7 +115,7 @@ async def create_claim(
         phone=body.phone,
         branch_code=body.branch_code,
         employment_end_date=body.employment_end_date,
-        heir=service.HeirInput(heir.nik, heir.full_name, heir.birth_date, heir.relationship)
+        heir=intake.HeirInput(heir.nik, heir.full_name, heir.birth_date, heir.relationship)
         if heir
         else None,
         language=language,
@@ -171,7 +175,7 @@ def put_bank_account(
         token,
         request,
         runtime,
-        lambda s, c, now: service.set_bank_account(
+        lambda s, c, now: applicant.set_bank_account(
             s, c, body.bank_code, body.account_number, body.account_holder, now
         ),
     )
@@ -191,7 +195,11 @@ def put_npwp(
 ) -> JSONResponse:
     """Give the NPWP (tax number), with or without dots."""
     return _applicant_change(
-        claim_id, token, request, runtime, lambda s, c, now: service.set_npwp(s, c, body.npwp, now)
+        claim_id,
+        token,
+        request,
+        runtime,
+        lambda s, c, now: applicant.set_npwp(s, c, body.npwp, now),
     )
 
 
@@ -204,7 +212,7 @@ def submit(
     claim_id: str, token: ApplicantToken, request: Request, runtime: RuntimeDep
 ) -> JSONResponse:
     """Submit for review; 422 `incomplete` lists what is missing."""
-    return _applicant_change(claim_id, token, request, runtime, service.submit)
+    return _applicant_change(claim_id, token, request, runtime, applicant.submit)
 
 
 @applicant_router.post(
@@ -219,7 +227,7 @@ def cancel(
         token,
         request,
         runtime,
-        lambda s, c, now: service.cancel(s, c, service.APPLICANT, now),
+        lambda s, c, now: applicant.cancel(s, c, applicant.APPLICANT, now),
     )
 
 
@@ -259,13 +267,13 @@ def rebook_interview(
 # --- officers -------------------------------------------------------------------------------
 
 
-def _officer_claim(session: Session, officer: Officer, claim_id: str) -> Claim:
+def _officer_claim(session: Session, officer: OfficerIdentity, claim_id: str) -> Claim:
     claim = facts.get_claim(session, claim_id)
     ensure_officer_can_see(officer, claim.branch_code)
     return claim
 
 
-def acting_as(officer: Officer, role: ActorRole) -> Actor:
+def acting_as(officer: OfficerIdentity, role: ActorRole) -> Actor:
     require_role(officer, role.value)
     return Actor(role, officer.id)
 
@@ -287,7 +295,7 @@ async def queue(
 ) -> JSONResponse:
     """The work queue, most urgent SLA first; officers see their branch, supervisors all."""
 
-    def read() -> dict[str, Any]:
+    def read() -> QueuePage:
         officer = current_officer(token, runtime)
         if "supervisor" in officer.role_set:
             branches = [branch] if branch else None
@@ -299,14 +307,14 @@ async def queue(
                     code="other_branch",
                 )
             branches = [officer.branch_code or ""]
-        statement, parameters = views.queue_query(
+        return queue_page(
+            runtime.db,
             branches=branches,
             status=status.value if status else None,
             reason=reason.value if reason else None,
             limit=limit,
             cursor=cursor,
         )
-        return views.queue_document(runtime.db.quick_rows(statement, parameters), limit)
 
     # The officer lookup and the page: two indexed reads, at most 201 rows. On SQLite they
     # are shorter than a thread-pool hop and its GIL hand-over, so they run right here; other
@@ -344,7 +352,7 @@ def officer_events(
 
 def _officer_change(
     claim_id: str,
-    officer: Officer,
+    officer: OfficerIdentity,
     request: Request,
     runtime: RuntimeDep,
     change: Callable[..., object],
@@ -429,7 +437,7 @@ def approve(
     now = runtime.clock.now()
     with runtime.db.unit_of_work() as session:
         claim = _officer_claim(session, officer, claim_id)
-        payout = service.approve(
+        payout = decisions.approve(
             session, claim, actor, body.note, now, expected_version(request, claim)
         )
         view = schemas.ApprovedView(
@@ -456,7 +464,7 @@ def reject(
     def change(session: Session, claim: Claim, now: datetime, version: int | None) -> None:
         at_approval = claim.status == ClaimStatus.awaiting_approval.value
         role = ActorRole.approver if at_approval else ActorRole.verifier
-        service.reject(
+        decisions.reject(
             session, claim, acting_as(officer, role), body.reason_code, body.note, now, version
         )
 
@@ -475,17 +483,16 @@ def reject(
 async def tracking(kpj: str, request: Request) -> JSONResponse:
     """The five steps of each claim of a KPJ. No personal data; an unknown KPJ is an empty list."""
     # The hottest public route: no dependencies, no ORM, no response-model validation; one
-    # compiled query whose rows become the JSON document (views.tracking_document).
+    # compiled query whose rows become the JSON document (tracking_document).
     limiter: RateLimiter = request.app.state.rate_limiter
     client = client_address(request)
     await check_async(limiter, TRACKING_PER_CLIENT, client)
     await check_async(limiter, TRACKING_PER_KPJ, kpj[:32])
     number = Kpj.parse(kpj).value
     db = request.app.state.runtime.db
-    parameters = {"kpj": number}
     if db.is_sqlite:
         # An indexed read of at most 20 rows from a local file: shorter than a thread hop.
-        rows = db.quick_rows(views.TRACKING_QUERY, parameters)
+        tracked = tracked_claims(db, number)
     else:
-        rows = await anyio.to_thread.run_sync(db.read_rows, views.TRACKING_QUERY, parameters)
-    return JSONResponse(views.tracking_document(rows, number, preferred_language(request)))
+        tracked = await anyio.to_thread.run_sync(tracked_claims, db, number)
+    return JSONResponse(tracking_document(tracked, number, preferred_language(request)))

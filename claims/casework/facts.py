@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from claims.errors import NotFound
+from claims.errors import NotFound, refusal
 from claims.models import Claim, Participant
 from claims.repositories.claims import (
     Registrant,
@@ -22,9 +22,10 @@ from claims.repositories.claims import (
 from workflow.checklist import Checklist, document_checklist
 from workflow.eligibility import ParticipantFacts
 from workflow.money import Estimate, estimate
-from workflow.states import ClaimReason
+from workflow.states import ClaimReason, ClaimStatus
 
 WIB = ZoneInfo("Asia/Jakarta")
+EDITABLE_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
 
 
 def wib_date(moment: datetime) -> date:
@@ -43,6 +44,20 @@ def get_claim(session: Session, claim_id: str) -> Claim:
 def claim_participant(session: Session, claim: Claim) -> Participant:
     """The participant whose KPJ the claim is on."""
     return participant_of_claim(session, claim)
+
+
+def require_editable(claim: Claim, what: str) -> None:
+    """Refuses (409) a change of the applicant's data once the claim no longer waits for them."""
+    if ClaimStatus(claim.status) not in EDITABLE_STATUSES:
+        raise refusal(
+            "claim_not_editable",
+            409,
+            f"The {what} can only be changed while the claim waits for your documents "
+            f"(now: {claim.status}).",
+            f"Data ini hanya dapat diubah selama klaim menunggu kelengkapan dokumen "
+            f"(status sekarang: {claim.status}).",
+            current_status=claim.status,
+        )
 
 
 def claimant_name(claim: Claim, participant: Participant) -> str:

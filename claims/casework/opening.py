@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from claims.casework.service import (
+from claims.casework.intake import (
     CheckedClaim,
     CreatedClaim,
     NewClaim,
     check_form,
     create_claim,
     identity_not_verified,
-    record_attempt,
     verify_identity,
 )
 from claims.db import Database, UnitsOfWork
-from claims.http.ratelimit import RateLimiter, limiter_call
+from claims.ratelimits import RateLimiter, limiter_call
+from claims.repositories.claims import record_verification_attempt
 from workflow.errors import WorkflowError
 
 
@@ -50,14 +50,14 @@ def _verify_and_create(
             participant = verify_identity(session, checked)
             if participant is None:
                 raise _NotVerified
-            record_attempt(session, checked.kpj, client, True, now)
+            record_verification_attempt(session, checked.kpj, client, True, now)
             return create_claim(session, checked, participant, now)
     except _NotVerified:
         with units.unit_of_work() as session:
-            record_attempt(session, checked.kpj, client, False, now)
+            record_verification_attempt(session, checked.kpj, client, False, now)
         raise
     except WorkflowError:
         # Verified, but refused (not eligible, an open claim): the attempt still counts.
         with units.unit_of_work() as session:
-            record_attempt(session, checked.kpj, client, True, now)
+            record_verification_attempt(session, checked.kpj, client, True, now)
         raise

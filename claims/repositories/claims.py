@@ -1,6 +1,8 @@
-"""The claims repository. The one way a claim's status changes: fire the workflow
-machine, then, in the caller's transaction, write the status, bump the version (optimistic lock), move the SLA clock and
-append the audit event. A concurrent change of the same claim fails with 409."""
+"""The claims repository: every read and write of a claim row, the person's history and the
+verification attempts. The one way a claim's status changes is `apply_transition`: fire the
+workflow machine, then, in the caller's transaction, write the status, bump the version
+(optimistic lock), move the SLA clock and append the audit event. A concurrent change of the
+same claim fails with 409. Creation, the hottest write, goes straight to the driver."""
 
 from __future__ import annotations
 
@@ -25,12 +27,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
-from claims.casework.audit import ChainHead, append_event, chain_head
+from claims.casework.audit import chained_event
 from claims.clock import as_utc
-from claims.db import driver_first, in_fixed
+from claims.db import driver_execute, driver_first, in_fixed, insert_of
 from claims.errors import ConcurrentChange, PreconditionFailed
-from claims.models import Branch, Claim, ClaimEvent, Participant, Payout
-from claims.repositories._rows import CHAIN_HEADS_KEY, event_race, flush_claim, get_row, hold_rows
+from claims.models import Branch, Claim, ClaimEvent, Participant, Payout, VerificationAttempt
+from claims.repositories._rows import (
+    CHAIN_HEADS_KEY,
+    event_race,
+    flush_claim,
+    get_row,
+    hold_rows,
+    row_defaults,
+)
+from claims.repositories.events import ChainHead, chain_head, insert_event
 from scheduling.sla import SlaClock, clock_for_status, due_at
 from workflow.machine import TransitionFacts, fire
 from workflow.rules import RuleSet, rules_by_version
@@ -67,12 +77,12 @@ def forget_facts_of_others(session: Session, claim: Claim) -> None:
             del facts[key]
 
 
-def remember_chain_head(session: Session, claim: Claim, head: ChainHead) -> None:
-    """The chain's head as of the claim's current version (see `known_chain_head`)."""
+def _remember_chain_head(session: Session, claim: Claim, head: ChainHead) -> None:
+    """The chain's head as of the claim's current version (see `_known_chain_head`)."""
     session.info.setdefault(CHAIN_HEADS_KEY, {})[claim.id] = (claim.version, head)
 
 
-def known_chain_head(session: Session, claim: Claim) -> ChainHead | None:
+def _known_chain_head(session: Session, claim: Claim) -> ChainHead | None:
     """The head read with the claim (or written since) while the claim is still at that
     version. Every event is appended by a transition that moves the version, so a head known
     at the version the claim's UPDATE then checks is the head the next event extends: had
@@ -84,6 +94,7 @@ def known_chain_head(session: Session, claim: Claim) -> ChainHead | None:
 
 
 def claim_rules(claim: Claim) -> RuleSet:
+    """The rule set the claim was opened under."""
     return rules_by_version(claim.rules_version)
 
 
@@ -130,12 +141,26 @@ def _claim_update(keys: tuple[str, ...]) -> Any:
     return statement
 
 
-def write_claim(session: Session, claim: Claim, values: dict[str, Any]) -> None:
+def update_claim_details(session: Session, claim: Claim, values: dict[str, Any]) -> None:
+    """Writes the applicant's details (`values`: bank account, NPWP, activity times; never
+    the status, which only `apply_transition` writes) with a new version; a concurrent
+    change of the claim is refused (409)."""
+    assert "status" not in values, "a status changes only by apply_transition"
+    _write_claim(session, claim, values)
+
+
+def flush_changes(session: Session) -> None:
+    """Writes what the unit of work has pending; a claim version moved underneath us, or an
+    event sequence number taken by another writer, is a concurrent change (409)."""
+    flush_claim(session)
+
+
+def _write_claim(session: Session, claim: Claim, values: dict[str, Any]) -> None:
     """Sets `values` on the claim and writes them with a new version in one UPDATE whose
     version check refuses a concurrent change (409). A claim with no other unwritten change
     (the usual case) is written by one statement built once, and the object takes the values
     as written; otherwise through the ORM's flush, which writes those changes too."""
-    head = known_chain_head(session, claim)  # unchanged by this write: no event is added
+    head = _known_chain_head(session, claim)  # unchanged by this write: no event is added
     state = inspect(claim)
     if state.modified or not state.persistent:
         for name, value in values.items():
@@ -143,7 +168,7 @@ def write_claim(session: Session, claim: Claim, values: dict[str, Any]) -> None:
         flag_modified(claim, "status")  # written, and its version moved, even if unchanged
         flush_claim(session)
         if head is not None:
-            remember_chain_head(session, claim, head)
+            _remember_chain_head(session, claim, head)
         return
     keys = tuple(sorted(values))
     version = claim.version
@@ -155,7 +180,7 @@ def write_claim(session: Session, claim: Claim, values: dict[str, Any]) -> None:
         set_committed_value(claim, name, value)
     set_committed_value(claim, "version", version + 1)
     if head is not None:
-        remember_chain_head(session, claim, head)
+        _remember_chain_head(session, claim, head)
 
 
 def apply_transition(
@@ -175,7 +200,7 @@ def apply_transition(
     """Fires `trigger` and records it; raises a WorkflowError (nothing written) when refused.
     `changes` are further claim fields to set with the new status."""
     check_version(claim, expected_version)
-    previous = known_chain_head(session, claim) or chain_head(session, claim.id)
+    previous = _known_chain_head(session, claim) or chain_head(session, claim.id)
     rules = claim_rules(claim)
     old = ClaimStatus(claim.status)
     new = fire(old, trigger, actor, facts or TransitionFacts(), now, rules)
@@ -188,28 +213,29 @@ def apply_transition(
     # changed; the UPDATE goes first: its version check (WHERE version = the one we read)
     # serialises writers of this claim, so the event appended next extends the chain head
     # read above. The unique (claim, seq) index stays as the last line of defence.
-    write_claim(session, claim, values)
+    _write_claim(session, claim, values)
     flush_claim(session)  # whatever else the step left unwritten, as before
+    event = chained_event(
+        claim.id,
+        claim.rules_version,
+        previous,
+        trigger=trigger.value,
+        from_status=old.value,
+        to_status=new.value,
+        actor_role=actor.role.value,
+        actor_id=actor.officer_id,
+        at=now,
+        reason_code=reason_code,
+        note=note,
+        data=data,
+    )
     try:
-        event = append_event(
-            session,
-            claim,
-            trigger=trigger.value,
-            from_status=old.value,
-            to_status=new.value,
-            actor_role=actor.role.value,
-            actor_id=actor.officer_id,
-            at=now,
-            reason_code=reason_code,
-            note=note,
-            data=data,
-            previous=previous,
-        )
+        insert_event(session, event)
     except IntegrityError as error:
         if event_race(error):
             raise ConcurrentChange() from None
         raise
-    remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
+    _remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
     seconds_in_old = (now - previous.at).total_seconds() if previous else 0.0
     for listener in TRANSITION_LISTENERS:
         listener(trigger.value, old.value, new.value, seconds_in_old)
@@ -298,7 +324,7 @@ def _remember_history(
     session.info.setdefault(PERSON_FACTS_KEY, {})[("history", nik, excluding_claim)] = history
 
 
-def forget_person_facts(session: Session) -> None:
+def _forget_person_facts(session: Session) -> None:
     """Drops every person fact read in this unit of work (a claim was just added)."""
     session.info.pop(PERSON_FACTS_KEY, None)
 
@@ -365,7 +391,7 @@ def claim_with_context(session: Session, claim_id: str) -> Claim | None:
     claim, participant, seq, hash_, at, partial, paid = row
     hold_rows(session, claim, participant)
     if seq is not None:
-        remember_chain_head(session, claim, ChainHead(seq, hash_, as_utc(at)))
+        _remember_chain_head(session, claim, ChainHead(seq, hash_, as_utc(at)))
     _remember_history(
         session, participant.nik, claim.id, PersonHistory(bool(partial), int(paid or 0))
     )
@@ -451,4 +477,78 @@ def creation_checks(session: Session, branch_code: str, kpj: str, nik: str) -> C
     branch_known, open_claims, partial, paid = checks
     return CreationChecks(
         bool(branch_known), int(open_claims), PersonHistory(bool(partial), int(paid or 0))
+    )
+
+
+class OpenClaimExists(Exception):
+    """The KPJ already has an open claim: the partial unique index decided a race between two
+    creations."""
+
+
+def new_claim_row() -> dict[str, Any]:
+    """Every column of a new claim with its default (the primary key too): the caller fills
+    it in and hands it to `insert_new_claim`."""
+    return row_defaults(Claim)
+
+
+def insert_new_claim(session: Session, row: dict[str, Any], first_event: dict[str, Any]) -> None:
+    """Writes a new claim and the first event of its chain, each by one INSERT on the driver,
+    without ORM objects (every claim creation runs this). OpenClaimExists when the KPJ has
+    an open claim by now."""
+    _forget_person_facts(session)  # the person's history now counts this claim
+    try:
+        driver_execute(session.connection(), insert_of(_CLAIMS, row), row)
+    except IntegrityError:
+        raise OpenClaimExists() from None
+    insert_event(session, first_event)
+
+
+_INSERT_ATTEMPT = insert_of(
+    cast(Table, VerificationAttempt.__table__), ("kpj", "client", "succeeded", "at")
+)
+
+
+def record_verification_attempt(
+    session: Session, kpj: str, client: str, succeeded: bool, now: datetime
+) -> None:
+    """One identity verification, passed or failed (the limits and the audit count them)."""
+    attempt = {"kpj": kpj[:11], "client": client[:64], "succeeded": succeeded, "at": now}
+    driver_execute(session.connection(), _INSERT_ATTEMPT, attempt)
+
+
+# --- reads for the scheduled jobs ---
+
+
+def locked_claim(session: Session, claim_id: str) -> Claim | None:
+    """The claim, locked FOR UPDATE on PostgreSQL so that two schedulers never handle it at
+    once (SQLite writers are serialised by BEGIN IMMEDIATE already)."""
+    return session.scalar(select(Claim).where(Claim.id == claim_id).with_for_update())
+
+
+def last_missed_at(session: Session, claim_id: str) -> datetime | None:
+    """When the claim last went to interview_missed (its audit event)."""
+    return session.scalar(
+        select(func.max(ClaimEvent.at)).where(
+            ClaimEvent.claim_id == claim_id,
+            ClaimEvent.to_status == ClaimStatus.interview_missed.value,
+        )
+    )
+
+
+def claims_with_status(session: Session, status: ClaimStatus) -> list[Claim]:
+    """Every claim in `status`, by id."""
+    return list(session.scalars(select(Claim).where(Claim.status == status).order_by(Claim.id)))
+
+
+def quiet_claims(
+    session: Session, statuses: tuple[ClaimStatus, ...], inactive_since: datetime
+) -> list[Claim]:
+    """The claims in one of `statuses` with no activity after `inactive_since`, quietest
+    first."""
+    return list(
+        session.scalars(
+            select(Claim)
+            .where(Claim.status.in_(statuses), Claim.last_activity_at <= inactive_since)
+            .order_by(Claim.last_activity_at, Claim.id)
+        )
     )

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from claims.booking.service import live_interview, record_outcome
-from claims.casework import facts, service
+from claims.booking.outcomes import record_outcome
+from claims.casework import applicant, decisions, facts, intake
 from claims.casework.audit import verify_chains
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
 from claims.errors import ConcurrentChange, Conflict, FieldProblem
 from claims.models import Claim, ClaimEvent, OutboxMessage, Participant, Payout
 from claims.registry.officers import add_officer
+from claims.repositories.bookings import live_interview
 from claims.repositories.claims import apply_transition
 from tests.support import (
     NOW,
@@ -76,8 +77,8 @@ def test_creation_verifies_identity_and_starts_the_trail(samples: Database) -> N
 def test_identity_mismatch_verifies_nothing(samples: Database, change: dict[str, object]) -> None:
     row = sample("resignation: left 3 months ago")
     with samples.read_only() as session:
-        checked = service.check_form(new_claim_request(row, ClaimReason.resignation, **change))
-        assert service.verify_identity(session, checked) is None
+        checked = intake.check_form(new_claim_request(row, ClaimReason.resignation, **change))
+        assert intake.verify_identity(session, checked) is None
 
 
 def test_name_compared_after_normalisation(samples: Database) -> None:
@@ -86,7 +87,7 @@ def test_name_compared_after_normalisation(samples: Database) -> None:
         row, ClaimReason.resignation, full_name="  " + row["full_name"].upper() + " "
     )
     with samples.read_only() as session:
-        assert service.verify_identity(session, service.check_form(request)) is not None
+        assert intake.verify_identity(session, intake.check_form(request)) is not None
 
 
 def test_identity_is_read_as_the_orm_reads_it(samples: Database) -> None:
@@ -94,8 +95,8 @@ def test_identity_is_read_as_the_orm_reads_it(samples: Database) -> None:
     types, the ORM gives (dates, booleans and amounts, not SQLite's text and integers)."""
     row = sample("death: deceased participant (heir claims)")
     with samples.read_only() as session:
-        found = service.verify_identity(
-            session, service.check_form(new_claim_request(row, ClaimReason.death))
+        found = intake.verify_identity(
+            session, intake.check_form(new_claim_request(row, ClaimReason.death))
         )
         participant = session.get(Participant, row["kpj"])
     assert found is not None and participant is not None
@@ -136,7 +137,7 @@ def test_a_new_claim_is_what_it_was_said_to_be(
 def test_malformed_fields_are_named(samples: Database) -> None:
     row = sample("resignation: left 3 months ago")
     with pytest.raises(FieldProblem) as refused:
-        service.check_form(new_claim_request(row, ClaimReason.resignation, nik="123", phone="555"))
+        intake.check_form(new_claim_request(row, ClaimReason.resignation, nik="123", phone="555"))
     assert {e["field"] for e in refused.value.data["errors"]} == {"nik", "phone"}
 
 
@@ -179,7 +180,7 @@ def test_submit_lists_what_is_missing(samples: Database) -> None:
     row = sample("resignation: balance 50.000.001")
     created = create(samples, new_claim_request(row, ClaimReason.resignation))
     with samples.unit_of_work() as session, pytest.raises(GuardFailed) as refused:
-        service.submit(session, session.get(Claim, created.claim_id), NOW)  # type: ignore[arg-type]
+        applicant.submit(session, session.get(Claim, created.claim_id), NOW)  # type: ignore[arg-type]
     missing = refused.value.data["missing"]
     assert (
         "ktp" in missing
@@ -197,11 +198,11 @@ def drive_to_interview(
     claim_id = created.claim_id
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
-        service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
-        service.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
+        applicant.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
+        applicant.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
     types = attach_documents_directly(db, claim_id)
     with db.unit_of_work() as session:
-        service.submit(session, facts.get_claim(session, claim_id), NOW)
+        applicant.submit(session, facts.get_claim(session, claim_id), NOW)
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
         review_documents(
@@ -244,7 +245,7 @@ def test_whole_lifecycle_to_approval_creates_one_payout(samples: Database) -> No
             during,
         )
     with samples.unit_of_work() as session:
-        payout = service.approve(
+        payout = decisions.approve(
             session, facts.get_claim(session, claim_id), staff.approver, "ok", during
         )
     assert (payout.gross, payout.tax, payout.net) == (80_000_000, 1_500_000, 78_500_000)
@@ -286,7 +287,7 @@ def test_four_eyes_refuses_the_officer_who_reviewed(samples: Database) -> None:
         claim.verifier_id = both_id  # this officer reviewed the documents
         record_outcome(session, claim, staff.interviewer, "passed", None, None, during)
     with samples.unit_of_work() as session, pytest.raises(FourEyesViolation):
-        service.approve(
+        decisions.approve(
             session,
             facts.get_claim(session, claim_id),
             Actor(ActorRole.approver, both_id),
@@ -294,7 +295,7 @@ def test_four_eyes_refuses_the_officer_who_reviewed(samples: Database) -> None:
             during,
         )
     with samples.unit_of_work() as session, pytest.raises(FourEyesViolation):
-        service.approve(
+        decisions.approve(
             session,
             facts.get_claim(session, claim_id),
             Actor(ActorRole.approver, staff.interviewer.officer_id),
@@ -309,11 +310,11 @@ def test_send_back_and_resubmit(samples: Database) -> None:
     claim_id = create(samples, new_claim_request(row, ClaimReason.termination)).claim_id
     with samples.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
-        service.set_bank_account(session, claim, "002", "0011223344", row["full_name"], NOW)
-        service.set_npwp(session, claim, "012345678901000", NOW)
+        applicant.set_bank_account(session, claim, "002", "0011223344", row["full_name"], NOW)
+        applicant.set_npwp(session, claim, "012345678901000", NOW)
     types = attach_documents_directly(samples, claim_id)
     with samples.unit_of_work() as session:
-        service.submit(session, facts.get_claim(session, claim_id), NOW)
+        applicant.submit(session, facts.get_claim(session, claim_id), NOW)
     decisions = [
         DocumentDecision(t, t != "ktp", None if t != "ktp" else "document_unreadable")
         for t in types
@@ -324,7 +325,7 @@ def test_send_back_and_resubmit(samples: Database) -> None:
         )
         assert claim.status == "revision_requested"
     with samples.unit_of_work() as session, pytest.raises(GuardFailed) as refused:
-        service.submit(session, facts.get_claim(session, claim_id), NOW)
+        applicant.submit(session, facts.get_claim(session, claim_id), NOW)
     assert refused.value.data["missing"] == ["ktp"]
 
 
@@ -360,9 +361,7 @@ def test_audit_verify_names_the_altered_event(samples: Database) -> None:
     row = sample("resignation: balance 80.000.000")
     claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     with samples.unit_of_work() as session:
-        service.cancel(
-            session, facts.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW
-        )
+        applicant.cancel(session, facts.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW)
     with samples.read_only() as session:
         checked, broken = verify_chains(session)
     assert checked == 2 and broken == []
@@ -396,7 +395,7 @@ def test_not_allowed_trigger_lists_allowed(samples: Database) -> None:
     staff = add_staff(samples, row["_branch"])
     claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     with samples.unit_of_work() as session, pytest.raises(TransitionNotAllowed) as refused:
-        service.approve(session, facts.get_claim(session, claim_id), staff.approver, None, NOW)
+        decisions.approve(session, facts.get_claim(session, claim_id), staff.approver, None, NOW)
     assert "submit" in refused.value.allowed_triggers
     with samples.read_only() as session:
         claim = session.get(Claim, claim_id)

@@ -1,0 +1,85 @@
+"""The officers' decisions on a claim: reject, or approve with its one payout. Services flush
+and never commit: the request that calls them owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from claims.models import Claim, Payout
+from claims.notifications_outbox import enqueue_notification
+from claims.payouts.service import create_payout, next_payout_reference
+from claims.repositories.claims import apply_transition, flush_changes
+from workflow.machine import TransitionFacts
+from workflow.states import Actor, Trigger
+
+
+def reject(
+    session: Session,
+    claim: Claim,
+    actor: Actor,
+    reason_code: str,
+    note: str | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Claim:
+    """Rejects the claim with a reason code and tells the applicant."""
+    apply_transition(
+        session,
+        claim,
+        Trigger.reject,
+        actor,
+        now,
+        TransitionFacts(reason_code=reason_code, note=note),
+        reason_code=reason_code,
+        note=note,
+        expected_version=expected_version,
+        changes={"reason_code": reason_code},
+    )
+    enqueue_notification(
+        session, claim, "rejected", now, {"reason_code": reason_code, "note": note or ""}
+    )
+    flush_changes(session)
+    return claim
+
+
+def approve(
+    session: Session,
+    claim: Claim,
+    actor: Actor,
+    note: str | None,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Payout:
+    """Approves the claim and, in the same transaction, creates its one payout and the
+    outbox row that will send it."""
+    reference = next_payout_reference(session, claim)
+    facts = TransitionFacts(verifier_id=claim.verifier_id, interviewer_id=claim.interviewer_id)
+    apply_transition(
+        session,
+        claim,
+        Trigger.approve,
+        actor,
+        now,
+        facts,
+        note=note,
+        data={"payout_reference": reference},
+        expected_version=expected_version,
+        changes={"approver_id": actor.officer_id},
+    )
+    payout = create_payout(session, claim, reference, now)
+    enqueue_notification(
+        session,
+        claim,
+        "approved",
+        now,
+        {
+            "gross": payout.gross,
+            "tax": payout.tax,
+            "net": payout.net,
+            "reference": payout.reference,
+        },
+    )
+    flush_changes(session)
+    return payout

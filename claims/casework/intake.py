@@ -1,0 +1,236 @@
+"""Opening a claim, the part every creation runs: the form's field checks, identity
+verification against the registry, the creation checks (branch, an open claim, eligibility)
+and the claim's first row and event. Services flush and never commit: `opening.open_claim`
+owns the units of work."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from claims.casework.audit import chained_event
+from claims.casework.claim_fields import HeirFields, check_claim_fields
+from claims.casework.facts import facts_of, wib_date
+from claims.errors import Conflict, FieldProblem, refusal
+from claims.notifications_outbox import notification_row
+from claims.repositories.claims import (
+    OpenClaimExists,
+    Registrant,
+    creation_checks,
+    insert_new_claim,
+    new_claim_row,
+    registrant,
+)
+from claims.repositories.outbox import add_outbox_row
+from claims.security import hash_token, new_token
+from workflow.checklist import Checklist, document_checklist
+from workflow.eligibility import Eligibility, check_eligibility
+from workflow.identifiers import Nik, normalize_holder_name
+from workflow.money import Estimate, estimate
+from workflow.rules import rules_in_force
+from workflow.states import CREATE_EVENT_TRIGGER, INITIAL_STATUS, ActorRole, ClaimReason
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
+
+
+@dataclass(frozen=True)
+class HeirInput:
+    nik: str
+    full_name: str
+    birth_date: date
+    relationship: str
+
+
+@dataclass(frozen=True)
+class NewClaim:
+    kpj: str
+    nik: str
+    full_name: str
+    birth_date: date
+    reason: ClaimReason
+    email: str
+    phone: str
+    branch_code: str
+    employment_end_date: date | None = None
+    heir: HeirInput | None = None
+    language: str = "id"
+
+
+@dataclass(frozen=True)
+class CheckedClaim:
+    """A request whose fields are well-formed: what verification compares with the registry."""
+
+    request: NewClaim
+    kpj: str
+    nik: Nik
+    phone: str
+    heir_nik: Nik | None
+
+
+@dataclass(frozen=True)
+class CreatedClaim:
+    """A claim just written: the row as inserted, the access token (shown once), and the
+    checklist and estimate worked out from the facts its creation read."""
+
+    row: dict[str, Any]
+    access_token: str
+    checklist: Checklist
+    estimate: Estimate
+
+    @property
+    def claim_id(self) -> str:
+        return str(self.row["id"])
+
+
+def check_form(request: NewClaim) -> CheckedClaim:
+    """Field-level checks (`check_claim_fields`, the apply page's too): 422 naming each
+    malformed field. These failures are not counted as verification attempts (api.md:
+    malformed requests don't count)."""
+    heir = request.heir
+    checked = check_claim_fields(
+        kpj=request.kpj,
+        nik=request.nik,
+        phone=request.phone,
+        full_name=request.full_name,
+        death=request.reason is ClaimReason.death,
+        heir=None
+        if heir is None
+        else HeirFields(heir.nik, heir.full_name, heir.birth_date, heir.relationship),
+    )
+    kpj, nik, phone = checked.kpj, checked.nik, checked.phone
+    if checked.errors or kpj is None or nik is None or phone is None:
+        raise FieldProblem([{"field": e.field, "message": e.message_en} for e in checked.errors])
+    return CheckedClaim(request, kpj, nik, phone, checked.heir_nik)
+
+
+def verify_identity(session: Session, checked: CheckedClaim) -> Registrant | None:
+    """The participant when NIK, KPJ, name, birth date and the NIK's own birth date all agree
+    with the registry; None otherwise, without saying which field differed."""
+    participant = registrant(session, checked.kpj)
+    request = checked.request
+    if participant is None:
+        return None
+    matches = (
+        participant.nik == checked.nik.value
+        and normalize_holder_name(participant.full_name) == normalize_holder_name(request.full_name)
+        and participant.birth_date == request.birth_date
+        and checked.nik.agrees_with(request.birth_date)
+    )
+    return participant if matches else None
+
+
+def identity_not_verified() -> Exception:
+    return refusal(
+        "identity_not_verified",
+        422,
+        "The details do not match our records. Check them against your KPJ card and e-KTP.",
+        "Data yang Anda masukkan tidak cocok dengan data kami. Periksa kembali sesuai kartu "
+        "peserta dan e-KTP Anda.",
+    )
+
+
+def not_eligible(eligibility: Eligibility) -> Exception:
+    extra: dict[str, object] = {"eligibility_code": eligibility.code}
+    if eligibility.eligible_from:
+        extra["eligible_from"] = eligibility.eligible_from.isoformat()
+    return refusal("not_eligible", 422, eligibility.message_en, eligibility.message_id, **extra)
+
+
+def new_reference(now: datetime) -> str:
+    suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"JHT-{wib_date(now):%y%m}-{suffix}"
+
+
+def create_claim(
+    session: Session, checked: CheckedClaim, participant: Registrant, now: datetime
+) -> CreatedClaim:
+    """Creates a verified claim in `documents_pending`; raises when the claim is not eligible,
+    the branch is unknown, or the KPJ already has an open claim. Every creation runs this:
+    its reads and writes go straight to the driver, without ORM objects."""
+    request = checked.request
+    today = wib_date(now)
+    rules = rules_in_force(today)
+    branch_known, open_claims, history = creation_checks(
+        session, request.branch_code, participant.kpj, participant.nik
+    )
+    if not branch_known:
+        raise FieldProblem(
+            [{"field": "branch_code", "message": "No branch office with this code."}]
+        )
+    had_partial, earlier_paid = history
+    facts = facts_of(participant, had_partial)
+    end_date = request.employment_end_date or participant.employment_end_date
+    eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
+    if not eligibility.eligible:
+        raise not_eligible(eligibility)
+    if open_claims:
+        raise open_claim_exists()
+    token = new_token()
+    heir = request.heir
+    row = new_claim_row()
+    row.update(
+        id=str(uuid.uuid4()),
+        reference=new_reference(now),
+        kpj=participant.kpj,
+        reason=request.reason.value,
+        status=INITIAL_STATUS.value,
+        version=1,
+        branch_code=request.branch_code,
+        rules_version=rules.version,
+        access_token_hash=hash_token(token),
+        email=request.email.strip(),
+        phone=checked.phone,
+        language=request.language,
+        employment_end_date=end_date,
+        heir_nik=checked.heir_nik.value if checked.heir_nik else None,
+        heir_full_name=heir.full_name.strip() if heir else None,
+        heir_birth_date=heir.birth_date if heir else None,
+        heir_relationship=heir.relationship if heir else None,
+        balance_snapshot=participant.balance,
+        reschedules_used=0,
+        misses=0,
+        sla_used_seconds=0,
+        created_at=now,
+        updated_at=now,
+        last_activity_at=now,
+    )
+    first_event = chained_event(
+        row["id"],
+        rules.version,
+        None,
+        trigger=CREATE_EVENT_TRIGGER,
+        from_status=None,
+        to_status=row["status"],
+        actor_role=ActorRole.applicant.value,
+        actor_id=None,
+        at=now,
+        data={"reason": row["reason"], "branch_code": row["branch_code"]},
+    )
+    try:
+        insert_new_claim(session, row, first_event)
+    except OpenClaimExists:
+        raise open_claim_exists() from None
+    add_outbox_row(
+        session,
+        None,
+        notification_row(
+            row["id"], row["language"], row["email"], row["reference"], "claim_created", now
+        ),
+    )
+    reason = request.reason
+    checklist = document_checklist(rules, reason, participant.balance, had_partial)
+    figures = estimate(rules, reason, facts, earlier_paid, False, today, end_date)
+    return CreatedClaim(row, token, checklist, figures)
+
+
+def open_claim_exists() -> Exception:
+    return Conflict(
+        "This KPJ already has a claim in progress; follow it on the tracking page or cancel it first.",
+        "KPJ ini sudah memiliki klaim yang sedang diproses; pantau di halaman lacak atau batalkan dulu.",
+        code="open_claim_exists",
+    )

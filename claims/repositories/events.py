@@ -1,0 +1,59 @@
+"""The claim events repository: the audit chain's reads and appends. Events are written at once
+by one INSERT on the driver (never left pending in the session) and never changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.orm import Session
+
+from claims.clock import as_utc
+from claims.db import driver_execute, insert_of
+from claims.models import ClaimEvent
+
+_EVENTS = cast(Table, ClaimEvent.__table__)
+
+
+class ChainHead(NamedTuple):
+    """What the next event of a claim's chain needs from the last one."""
+
+    seq: int
+    hash: str
+    at: datetime
+
+
+# Built once: a statement object keeps its cache key, so running it again skips the
+# construction and the cache-key walk that a fresh select() costs on every call.
+_CHAIN_HEAD = (
+    select(ClaimEvent.seq, ClaimEvent.hash, ClaimEvent.at)
+    .where(ClaimEvent.claim_id == bindparam("claim_id"))
+    .order_by(ClaimEvent.seq.desc())
+    .limit(1)
+)
+
+
+def chain_head(session: Session, claim_id: str) -> ChainHead | None:
+    """The last event's sequence number, hash and time (no autoflush: events are written
+    at once by `insert_event`, never left pending in the session)."""
+    row = session.connection().execute(_CHAIN_HEAD, {"claim_id": claim_id}).first()
+    return None if row is None else ChainHead(row[0], row[1], as_utc(row[2]))
+
+
+def insert_event(session: Session, row: dict[str, Any]) -> None:
+    """Writes one event row (as `casework.audit.chained_event` builds it) by one INSERT
+    compiled once. Two writers appending the same sequence number meet the unique index:
+    the loser gets IntegrityError."""
+    driver_execute(session.connection(), insert_of(_EVENTS, row), row)
+
+
+def events_in_chain_order(session: Session, batch_size: int) -> Iterator[ClaimEvent]:
+    """Every event, claim by claim and in sequence, read `batch_size` at a time."""
+    statement = (
+        select(ClaimEvent)
+        .order_by(ClaimEvent.claim_id, ClaimEvent.seq)
+        .execution_options(yield_per=batch_size)
+    )
+    return iter(session.scalars(statement))
