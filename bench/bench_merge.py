@@ -1,8 +1,9 @@
-"""Merge benchmark (quality.md): an 8-file, 125-page upload (5 PDFs, 3 JPEG photos) turned into
-one PDF, our build_document_pdf against the ceiling, pikepdf (libqpdf, C++) merging the same files.
+"""Merge benchmark (quality.md, target 2.5x since issue 14): an 8-file, 125-page upload (5 PDFs,
+3 JPEG photos) turned into one PDF, our build_document_pdf against the ceiling, pikepdf (libqpdf,
+C++) merging the same files.
 
 What each side does in its timed run, on the SAME input files generated once:
-- ours: build_document_pdf: size and type checks, strict parse, page-tree cycle check,
+- ours: build_document_pdf: size and type checks, pypdf's strict parse, page-tree cycle check,
   inflate budget, active-content removal, JPEG -> PDF page with img2pdf, merge, write, the
   proof scan of every object written, and the SHA-256 of the output;
 - pikepdf: open each PDF, convert each JPEG with img2pdf (its fastest engine, pikepdf), append
@@ -55,7 +56,9 @@ from tests import corpus
 
 PDF_PAGES = (30, 30, 30, 20, 12)
 PHOTOS = 3
-TARGET = 2.0
+# Issue 14: 2.5x, so that parsing with pypdf alone (public API, upgradable) comes before the
+# last 30% a hand-made reader bought.
+TARGET = 2.5
 
 
 def _photo(seed: int) -> bytes:

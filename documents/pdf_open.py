@@ -20,11 +20,12 @@ from pypdf.generic import (
 
 from documents.errors import DocumentRejected
 from documents.limits import UploadLimits
-from documents.pdf_parse import FastPdfReader, encoded_data
 
-# Exceptions pypdf lets escape on malformed input besides its own family.
+# Exceptions pypdf lets escape on malformed input besides its own family (NotImplementedError:
+# a filter it does not know, such as a damaged name).
 PARSER_FAILURES: tuple[type[BaseException], ...] = (
     PyPdfError,
+    NotImplementedError,
     ValueError,
     KeyError,
     TypeError,
@@ -72,12 +73,13 @@ def pdf_failures_rejected(limits: UploadLimits) -> Iterator[None]:
         raise DocumentRejected("pdf_damaged", detail=f"{type(error).__name__}: {error}") from error
 
 
-def open_untrusted_pdf(path: Path) -> FastPdfReader:
-    """A strict reader, decrypted if only an owner password is set. Call inside
-    pdf_failures_rejected(); close it when done with its objects."""
+def open_untrusted_pdf(path: Path) -> PdfReader:
+    """pypdf's strict reader, decrypted if only an owner password is set. Call inside
+    pdf_failures_rejected(); close it when done with its objects (which frees them and the
+    file's bytes)."""
     if path.stat().st_size == 0:
         raise DocumentRejected("empty_file")
-    reader = FastPdfReader(path)
+    reader = PdfReader(path, strict=True)
     # An owner password alone (the empty user password opens it) is only a permission flag:
     # we accept the file and store it unencrypted.
     if reader.is_encrypted and not reader.decrypt(""):
@@ -116,6 +118,13 @@ def check_page_tree(reader: PdfReader) -> int:
     return count
 
 
+def encoded_data(stream: StreamObject) -> bytes:
+    """The stream's bytes as they are in the file (decrypted, not decoded). pypdf has no public
+    getter for them (get_data() decodes); StreamObject keeps them in `_data`, as its own
+    documentation says."""
+    return stream._data
+
+
 class InflateBudget:
     """Counts the decoded size of streams against one file's budget, stopping at the limit
     instead of decoding a bomb in full."""
@@ -148,7 +157,7 @@ class InflateBudget:
             # limits, which pdf_failures_rejected() sets to the same budget.
             self._spend(len(stream.get_data()))
 
-    def _count_flate(self, raw: bytes | memoryview) -> None:
+    def _count_flate(self, raw: bytes) -> None:
         decompressor = zlib.decompressobj()
         pending = raw
         try:

@@ -25,8 +25,7 @@ from pypdf.generic import (
 
 from documents.convert import JpegPlacement
 from documents.errors import DocumentRejected
-from documents.pdf_open import UPWARD_KEYS, ObjectKey
-from documents.pdf_parse import encoded_data
+from documents.pdf_open import UPWARD_KEYS, ObjectKey, encoded_data
 from documents.sanitize import findings_in_object
 
 __all__ = ["PdfOutput", "findings_in_object"]
@@ -134,9 +133,8 @@ class PdfOutput:
                 raise DocumentRejected("processing_failed", detail="image changed while copied")
             self._emit(b"\nendstream\nendobj\n")
         contents = StreamObject()
-        contents._data = b"q\n%.4f 0 0 %.4f 0 0 cm\n/Im0 Do\nQ" % (
-            placement.page_width,
-            placement.page_height,
+        contents.set_data(
+            b"q\n%.4f 0 0 %.4f 0 0 cm\n/Im0 Do\nQ" % (placement.page_width, placement.page_height)
         )
         self._write_object(contents_number, contents, own, is_page=False)
         page = DictionaryObject(
@@ -228,10 +226,10 @@ class PdfOutput:
         # The proof scan: on exactly the object whose bytes follow.
         self._check(obj, f"object {number}")
         parts = bytearray(b"%d 0 obj\n" % number)
-        data: bytes | memoryview | None = None
+        data: bytes | None = None
         if isinstance(obj, StreamObject):
             data = encoded_data(obj)  # encoded (and already decrypted), written as they are
-            if not isinstance(data, (bytes, memoryview)):
+            if not isinstance(data, bytes):
                 raise DocumentRejected("pdf_damaged", detail="stream without data")
             self._dictionary(obj, parts, numbers, is_page=False, stream_length=len(data))
         elif isinstance(obj, DictionaryObject):

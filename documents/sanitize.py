@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
     IndirectObject,
     NameObject,
     PdfObject,
+    StreamObject,
+    read_object,
 )
 
 from documents.errors import DocumentRejected
@@ -151,19 +154,40 @@ def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
 
 def scan_for_active_content(pdf: bytes | Path) -> list[str]:
     """What active content the PDF still holds, looking at EVERY object in its cross-reference
-    table (not only those reachable from the pages). An empty list means clean."""
+    table and every object packed in its object streams (not only those reachable from the
+    pages). An empty list means clean."""
     reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf, strict=True)
     found: list[str] = list(findings_in_object(reader.trailer, "trailer"))
     for generation, entries in reader.xref.items():
         for idnum in entries:
             obj = reader.get_object(IndirectObject(idnum, generation, reader))
-            if obj is not None:
-                found.extend(findings_in_object(obj, f"object {idnum}"))
-    for idnum in reader.xref_objStm:
-        obj = reader.get_object(IndirectObject(idnum, 0, reader))
-        if obj is not None:
+            if obj is None:
+                continue
             found.extend(findings_in_object(obj, f"object {idnum}"))
+            if isinstance(obj, StreamObject) and obj.get("/Type") == "/ObjStm":
+                for number, packed in objects_in_object_stream(obj, reader):
+                    found.extend(findings_in_object(packed, f"object {number} in {idnum}"))
     return found
+
+
+def objects_in_object_stream(
+    stream: StreamObject, reader: PdfReader
+) -> Iterator[tuple[int, PdfObject]]:
+    """(object number, object) of every object an object stream holds, as its header lists
+    them, whatever the cross-reference table says about those numbers: the scan wants what is
+    in the file, including an object a later update replaced. A header that does not describe
+    its data fails the scan (PdfReadError): what we cannot read, we cannot call clean."""
+    data = stream.get_data()
+    count, first = stream.get("/N"), stream.get("/First")
+    if not isinstance(count, int) or not isinstance(first, int) or not 0 <= first <= len(data):
+        raise PdfReadError("object stream without a usable /N and /First")
+    header = data[:first].split()
+    if count < 0 or len(header) < 2 * count or not all(item.isdigit() for item in header):
+        raise PdfReadError("object stream header does not list its /N objects")
+    body = io.BytesIO(data)
+    for index in range(count):
+        body.seek(first + int(header[2 * index + 1]))
+        yield int(header[2 * index]), read_object(body, reader)
 
 
 def ensure_no_active_content(pdf: bytes | Path) -> None:

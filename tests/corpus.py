@@ -123,6 +123,65 @@ def raw_pdf(objects: list[bytes], root: int = 1, trailer_extra: bytes = b"") -> 
     return bytes(out)
 
 
+def object_stream_pdf(
+    objects: list[bytes], packed: set[int], listed_free: frozenset[int] = frozenset()
+) -> bytes:
+    """A PDF 1.5 file from object bodies numbered 1..n: those numbered in `packed` go into one
+    compressed object stream (object n+1), the others are written plain; a cross-reference
+    stream (object n+2) lists them all, those in `listed_free` as free (deleted) entries."""
+    stream_number, xref_number = len(objects) + 1, len(objects) + 2
+    header, bodies = bytearray(), bytearray()
+    entries = [(0, 0, 65535)] + [(1, 0, 0)] * (xref_number)
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    for number, body in enumerate(objects, start=1):
+        if number in packed:
+            entries[number] = (2, stream_number, len(header.split()) // 2)
+            header += b"%d %d " % (number, len(bodies))
+            bodies += body + b"\n"
+        else:
+            entries[number] = (1, len(out), 0)
+            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    entries[stream_number] = (1, len(out), 0)
+    packed_data = zlib.compress(bytes(header + bodies))
+    out += b"%d 0 obj\n" % stream_number + _stream(
+        b"/Type /ObjStm /N %d /First %d /Filter /FlateDecode" % (len(packed), len(header)),
+        packed_data,
+    )
+    out += b"\nendobj\n"
+    entries[xref_number] = (1, len(out), 0)
+    for number in listed_free:
+        entries[number] = (0, 0, 0)
+    table = b"".join(struct.pack(">BIH", *entry) for entry in entries)
+    out += b"%d 0 obj\n" % xref_number + _stream(
+        b"/Type /XRef /Size %d /W [1 4 2] /Root 1 0 R" % (xref_number + 1), table
+    )
+    out += b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % entries[xref_number][1]
+    return bytes(out)
+
+
+def packed_pdf() -> bytes:
+    """The simple one-page file with its catalog, page tree and page in an object stream."""
+    return object_stream_pdf(_simple_objects(), packed={1, 2, 3})
+
+
+# The object hidden_action_pdf() hides in its object stream, referenced from nowhere.
+HIDDEN_OBJECT = 7
+
+
+def hidden_action_pdf(listed_free: frozenset[int] = frozenset()) -> bytes:
+    """A script behind a page's link and a Launch action referenced from nowhere, both packed
+    in an object stream (where only a scan that opens object streams sees them)."""
+    objects = [
+        *_simple_objects(page_extra=b"/Annots [5 0 R]"),
+        b"<< /Type /Annot /Subtype /Link /Rect [0 0 100 100] /A 6 0 R >>",
+        b"<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>",
+        b"<< /Type /Action /S /Launch /F (cmd.exe) >>",
+    ]
+    return object_stream_pdf(
+        objects, packed={1, 2, 3, 5, 6, HIDDEN_OBJECT}, listed_free=listed_free
+    )
+
+
 def _stream(dictionary: bytes, data: bytes) -> bytes:
     return b"<< " + dictionary + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
@@ -421,6 +480,7 @@ SANITISED_CASES: dict[str, Callable[[], bytes]] = {
     "owner_password_only": owner_password_only_pdf,
     "indirect_action_type": indirect_action_pdf,
     "upward_key_payload": upward_key_payload_pdf,
+    "action_in_object_stream": hidden_action_pdf,
 }
 
 # Files that are accepted as they are, with their page count.
@@ -444,6 +504,7 @@ STRUCTURE_CASES: dict[str, tuple[Callable[[], bytes], int]] = {
     "pdf_inherited_attributes": (inherited_attributes_pdf, 2),
     "pdf_linked_pages": (linked_pages_pdf, 2),
     "pdf_2_0": (pdf_2_0, 1),
+    "pdf_object_stream": (packed_pdf, 1),
 }
 
 # Names and values an active-content scan must never find in a stored PDF.

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import functools
 import io
+import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
 import pytest
 from pypdf import PdfReader
+from pypdf.errors import PdfReadError
 from pypdf.generic import ArrayObject, Destination, DictionaryObject, PdfObject
 
 from documents import pdf_write
@@ -185,6 +187,21 @@ def test_scanner_finds_what_it_must(factory: Callable[[], bytes], expected: set[
         assert name in findings
 
 
+@pytest.mark.parametrize("listed_free", [frozenset(), frozenset({corpus.HIDDEN_OBJECT})])
+def test_scanner_opens_object_streams(listed_free: frozenset[int]) -> None:
+    # The Launch action is referenced from nowhere and packed in an object stream, and in the
+    # second case the cross-reference stream even calls its number free: still found.
+    findings = scan_for_active_content(corpus.hidden_action_pdf(listed_free))
+    assert f"object {corpus.HIDDEN_OBJECT} in 8: action /Launch" in findings
+    assert "object 6 in 8: action /JavaScript" in findings
+
+
+def test_an_object_stream_the_scanner_cannot_read_is_not_called_clean() -> None:
+    short_header = corpus.hidden_action_pdf().replace(b"/N 6", b"/N 9")
+    with pytest.raises(PdfReadError):
+        scan_for_active_content(short_header)
+
+
 def test_unclean_output_is_refused_not_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -318,3 +335,45 @@ def test_a_jpeg_copied_from_its_file_is_laid_out_as_img2pdf_does(
     image = ours["/Resources"]["/XObject"]["/Im0"].get_object()
     assert image.get_data() == source.read_bytes()
     assert (image["/Width"], image["/Height"], image["/Filter"]) == (400, 300, "/DCTDecode")
+
+
+def _damaged_copies(data: bytes, seed: int, count: int) -> Iterator[bytes]:
+    """Copies with a few bytes of their objects replaced by PDF syntax (the tail with the
+    cross-reference table stays as it was)."""
+    rng = random.Random(seed)
+    body_end = data.rindex(b"startxref")
+    syntax = b" \n\r\t\x00\x0b/<>[]()%#R0123456789.-+esobj"
+    for _ in range(count):
+        damaged = bytearray(data)
+        for _ in range(rng.randint(1, 3)):
+            damaged[rng.randrange(15, body_end)] = rng.choice(syntax)
+        yield bytes(damaged)
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        functools.partial(corpus.pdf_pages, 2),
+        corpus.inherited_attributes_pdf,
+        corpus.javascript_pdf,
+        corpus.linked_pages_pdf,
+        corpus.packed_pdf,
+        corpus.hidden_action_pdf,
+    ],
+)
+def test_a_damaged_pdf_is_refused_or_built_clean(
+    tmp_path: Path, factory: Callable[[], bytes]
+) -> None:
+    # Whatever pypdf makes of a damaged file, the build answers a rejection code (never
+    # another exception), or a file with pages and no active content.
+    source, output = tmp_path / "in.pdf", tmp_path / "out.pdf"
+    for damaged in _damaged_copies(factory(), seed=7, count=120):
+        source.write_bytes(damaged)
+        try:
+            built = build_document_pdf([source], output)
+        except DocumentRejected as rejected:
+            assert rejected.status == 422, rejected
+            assert not output.exists()
+            continue
+        assert built.pages >= 1
+        assert scan_for_active_content(output) == []
