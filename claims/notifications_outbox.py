@@ -5,30 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session
 
-from claims.db import driver_execute, insert_of
-from claims.models import Claim, OutboxMessage
+from claims.models import Claim
+from claims.repositories.outbox import add_outbox_row
 
 NOTIFICATION = "notification"
-# Outbox rows are append-only here: one INSERT on the session's connection, without an ORM
-# object and the flush machinery around it (`insert_of`: compiled once per set of columns).
-OUTBOX = cast(Table, OutboxMessage.__table__)
-
-
-def add_outbox_row(session: Session, claim: Claim | None, row: dict[str, Any]) -> None:
-    """Writes one outbox row at once (a duplicate `dedupe_key` raises IntegrityError here,
-    not at the next flush). A claim not yet in the database is flushed first."""
-    if claim is not None and inspect(claim).pending:
-        session.flush()
-    row.setdefault("locked_by", None)
-    row.setdefault("locked_until", None)
-    row.setdefault("done_at", None)
-    row.setdefault("last_error", None)
-    driver_execute(session.connection(), insert_of(OUTBOX, row), row)
 
 
 def enqueue_notification(

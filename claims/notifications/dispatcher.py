@@ -15,13 +15,19 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
-
 from claims.models import OutboxMessage
 from claims.notifications.sender import FROM_ADDRESS, MAIL_DOMAIN, MailSender, sender_for
 from claims.notifications.templates import UnknownTemplate, render
 from claims.notifications_outbox import NOTIFICATION
 from claims.payouts.dispatcher import worker_name
+from claims.repositories.outbox import (
+    complete_outbox_row,
+    due_outbox_rows,
+    lease_outbox_row,
+    outbox_row,
+    record_outbox_error,
+    retry_outbox_row,
+)
 
 if TYPE_CHECKING:
     from claims.runtime import Runtime
@@ -90,30 +96,15 @@ def dispatch_notifications(
 
 def _claim_batch(runtime: Runtime, now: datetime, me: str, size: int) -> list[int]:
     with runtime.db.unit_of_work() as session:
-        statement = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.kind == NOTIFICATION,
-                OutboxMessage.done_at.is_(None),
-                OutboxMessage.available_at <= now,
-                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now),
-            )
-            .order_by(OutboxMessage.available_at, OutboxMessage.id)
-            .limit(size)
-        )
-        if not runtime.db.is_sqlite:
-            statement = statement.with_for_update(skip_locked=True)
-        messages = list(session.scalars(statement))
+        messages = due_outbox_rows(session, NOTIFICATION, now, size)
         for message in messages:
-            message.locked_by = me
-            message.locked_until = now + LEASE
-            message.attempts += 1
+            lease_outbox_row(message, me, now + LEASE)
         return [message.id for message in messages]
 
 
 def _deliver(runtime: Runtime, mailer: MailSender, outbox_id: int, now: datetime) -> int:
     with runtime.db.read_only() as session:
-        message = session.get(OutboxMessage, outbox_id)
+        message = outbox_row(session, outbox_id)
         assert message is not None
     error: str | None = None
     permanent = False
@@ -125,21 +116,18 @@ def _deliver(runtime: Runtime, mailer: MailSender, outbox_id: int, now: datetime
     except Exception as failure:
         error = f"{type(failure).__name__}: {failure}"
     with runtime.db.unit_of_work() as session:
-        row = session.get(OutboxMessage, outbox_id)
+        row = outbox_row(session, outbox_id)
         assert row is not None
-        row.locked_by = None
-        row.locked_until = None
+        record_outbox_error(row, error)
         if error is None:
-            row.done_at = now
-            row.last_error = None
+            complete_outbox_row(row, now)
             return 1
-        row.last_error = error[:2000]
         if permanent or row.attempts >= MAX_ATTEMPTS:
             log.error(
                 "notification %s given up after %d attempt(s): %s", outbox_id, row.attempts, error
             )
-            row.done_at = now
+            complete_outbox_row(row, now)
             return 1
         log.warning("notification %s not sent (attempt %d): %s", outbox_id, row.attempts, error)
-        row.available_at = now + retry_delay(row.attempts)
+        retry_outbox_row(row, now + retry_delay(row.attempts))
         return 0

@@ -29,21 +29,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
-
-from claims.models import OutboxMessage
-from claims.payouts.gateway import BankGateway, Outcome, TransferResult, gateway_for
-from claims.payouts.service import (
-    PAID,
-    PAYOUT,
-    PENDING,
-    SENT,
-    SYSTEM,
-    UNKNOWN,
-    confirm_payout,
-    fail_payout,
-    payout_by_reference,
+from claims.payouts.gateway import BankGateway, Outcome, TransferResult
+from claims.payouts.service import PAYOUT, SYSTEM, confirm_payout, fail_payout
+from claims.repositories.outbox import (
+    complete_outbox_row,
+    due_outbox_rows,
+    lease_outbox_row,
+    outbox_row,
+    record_outbox_error,
+    retry_outbox_row,
 )
+from claims.repositories.payouts import apply_payout_trigger, payout_by_reference
+from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutStatus, PayoutTrigger
 
 if TYPE_CHECKING:
     from claims.runtime import Runtime
@@ -81,9 +78,10 @@ def dispatch_payouts(
     after_bank: AfterBankHook | None = None,
     worker: str | None = None,
 ) -> int:
-    """Carries out due payout rows, one at a time; answers how many rows it settled or
-    retried. Safe to run in several processes at once."""
-    bank = gateway or gateway_for(runtime)
+    """Carries out due payout rows, one at a time, through `gateway` (by default the
+    runtime's bank); answers how many rows it settled or retried. Safe to run in several
+    processes at once."""
+    bank = gateway or runtime.bank
     me = worker or worker_name()
     handled = 0
     tried: set[int] = set()
@@ -111,40 +109,22 @@ def _claim_next(
     runtime: Runtime, now: datetime, me: str, tried: set[int]
 ) -> ClaimedPayout | int | None:
     with runtime.db.unit_of_work() as session:
-        statement = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.kind == PAYOUT,
-                OutboxMessage.done_at.is_(None),
-                OutboxMessage.available_at <= now,
-                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now),
-            )
-            .order_by(OutboxMessage.available_at, OutboxMessage.id)
-            .limit(1)
-        )
-        if tried:
-            statement = statement.where(OutboxMessage.id.not_in(tried))
-        if not runtime.db.is_sqlite:
-            statement = statement.with_for_update(skip_locked=True)
-        message = session.scalar(statement)
-        if message is None:
+        due = due_outbox_rows(session, PAYOUT, now, 1, skipping=tried)
+        if not due:
             return None
+        [message] = due
         payout = payout_by_reference(session, str(message.payload.get("reference", "")))
-        if payout is None or not payout.live or payout.status not in (PENDING, SENT, UNKNOWN):
+        if payout is None or not payout.live or payout.status not in OPEN_PAYOUT_STATUSES:
             # Settled already (by an earlier run or by finance), or replaced: nothing to send.
-            message.done_at = now
-            message.locked_by = None
-            message.locked_until = None
+            complete_outbox_row(message, now)
             return message.id
-        message.locked_by = me
-        message.locked_until = now + LEASE
-        message.attempts += 1
-        send_first = payout.status == PENDING
+        lease_outbox_row(message, me, now + LEASE)
+        send_first = payout.status == PayoutStatus.pending
         if send_first:
             # "About to send", committed before the bank hears of it.
-            payout.status = SENT
-            payout.attempts += 1
-            payout.updated_at = now
+            apply_payout_trigger(
+                session, payout, PayoutTrigger.send, now, {"attempts": payout.attempts + 1}
+            )
         return ClaimedPayout(
             outbox_id=message.id,
             reference=payout.reference,
@@ -206,37 +186,35 @@ def _mark_resend(runtime: Runtime, reference: str, now: datetime) -> None:
     with runtime.db.unit_of_work() as session:
         payout = payout_by_reference(session, reference, lock=True)
         assert payout is not None
-        payout.status = SENT
-        payout.attempts += 1
-        payout.updated_at = now
+        apply_payout_trigger(
+            session, payout, PayoutTrigger.send_again, now, {"attempts": payout.attempts + 1}
+        )
 
 
 def _record(
     runtime: Runtime, claimed: ClaimedPayout, result: TransferResult, now: datetime
 ) -> None:
     with runtime.db.unit_of_work() as session:
-        message = session.get(OutboxMessage, claimed.outbox_id)
+        message = outbox_row(session, claimed.outbox_id)
         payout = payout_by_reference(session, claimed.reference, lock=True)
         assert message is not None and payout is not None
-        message.locked_by = None
-        message.locked_until = None
-        if payout.status not in (SENT, UNKNOWN, PENDING):
-            message.done_at = now  # someone settled it meanwhile (finance, another worker)
+        if payout.status not in OPEN_PAYOUT_STATUSES:
+            # Someone settled it meanwhile (finance, another worker).
+            complete_outbox_row(message, now)
             return
         if result.outcome is Outcome.done:
             assert result.bank_reference
             confirm_payout(session, payout, SYSTEM, result.bank_reference, now)
-            message.done_at = now
+            complete_outbox_row(message, now)
         elif result.outcome is Outcome.refused:
             fail_payout(session, payout, SYSTEM, result.reason or "refused", None, now)
-            message.done_at = now
+            complete_outbox_row(message, now)
         else:
-            payout.status = UNKNOWN
-            payout.updated_at = now
-            message.available_at = now + RETRY_AFTER
-            message.last_error = (result.reason or "no answer from the bank")[:2000]
+            apply_payout_trigger(session, payout, PayoutTrigger.no_answer, now)
+            record_outbox_error(message, result.reason or "no answer from the bank")
+            retry_outbox_row(message, now + RETRY_AFTER)
     if result.outcome is Outcome.done:
-        log.info("payout %s: %s", claimed.reference, PAID)
+        log.info("payout %s: %s", claimed.reference, PayoutStatus.paid)
 
 
 def _release(runtime: Runtime, outbox_id: int, now: datetime, error: str) -> None:
@@ -244,11 +222,9 @@ def _release(runtime: Runtime, outbox_id: int, now: datetime, error: str) -> Non
     may have been sent is inquired about first)."""
     try:
         with runtime.db.unit_of_work() as session:
-            message = session.get(OutboxMessage, outbox_id)
+            message = outbox_row(session, outbox_id)
             if message is not None and message.done_at is None:
-                message.locked_by = None
-                message.locked_until = None
-                message.available_at = now + RETRY_AFTER
-                message.last_error = error[:2000]
+                record_outbox_error(message, error)
+                retry_outbox_row(message, now + RETRY_AFTER)
     except Exception:
         log.exception("outbox row %s: could not release", outbox_id)

@@ -11,19 +11,23 @@ from sqlalchemy.orm import Session
 
 from claims.casework import schemas, views
 from claims.casework.endpoints import PROBLEM, acting_as, claim_json
+from claims.casework.facts import get_claim
 from claims.errors import NotFound
 from claims.http.auth import CurrentOfficer, RuntimeDep, officer_can_see
-from claims.models import Claim, Officer, Payout
+from claims.models import Claim, Payout
 from claims.payouts.service import confirm_payout, fail_payout, find_payout
+from claims.repositories.credentials import OfficerIdentity
 from workflow.states import ActorRole
 
 payouts_router = APIRouter(prefix="/api/v1/officer/payouts", tags=["officer"])
 
 
-def _visible_payout(session: Session, officer: Officer, reference: str) -> tuple[Payout, Claim]:
+def _visible_payout(
+    session: Session, officer: OfficerIdentity, reference: str
+) -> tuple[Payout, Claim]:
     payout = find_payout(session, reference)
-    claim = session.get(Claim, payout.claim_id)
-    if claim is None or not officer_can_see(officer, claim.branch_code):
+    claim = get_claim(session, payout.claim_id)
+    if not officer_can_see(officer, claim.branch_code):
         raise NotFound("payout")
     return payout, claim
 

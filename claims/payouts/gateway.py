@@ -1,12 +1,10 @@
-"""The bank behind a payout: one small interface, two implementations.
-
-- `SimulatedBank` (claims.payouts.simulated_bank), the default: follows api.md's sandbox rules
-  and keeps its own ledger in the `sim_bank_transfers` table.
-- `HttpBankGateway` (here): a bank reached over HTTP at a configurable base URL.
+"""The bank behind a payout: one small interface (`BankGateway`, answering `TransferResult`s)
+and the real adapter, `HttpBankGateway`: a bank reached over HTTP at a configurable base URL.
+The sandbox bank (claims.payouts.simulated_bank) is the other implementation.
 
 Which one a process uses is a code-level choice, not a setting (there are no JHT_ variables for
-it): `use_gateway(runtime, gateway)` before the jobs run, or pass `gateway=` to the dispatcher.
-Without either, `gateway_for(runtime)` gives the simulated bank over the runtime's database.
+it): the runtime's `bank` is the simulated bank over its database unless the code puts another
+there before the jobs run, or passes `gateway=` to the dispatcher.
 
 The payout reference is the bank's idempotency key: the same reference sent twice is one
 transfer. A timeout is never a refusal: the caller treats it as "unknown" and asks the bank with
@@ -17,12 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import httpx
-
-if TYPE_CHECKING:
-    from claims.runtime import Runtime
 
 
 class Outcome(StrEnum):
@@ -137,22 +132,3 @@ class HttpBankGateway:
 
     def close(self) -> None:
         self._client.close()
-
-
-_GATEWAY_ATTRIBUTE = "bank_gateway"
-
-
-def use_gateway(runtime: Runtime, gateway: BankGateway | None) -> None:
-    """Makes `gateway` the bank of this runtime's payout dispatcher (None: the default)."""
-    setattr(runtime, _GATEWAY_ATTRIBUTE, gateway)
-
-
-def gateway_for(runtime: Runtime) -> BankGateway:
-    """The bank this runtime pays through: the one given to `use_gateway`, else the simulated
-    bank over the runtime's own database."""
-    chosen: BankGateway | None = getattr(runtime, _GATEWAY_ATTRIBUTE, None)
-    if chosen is not None:
-        return chosen
-    from claims.payouts.simulated_bank import SimulatedBank
-
-    return SimulatedBank(runtime.db, runtime.clock)

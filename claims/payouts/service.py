@@ -1,62 +1,48 @@
-"""Creating payouts. Approval creates exactly one live payout per claim (a unique index over
-live rows) with its outbox row, in the approval's own transaction; a new bank account after a
-refusal retires the failed payout and creates a new one under a new reference."""
+"""Creating and settling payouts. Approval creates exactly one live payout per claim (a unique
+index over live rows) with its outbox row, in the approval's own transaction; a new bank
+account after a refusal retires the failed payout and creates a new one under a new reference.
+The payout's moves are the table of workflow.payout_lifecycle."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import Boolean, Table, bindparam, case, func, select, update
 from sqlalchemy.orm import Session
 
-from claims.casework.facts import claim_estimate, claim_participant
+from claims.casework.facts import claim_estimate, claim_participant, get_claim
 from claims.errors import NotFound, refusal
-from claims.models import Claim, Participant, Payout
-from claims.notifications_outbox import add_outbox_row, enqueue_notification
-from claims.repositories._rows import flush_claim, get_row, insert_row, update_row
-from claims.repositories.claims import apply_transition, forget_facts_of_others
+from claims.models import Claim, Payout
+from claims.notifications_outbox import enqueue_notification
+from claims.repositories.claims import apply_transition
+from claims.repositories.payouts import (
+    add_payout,
+    add_to_paid_total,
+    apply_payout_trigger,
+    payout_by_reference,
+    payouts_made,
+    retire_live_payout,
+)
 from workflow.identifiers import BankAccount
 from workflow.machine import TransitionFacts
+from workflow.payout_lifecycle import (
+    OPEN_PAYOUT_STATUSES,
+    PAYOUT_LIFECYCLE,
+    PayoutTrigger,
+)
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
-PAYOUT = "payout"
+PAYOUT = "payout"  # the outbox kind of a payout's transfer
 SYSTEM = Actor(ActorRole.system)
-# Payout.status: pending -> sent (handed to the bank) -> paid | failed; `unknown` when the
-# bank's answer did not arrive (a status inquiry with the same reference settles it).
-PENDING, SENT, UNKNOWN, PAID, FAILED = "pending", "sent", "unknown", "paid", "failed"
-OPEN_PAYOUT_STATUSES = (PENDING, SENT, UNKNOWN)
-# Statements built once: a statement object keeps its cache key.
-_PAYOUT_COUNT = (
-    select(func.count()).select_from(Payout).where(Payout.claim_id == bindparam("claim_id"))
-)
-_LIVE_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"), Payout.live.is_(True))
-# The participant's running totals, added to in the database (no read of the row first).
-_PARTICIPANTS = cast(Table, Participant.__table__)
-_ADD_PAID = (
-    update(_PARTICIPANTS)
-    .where(_PARTICIPANTS.c.kpj == bindparam("participant_kpj"))
-    .values(
-        jht_paid_total=func.coalesce(_PARTICIPANTS.c.jht_paid_total, 0) + bindparam("gross"),
-        had_partial_claim=case(
-            (bindparam("partial", type_=Boolean()), True),
-            else_=_PARTICIPANTS.c.had_partial_claim,
-        ),
-    )
-)
 
 
 def next_payout_reference(session: Session, claim: Claim) -> str:
-    session.flush()  # what a query would autoflush
-    earlier = session.connection().execute(_PAYOUT_COUNT, {"claim_id": claim.id}).scalar() or 0
-    return f"{claim.reference}-P{earlier + 1}"
-
-
-def live_payout(session: Session, claim_id: str) -> Payout | None:
-    return session.scalar(_LIVE_PAYOUT, {"claim_id": claim_id})
+    """The reference of the claim's next payout: the claim's, numbered (`...-P2`)."""
+    return f"{claim.reference}-P{payouts_made(session, claim.id) + 1}"
 
 
 def create_payout(session: Session, claim: Claim, reference: str, now: datetime) -> Payout:
+    """The claim's live payout of the benefit as of `now`, to the claim's account, with the
+    outbox row that will send it."""
     assert claim.bank_code and claim.account_number and claim.account_holder
     figures = claim_estimate(session, claim, claim_participant(session, claim), now)
     payout = Payout(
@@ -68,28 +54,22 @@ def create_payout(session: Session, claim: Claim, reference: str, now: datetime)
         bank_code=claim.bank_code,
         account_number=claim.account_number,
         account_holder=claim.account_holder,
-        status="pending",
+        status=PAYOUT_LIFECYCLE.initial,
         live=True,
         attempts=0,
         created_at=now,
         updated_at=now,
     )
-    insert_row(session, payout)
-    forget_facts_of_others(session, claim)  # the person's paid total now counts this payout
-    add_outbox_row(
-        session,
-        claim,
-        {
-            "kind": PAYOUT,
-            "claim_id": claim.id,
-            "dedupe_key": f"payout:{reference}",
-            "payload": {"reference": reference},
-            "created_at": now,
-            "available_at": now,
-            "attempts": 0,
-        },
-    )
-    flush_claim(session)
+    outbox_row = {
+        "kind": PAYOUT,
+        "claim_id": claim.id,
+        "dedupe_key": f"payout:{reference}",
+        "payload": {"reference": reference},
+        "created_at": now,
+        "available_at": now,
+        "attempts": 0,
+    }
+    add_payout(session, claim, payout, outbox_row)
     return payout
 
 
@@ -105,9 +85,7 @@ def replace_failed_payout(session: Session, claim: Claim, now: datetime) -> Payo
         TransitionFacts(bank_account_valid=True),
         data={"payout_reference": reference},
     )
-    session.execute(
-        update(Payout).where(Payout.claim_id == claim.id, Payout.live.is_(True)).values(live=False)
-    )
+    retire_live_payout(session, claim.id)
     claim.last_activity_at = now
     return create_payout(session, claim, reference, now)
 
@@ -117,21 +95,13 @@ def masked_account(payout: Payout) -> str:
     return BankAccount(payout.bank_code, payout.account_number, payout.account_holder).masked()
 
 
-def payout_by_reference(session: Session, reference: str, *, lock: bool = False) -> Payout | None:
-    statement = select(Payout).where(Payout.reference == reference)
-    if lock and session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    return session.scalar(statement)
-
-
 def _settle_check(session: Session, payout: Payout) -> Claim:
     """The claim of an open, live payout that can still be settled; 409 otherwise."""
-    claim = get_row(session, Claim, payout.claim_id)
-    assert claim is not None
+    claim = get_claim(session, payout.claim_id)
     if (
         not payout.live
         or payout.status not in OPEN_PAYOUT_STATUSES
-        or claim.status != ClaimStatus.approved.value
+        or claim.status != ClaimStatus.approved
     ):
         raise refusal(
             "payout_not_open",
@@ -156,23 +126,10 @@ def confirm_payout(
         now,
         data={"payout_reference": payout.reference, "bank_reference": bank_reference},
     )
-    update_row(
-        session, payout, {"status": PAID, "bank_reference": bank_reference, "updated_at": now}
+    apply_payout_trigger(
+        session, payout, PayoutTrigger.confirm, now, {"bank_reference": bank_reference}
     )
-    partial = ClaimReason(claim.reason).is_partial
-    participant = session.identity_map.get((Participant, (claim.kpj,), None))
-    if isinstance(participant, Participant):
-        totals: dict[str, object] = {
-            "jht_paid_total": (participant.jht_paid_total or 0) + payout.gross
-        }
-        if partial:
-            totals["had_partial_claim"] = True
-        update_row(session, participant, totals)
-    else:
-        # Not loaded in this unit of work: one UPDATE, without reading the row first.
-        session.connection().execute(
-            _ADD_PAID, {"participant_kpj": claim.kpj, "gross": payout.gross, "partial": partial}
-        )
+    add_to_paid_total(session, claim.kpj, payout.gross, ClaimReason(claim.reason).is_partial)
     enqueue_notification(
         session,
         claim,
@@ -186,7 +143,6 @@ def confirm_payout(
         },
         key=f"paid:{payout.reference}",
     )
-    flush_claim(session)
     return claim
 
 
@@ -210,9 +166,7 @@ def fail_payout(
         note=note or reason,
         data={"payout_reference": payout.reference, "reason": reason},
     )
-    update_row(
-        session, payout, {"status": FAILED, "failure_reason": reason[:200], "updated_at": now}
-    )
+    apply_payout_trigger(session, payout, PayoutTrigger.fail, now, {"failure_reason": reason[:200]})
     enqueue_notification(
         session,
         claim,
@@ -221,11 +175,12 @@ def fail_payout(
         {"reference": payout.reference, "reason": reason, "note": note or ""},
         key=f"payout_failed:{payout.reference}",
     )
-    flush_claim(session)
     return claim
 
 
 def find_payout(session: Session, reference: str) -> Payout:
+    """The payout under `reference`, its row held for the settling that follows; NotFound
+    if none."""
     payout = payout_by_reference(session, reference, lock=True)
     if payout is None:
         raise NotFound("payout")

@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
-
 from claims.clock import Clock
 from claims.db import Database
 from claims.models import SimulatedBankTransfer
 from claims.payouts.gateway import BankTimeout, TransferResult
+from claims.repositories.payouts import (
+    add_bank_transfer,
+    bank_transfer,
+    count_bank_request,
+    locked_bank_transfer,
+)
+from workflow.payout_lifecycle import BankTransferStatus
 
 CLOSED_SUFFIX = "0000"
 SLOW_SUFFIX = "9999"
 ACCOUNT_CLOSED = "account_closed"
-DONE = "done"
-REFUSED = "refused"
 
 
 def refusal_reason(account_number: str) -> str | None:
@@ -43,8 +45,7 @@ class SimulatedBank:
         self, reference: str, bank_code: str, account_number: str, holder: str, amount: int
     ) -> TransferResult:
         with self.db.unit_of_work() as session:
-            self._serialise(session, reference)
-            row = self._row(session, reference)
+            row = locked_bank_transfer(session, reference)
             first = row is None
             if row is None:
                 reason = refusal_reason(account_number)
@@ -53,14 +54,14 @@ class SimulatedBank:
                     bank_code=bank_code,
                     account_number=account_number,
                     amount=amount,
-                    status=REFUSED if reason else DONE,
+                    status=BankTransferStatus.refused if reason else BankTransferStatus.done,
                     bank_reference=f"SIM{'R' if reason else 'T'}-{uuid.uuid4().hex[:20].upper()}",
                     requests=1,
                     created_at=self.clock.now(),
                 )
-                session.add(row)
+                add_bank_transfer(session, row)
             else:
-                row.requests += 1
+                count_bank_request(row)
             result = self._answer(row)
         # Committed: the bank has done it. The slow account's first answer never arrives.
         if first and account_number.endswith(SLOW_SUFFIX):
@@ -69,23 +70,13 @@ class SimulatedBank:
 
     def inquire(self, reference: str) -> TransferResult:
         with self.db.read_only() as session:
-            row = self._row(session, reference)
+            row = bank_transfer(session, reference)
             return TransferResult.not_found() if row is None else self._answer(row)
 
     @staticmethod
-    def _row(session: Session, reference: str) -> SimulatedBankTransfer | None:
-        return session.scalar(
-            select(SimulatedBankTransfer).where(SimulatedBankTransfer.reference == reference)
-        )
-
-    def _serialise(self, session: Session, reference: str) -> None:
-        """One request per reference at a time, like a bank's idempotency-key lock. SQLite's
-        writers are serialised already (BEGIN IMMEDIATE)."""
-        if not self.db.is_sqlite:
-            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:r))"), {"r": reference})
-
-    @staticmethod
     def _answer(row: SimulatedBankTransfer) -> TransferResult:
-        if row.status == DONE:
+        if row.status == BankTransferStatus.done:
             return TransferResult.done(row.bank_reference)
-        return TransferResult.refused(refusal_reason(row.account_number) or REFUSED)
+        return TransferResult.refused(
+            refusal_reason(row.account_number) or BankTransferStatus.refused.value
+        )

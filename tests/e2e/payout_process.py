@@ -23,19 +23,21 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from claims.booking.service import live_interview, record_outcome
-from claims.casework import facts, service
+from claims.booking.outcomes import record_outcome
+from claims.casework import applicant, decisions, facts
 from claims.casework.audit import verify_chains
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
 from claims.models import Claim, ClaimEvent, OutboxMessage, Payout, SimulatedBankTransfer
 from claims.payouts.dispatcher import dispatch_payouts
 from claims.payouts.gateway import TransferResult
+from claims.repositories.bookings import live_interview
 from claims.runtime import open_runtime
 from claims.settings import Settings
 from tests.support import NOW, Staff, add_staff, attach_documents_directly, create
 from tests.support import new_claim_request as claim_request
 from workflow.errors import WorkflowError
+from workflow.payout_lifecycle import BankTransferStatus
 from workflow.states import ClaimReason
 
 KILL_VARIABLE = "PAYOUT_KILL_AFTER_BANK"
@@ -70,11 +72,11 @@ def approve_one(
     try:
         with db.unit_of_work() as session:
             claim = facts.get_claim(session, claim_id)
-            service.set_bank_account(session, claim, "014", account, row["full_name"], NOW)
-            service.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
+            applicant.set_bank_account(session, claim, "014", account, row["full_name"], NOW)
+            applicant.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
         types = attach_documents_directly(db, claim_id)
         with db.unit_of_work() as session:
-            service.submit(session, facts.get_claim(session, claim_id), NOW)
+            applicant.submit(session, facts.get_claim(session, claim_id), NOW)
         with db.unit_of_work() as session:
             claim = facts.get_claim(session, claim_id)
             review_documents(
@@ -89,12 +91,12 @@ def approve_one(
         if approve:
             with db.unit_of_work() as session:
                 claim = facts.get_claim(session, claim_id)
-                service.approve(session, claim, staff.approver, None, during)
+                decisions.approve(session, claim, staff.approver, None, during)
     except WorkflowError:
         with db.unit_of_work() as session:
             claim = facts.get_claim(session, claim_id)
             if claim.status in ("documents_pending", "revision_requested"):
-                service.cancel(session, claim, service.APPLICANT, NOW)
+                applicant.cancel(session, claim, applicant.APPLICANT, NOW)
         return None
     return claim_id
 
@@ -150,7 +152,7 @@ def check_ledger(db: Database) -> LedgerCheck:
         claim_of = {p.reference: p.claim_id for p in payouts}
         by_reference = Counter(row.reference for row in ledger)
         done_by_claim = Counter(
-            claim_of.get(row.reference) for row in ledger if row.status == "done"
+            claim_of.get(row.reference) for row in ledger if row.status == BankTransferStatus.done
         )
         confirms = Counter(
             session.scalars(

@@ -17,19 +17,20 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from claims.casework import facts, service
+from claims.casework import applicant, decisions, facts
 from claims.clock import Clock
 from claims.db import Database
 from claims.errors import ConcurrentChange
 from claims.models import Claim, ClaimEvent, OutboxMessage, Payout, SimulatedBankTransfer
 from claims.payouts.dispatcher import dispatch_payouts
-from claims.payouts.gateway import HttpBankGateway, TransferResult, use_gateway
+from claims.payouts.gateway import HttpBankGateway, TransferResult
 from claims.payouts.simulated_bank import SimulatedBank
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.e2e.payout_process import approve_one, reasons_for
 from tests.support import NOW, Staff, add_staff, load_samples, sample
 from workflow.errors import TransitionNotAllowed
+from workflow.payout_lifecycle import BankTransferStatus
 
 LATER = NOW + timedelta(days=40)
 ROW = "resignation: balance 80.000.000"
@@ -145,7 +146,7 @@ def test_dispatcher_pays_once_and_tells_the_applicant(runtime: Runtime) -> None:
     [row] = ledger(runtime.db)
     assert (row.reference, row.status, row.requests, row.amount) == (
         payout.reference,
-        "done",
+        BankTransferStatus.done,
         1,
         payout.net,
     )
@@ -221,7 +222,7 @@ def test_a_closed_account_fails_and_a_new_account_gets_a_new_reference(runtime: 
     assert holder is not None
     with runtime.db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
-        service.set_bank_account(session, claim, "008", "9876543210", holder, LATER)
+        applicant.set_bank_account(session, claim, "008", "9876543210", holder, LATER)
     assert claim_of(runtime.db, claim_id).status == "approved"
     assert dispatch_payouts(runtime, LATER + timedelta(minutes=1)) == 1
     first, second = payouts_of(runtime.db, claim_id)
@@ -230,8 +231,8 @@ def test_a_closed_account_fails_and_a_new_account_gets_a_new_reference(runtime: 
     assert (second.bank_code, second.account_number) == ("008", "9876543210")
     assert claim_of(runtime.db, claim_id).status == "paid"
     assert [(r.reference, r.status) for r in ledger(runtime.db)] == [
-        (first.reference, "refused"),
-        (second.reference, "done"),
+        (first.reference, BankTransferStatus.refused),
+        (second.reference, BankTransferStatus.done),
     ]
 
 
@@ -259,12 +260,12 @@ def test_a_crash_inside_a_transition_leaves_none_of_its_rows(runtime: Runtime) -
     staff = Staff(*_staff_actors(runtime.db, row["_branch"]))
     with pytest.raises(Crash), runtime.db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
-        service.approve(session, claim, staff.approver, None, LATER)
+        decisions.approve(session, claim, staff.approver, None, LATER)
         session.flush()  # status, version, event, payout and outbox rows are written...
         raise Crash  # ...and the process dies before the commit
     assert counts(runtime.db, claim_id) == before
     with runtime.db.unit_of_work() as session:
-        service.approve(session, facts.get_claim(session, claim_id), staff.approver, None, LATER)
+        decisions.approve(session, facts.get_claim(session, claim_id), staff.approver, None, LATER)
     status, version, events, payouts, outbox = counts(runtime.db, claim_id)
     assert version > before[1]
     assert (status, events, payouts, outbox) == (
@@ -303,7 +304,7 @@ def test_fifty_concurrent_approvals_make_one_payout(runtime: Runtime) -> None:
         try:
             with runtime.db.unit_of_work() as session:
                 claim = facts.get_claim(session, claim_id)
-                service.approve(session, claim, staff.approver, None, LATER)
+                decisions.approve(session, claim, staff.approver, None, LATER)
             result = "approved"
         except (ConcurrentChange, TransitionNotAllowed) as refused:
             assert refused.status_hint == 409
@@ -400,11 +401,11 @@ def test_http_gateway_pays_through_another_bank(runtime: Runtime) -> None:
     closed = approved(runtime.db, "3234560000", "termination: PHK 3 months ago")
     with FakeBank() as bank:
         gateway = HttpBankGateway(bank.url, timeout_seconds=0.5)
-        use_gateway(runtime, gateway)
+        simulated, runtime.bank = runtime.bank, gateway
         try:
             assert dispatch_payouts(runtime, LATER) == 3
         finally:
-            use_gateway(runtime, None)
+            runtime.bank = simulated
             gateway.close()
         statuses = {c: claim_of(runtime.db, c).status for c in (normal, slow, closed)}
         assert statuses == {normal: "paid", slow: "paid", closed: "payout_failed"}

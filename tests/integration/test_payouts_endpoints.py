@@ -14,9 +14,9 @@ from sqlalchemy import select
 from claims.app import create_app
 from claims.clock import Clock
 from claims.db import Database
-from claims.http.ratelimit import RateLimits
 from claims.models import Claim, OutboxMessage, Payout, SimulatedBankTransfer
 from claims.payouts.dispatcher import dispatch_payouts
+from claims.ratelimits import RateLimits
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.e2e.payout_process import approve_one, reasons_for

@@ -1,0 +1,139 @@
+"""The payouts repository: payout rows (the claim's live payout, how many it has had, the one
+way a payout's status changes), the participant's running paid totals, and the sandbox bank's
+own ledger (`sim_bank_transfers`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Boolean, Table, bindparam, case, func, select, text, update
+from sqlalchemy.orm import Session
+
+from claims.models import Claim, Participant, Payout, SimulatedBankTransfer
+from claims.repositories._rows import flush_claim, insert_row, update_row
+from claims.repositories.claims import forget_facts_of_others
+from claims.repositories.outbox import add_outbox_row
+from workflow.payout_lifecycle import PAYOUT_LIFECYCLE, PayoutStatus, PayoutTrigger
+
+# Statements built once: a statement object keeps its cache key.
+_PAYOUT_COUNT = (
+    select(func.count()).select_from(Payout).where(Payout.claim_id == bindparam("claim_id"))
+)
+_LIVE_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"), Payout.live.is_(True))
+# The participant's running totals, added to in the database (no read of the row first).
+_PARTICIPANTS = cast(Table, Participant.__table__)
+_ADD_PAID = (
+    update(_PARTICIPANTS)
+    .where(_PARTICIPANTS.c.kpj == bindparam("participant_kpj"))
+    .values(
+        jht_paid_total=func.coalesce(_PARTICIPANTS.c.jht_paid_total, 0) + bindparam("gross"),
+        had_partial_claim=case(
+            (bindparam("partial", type_=Boolean()), True),
+            else_=_PARTICIPANTS.c.had_partial_claim,
+        ),
+    )
+)
+
+
+# --- payouts -------------------------------------------------------------------------------
+
+
+def payouts_made(session: Session, claim_id: str) -> int:
+    """How many payouts the claim has had, replaced ones included."""
+    session.flush()  # what a query would autoflush
+    return session.connection().execute(_PAYOUT_COUNT, {"claim_id": claim_id}).scalar() or 0
+
+
+def live_payout(session: Session, claim_id: str) -> Payout | None:
+    """The claim's live payout (at most one: a unique index over the live rows), or None."""
+    return session.scalar(_LIVE_PAYOUT, {"claim_id": claim_id})
+
+
+def payout_by_reference(session: Session, reference: str, *, lock: bool = False) -> Payout | None:
+    """The payout under `reference`, or None; `lock` holds its row until the transaction
+    ends on PostgreSQL (SQLite has one writer at a time)."""
+    statement = select(Payout).where(Payout.reference == reference)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def add_payout(session: Session, claim: Claim, payout: Payout, outbox_row: dict[str, Any]) -> None:
+    """Writes a new payout of `claim` and the outbox row that will send it, at once (a second
+    live payout of the claim is refused here by the unique index)."""
+    insert_row(session, payout)
+    forget_facts_of_others(session, claim)  # the person's paid total now counts this payout
+    add_outbox_row(session, claim, outbox_row)
+    flush_claim(session)
+
+
+def retire_live_payout(session: Session, claim_id: str) -> None:
+    """The claim's live payout stops being live (kept for the record), so a new one may be
+    made."""
+    session.execute(
+        update(Payout).where(Payout.claim_id == claim_id, Payout.live.is_(True)).values(live=False)
+    )
+
+
+def apply_payout_trigger(
+    session: Session,
+    payout: Payout,
+    trigger: PayoutTrigger,
+    now: datetime,
+    changes: dict[str, Any] | None = None,
+) -> PayoutStatus:
+    """The one way a payout's status changes: fires `trigger` on the payout's lifecycle table
+    (LifecycleRefused, nothing written, when its status does not allow it), then writes the
+    new status, `updated_at` and `changes` with one UPDATE. Answers the new status."""
+    status = PAYOUT_LIFECYCLE.fire(PayoutStatus(payout.status), trigger)
+    update_row(session, payout, {"status": status, "updated_at": now, **(changes or {})})
+    return status
+
+
+def add_to_paid_total(session: Session, kpj: str, gross: int, partial: bool) -> None:
+    """Adds a paid benefit to the participant's running total (and, for a partial claim,
+    records that they had one)."""
+    participant = session.identity_map.get((Participant, (kpj,), None))
+    if isinstance(participant, Participant):
+        totals: dict[str, object] = {"jht_paid_total": (participant.jht_paid_total or 0) + gross}
+        if partial:
+            totals["had_partial_claim"] = True
+        update_row(session, participant, totals)
+    else:
+        # Not loaded in this unit of work: one UPDATE, without reading the row first.
+        session.connection().execute(
+            _ADD_PAID, {"participant_kpj": kpj, "gross": gross, "partial": partial}
+        )
+
+
+# --- the sandbox bank's ledger -------------------------------------------------------------
+
+_BANK_TRANSFER = select(SimulatedBankTransfer).where(
+    SimulatedBankTransfer.reference == bindparam("reference")
+)
+_REFERENCE_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:r))")
+
+
+def bank_transfer(session: Session, reference: str) -> SimulatedBankTransfer | None:
+    """The sandbox bank's record of the transfer under `reference`, or None."""
+    return session.scalar(_BANK_TRANSFER, {"reference": reference})
+
+
+def locked_bank_transfer(session: Session, reference: str) -> SimulatedBankTransfer | None:
+    """`bank_transfer`, with `reference` held until the transaction ends: one request per
+    reference at a time, like a bank's idempotency-key lock. SQLite's writers are
+    serialised already (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(_REFERENCE_LOCK, {"r": reference})
+    return bank_transfer(session, reference)
+
+
+def add_bank_transfer(session: Session, transfer: SimulatedBankTransfer) -> None:
+    """Records a transfer the sandbox bank carried out or refused (written at commit)."""
+    session.add(transfer)
+
+
+def count_bank_request(transfer: SimulatedBankTransfer) -> None:
+    """One more request under a reference the bank already knows: nothing new is done."""
+    transfer.requests += 1
