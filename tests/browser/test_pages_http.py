@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from claims.models import Claim
+from tests.e2e.api_helpers import HEIR, claim_body
 from tests.e2e.conftest import Api
 from tests.support import create, new_claim_request, sample
 from workflow.states import ClaimReason
@@ -125,3 +126,38 @@ def test_tracking_shows_no_personal_data_and_is_rate_limited(api: Api) -> None:
         assert personal not in first
     assert answers[10].status_code == 429 and "retry-after" in answers[10].headers
     assert "Terlalu banyak permintaan" in answers[10].text
+
+
+def test_apply_page_refuses_the_fields_the_api_refuses_in_the_pages_language(api: Api) -> None:
+    """One set of field checks for both (`check_claim_fields`): a death claim with a malformed
+    phone, an heir's NIK that disagrees with the heir's birth date and an heir's name of no
+    letters is refused by the API and by the page on the same fields, the page's messages in
+    its language, each next to its input; nothing is created."""
+    label = "death: deceased participant (heir claims)"
+    row = sample(label)
+    heir = {**HEIR, "birth_date": "1991-03-15", "full_name": "..."}  # the NIK says 15-03-1990
+    answer = api.client.post(
+        "/api/v1/claims", json=claim_body(label, "death", phone="12345", heir=heir)
+    )
+    assert answer.status_code == 422
+    by_field = {e["field"]: e["message"] for e in answer.json()["errors"]}
+    assert set(by_field) == {"phone", "heir.birth_date", "heir.full_name"}
+    assert by_field["heir.birth_date"] == "The birth date does not match the NIK."
+
+    form = apply_form(row, csrf_token(api.client)) | {
+        "reason": "death",
+        "phone": "12345",
+        "heir_nik": HEIR["nik"],
+        "heir_full_name": "...",
+        "heir_birth_date": "15-03-1991",
+        "heir_relationship": "spouse",
+    }
+    page = api.client.post("/apply", data=form)
+    assert page.status_code == 422
+    shown = dict(re.findall(r'<p class="field-error" id="([a-z_]+)-error">([^<]*)</p>', page.text))
+    assert shown == {
+        "phone": "Nomor HP harus nomor seluler Indonesia, misalnya 0812 3456 7890.",
+        "heir_birth_date": "Tanggal lahir tidak sesuai dengan NIK.",
+        "heir_full_name": "Isi nama lengkap ahli waris.",
+    }
+    assert claim_count(api) == 0

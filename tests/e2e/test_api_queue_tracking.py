@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from claims.casework import schemas, views
+from claims.casework import schemas
 from claims.registry.officers import add_officer
+from claims.repositories.queue import queue_page
 from tests.e2e.api_helpers import RESIGNED, bearer, claim_body, create_claim, submit_claim
 from tests.e2e.conftest import Api
 from tests.support import NOW, add_staff, sample
@@ -192,50 +195,43 @@ def test_queue_query_walks_an_index_without_sorting(
     dialect = sqlite.dialect() if api.db.is_sqlite else postgresql.dialect()
 
     class Recorder:
-        def __init__(self, session: object) -> None:
-            self.session = session
+        """The database as the queue reads it, noting each statement run."""
 
-        def execute(self, statement, parameters=None, *args, **kwargs):  # type: ignore[no-untyped-def]
-            bound = statement.params(parameters) if parameters else statement
+        def quick_rows(
+            self, statement: Select[Any], parameters: Mapping[str, Any]
+        ) -> Sequence[Sequence[Any]]:
+            bound = statement.params(parameters)
             captured.append(
                 str(bound.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
             )
-            return self.session.execute(statement, parameters, *args, **kwargs)  # type: ignore[attr-defined]
+            return api.db.quick_rows(statement, parameters)
 
-        def scalars(self, statement, *args, **kwargs):  # type: ignore[no-untyped-def]
-            captured.append(
-                str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-            )
-            return self.session.scalars(statement, *args, **kwargs)  # type: ignore[attr-defined]
-
+    queue_page(
+        Recorder(),  # type: ignore[arg-type]
+        branches=branches,
+        status=status,
+        reason=None,
+        limit=50,
+        cursor=None,
+    )
+    [query] = captured
     with api.db.read_only() as session:
-        if True:
-            captured.clear()
-            views.queue_page(
-                Recorder(session),  # type: ignore[arg-type]
-                branches=branches,
-                status=status,
-                reason=None,
-                limit=50,
-                cursor=None,
+        if api.db.is_sqlite:
+            plan = " | ".join(
+                str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + query))
             )
-            [query] = captured
-            if api.db.is_sqlite:
-                plan = " | ".join(
-                    str(row[-1]) for row in session.execute(text("EXPLAIN QUERY PLAN " + query))
-                )
-                assert f"USING INDEX {expected_index}" in plan, plan
-                assert "TEMP B-TREE" not in plan, plan
-            else:
-                # The test table is tiny, so the planner would happily sort a bitmap scan's
-                # few rows; with both off it must show whether an index gives the SLA order
-                # (a Sort node still appears when none does).
-                session.execute(text("SET LOCAL enable_seqscan = off"))
-                session.execute(text("SET LOCAL enable_bitmapscan = off"))
-                rows = session.execute(text("EXPLAIN (FORMAT JSON) " + query)).scalar_one()
-                plan = json.dumps(rows)
-                assert expected_index in plan, plan
-                assert '"Sort"' not in plan and "Seq Scan" not in plan, plan
+            assert f"USING INDEX {expected_index}" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+        else:
+            # The test table is tiny, so the planner would happily sort a bitmap scan's
+            # few rows; with both off it must show whether an index gives the SLA order
+            # (a Sort node still appears when none does).
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            session.execute(text("SET LOCAL enable_bitmapscan = off"))
+            rows = session.execute(text("EXPLAIN (FORMAT JSON) " + query)).scalar_one()
+            plan = json.dumps(rows)
+            assert expected_index in plan, plan
+            assert '"Sort"' not in plan and "Seq Scan" not in plan, plan
 
 
 def test_metrics_after_some_traffic(api: Api) -> None:

@@ -2,7 +2,7 @@
 yet, and the indexes that only serve claims with those are made partial, so they get the
 claim's entry when it gains them. The officer queue's open-claim pages always filter on a due
 date; its pages of a finished status (no due date) get two partial indexes of their own in id
-order, which `claims.casework.views` matches with the same status list.
+order, which `claims.repositories.queue` matches with the same status list.
 
 Revision ID: 0004
 Revises: 0003
@@ -20,7 +20,7 @@ depends_on = None
 
 HAS_DUE_DATE = sa.text("sla_due_at IS NOT NULL")
 HAS_ACCOUNT = sa.text("account_number IS NOT NULL")
-# The exact text of views.FINISHED_CLAIM: the planners use a partial index only for a query
+# The exact text of repositories.queue.FINISHED_CLAIM: the planners use a partial index only for a query
 # that repeats its condition.
 FINISHED_CLAIM = sa.text("status IN ('cancelled', 'expired', 'paid', 'rejected')")
 

@@ -1,0 +1,146 @@
+"""What every page shares: the `Page` context of one request (language, CSRF, cookies,
+rendering with the templates), reading a posted form, and wording refusals next to their
+fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from claims.http.auth import get_runtime
+from claims.pages import i18n
+from claims.pages.csrf import CSRF_FIELD, CsrfTokens, is_https, set_csrf_cookie
+from claims.pages.i18n import Language, translate
+from claims.runtime import Runtime
+from documents.errors import DocumentRejected
+from workflow.errors import WorkflowError
+from workflow.identifiers import InvalidIdentifier
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+STATIC_DIR = PACKAGE_DIR / "static"
+TEMPLATES = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
+
+LANG_COOKIE_SECONDS = 365 * 24 * 3600
+# Field names of the services' errors -> the names of our form inputs.
+FIELD_ALIASES = {
+    "heir.nik": "heir_nik",
+    "heir.full_name": "heir_full_name",
+    "heir.birth_date": "heir_birth_date",
+    "heir.relationship": "heir_relationship",
+    "heir": "heir_nik",
+    "branch_code": "branch_code",
+}
+
+Errors = dict[str, str]
+
+
+@dataclass
+class Page:
+    """One request to a page: its language and CSRF token, and how it answers."""
+
+    request: Request
+    runtime: Runtime
+    language: Language
+    csrf_value: str
+    csrf_new: bool
+    csrf_token: str
+
+    def t(self, key: str, **values: object) -> str:
+        return translate(key, self.language, **values)
+
+    def pick(self, message_id: str, message_en: str) -> str:
+        return message_en if self.language == "en" else message_id
+
+    def finish(self, response: Response) -> Response:
+        if self.csrf_new:
+            set_csrf_cookie(response, self.request, self.csrf_value)
+        if i18n.requested_language(self.request) is not None:
+            response.set_cookie(
+                i18n.LANG_COOKIE,
+                self.language,
+                max_age=LANG_COOKIE_SECONDS,
+                samesite="lax",
+                secure=is_https(self.request),
+                httponly=True,
+                path="/",
+            )
+        return response
+
+    def render(self, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
+        values = {
+            "t": self.t,
+            "lang": self.language,
+            "other_lang": "en" if self.language == "id" else "id",
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": self.csrf_token,
+            "rupiah": i18n.rupiah,
+            "page_date": i18n.page_date,
+            "path": self.request.url.path,
+            **context,
+        }
+        response = TEMPLATES.TemplateResponse(self.request, template, values, status_code=status)
+        return self.finish(response)
+
+    def redirect(self, url: str) -> Response:
+        return self.finish(RedirectResponse(url, status_code=303))
+
+    def verify_csrf(self, submitted: str | None) -> None:
+        CsrfTokens(self.runtime.settings.secret_key()).verify(self.request, submitted)
+
+
+def open_page(request: Request) -> Page:
+    runtime = get_runtime(request)
+    tokens = CsrfTokens(runtime.settings.secret_key())
+    value, new = tokens.cookie_value(request)
+    return Page(
+        request=request,
+        runtime=runtime,
+        language=i18n.page_language(request),
+        csrf_value=value,
+        csrf_new=new,
+        csrf_token=tokens.form_token(value),
+    )
+
+
+def form_text(form: FormData, name: str) -> str:
+    """A posted text field, trimmed; empty when absent (or a file)."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def refused_form(page: Page) -> Response:
+    """A form without a valid CSRF token: nothing done, a page that says to reload."""
+    parts = page.request.url.path.split("/")
+    back = (
+        f"/claims/{parts[2]}" if len(parts) > 2 and parts[1] == "claims" else page.request.url.path
+    )
+    return page.render(
+        "message.html",
+        {"title": page.t("error_title"), "message": page.t("csrf_failed"), "back": back},
+        status=403,
+    )
+
+
+def error_message(page: Page, error: WorkflowError | InvalidIdentifier | DocumentRejected) -> str:
+    return page.pick(error.message_id, error.message_en)
+
+
+def field_errors(page: Page, error: WorkflowError) -> Errors:
+    """A FieldProblem's `errors` by form field, worded in the page's language where we can."""
+    found: Errors = {}
+    for item in error.data.get("errors", []):
+        name = FIELD_ALIASES.get(str(item.get("field", "")), str(item.get("field", "")))
+        if "message_id" in item or "message_en" in item:
+            message = page.pick(str(item.get("message_id", "")), str(item.get("message_en", "")))
+        else:
+            message = str(item.get("message", ""))
+        found.setdefault(name, message)
+    return found

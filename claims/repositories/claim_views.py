@@ -1,0 +1,70 @@
+"""The reads behind the officer's and the applicant's views of a claim: its events and
+payouts, what other people's claims share with it (uploaded files, the bank account), and
+the branches the pages show."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from claims.models import Branch, Claim, ClaimEvent, DocumentFile, Participant, Payout
+
+
+def claim_events(session: Session, claim_id: str) -> list[ClaimEvent]:
+    """The claim's audit trail, oldest first."""
+    return list(
+        session.scalars(
+            select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.seq)
+        )
+    )
+
+
+def claim_payouts(session: Session, claim_id: str) -> list[Payout]:
+    """Every payout of the claim, the first one made first."""
+    return list(
+        session.scalars(select(Payout).where(Payout.claim_id == claim_id).order_by(Payout.id))
+    )
+
+
+def reused_file_counts(session: Session, claim_id: str, nik: str) -> dict[int, int]:
+    """Per document of the claim: how many claims of people other than `nik` hold one of its
+    original files (by hash); documents whose files nobody else holds are left out."""
+    mine = DocumentFile.__table__.alias("mine")
+    other = DocumentFile.__table__.alias("other")
+    rows = session.execute(
+        select(mine.c.document_id, func.count(func.distinct(other.c.claim_id)))
+        .join(other, and_(other.c.sha256 == mine.c.sha256, other.c.claim_id != mine.c.claim_id))
+        .join(Claim, Claim.id == other.c.claim_id)
+        .join(Participant, Participant.kpj == Claim.kpj)
+        .where(mine.c.claim_id == claim_id, Participant.nik != nik)
+        .group_by(mine.c.document_id)
+    )
+    return {int(document_id): int(count) for document_id, count in rows}
+
+
+def bank_account_shared(session: Session, claim: Claim, nik: str) -> bool:
+    """Whether a claim of someone other than `nik` names the same bank account as `claim`."""
+    if not claim.account_number:
+        return False
+    count = session.scalar(
+        select(func.count())
+        .select_from(Claim)
+        .join(Participant, Participant.kpj == Claim.kpj)
+        .where(
+            Claim.bank_code == claim.bank_code,
+            Claim.account_number == claim.account_number,
+            Claim.id != claim.id,
+            Participant.nik != nik,
+        )
+    )
+    return bool(count)
+
+
+def branch_of(session: Session, code: str) -> Branch | None:
+    """The branch of that code, if there is one."""
+    return session.get(Branch, code)
+
+
+def branches_by_name(session: Session) -> list[Branch]:
+    """Every branch, in the order of their names (the apply form's list)."""
+    return list(session.scalars(select(Branch).order_by(Branch.name)))
