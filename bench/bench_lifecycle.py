@@ -114,9 +114,7 @@ def lifecycle(db: Database, index: int, staff: dict[str, dict[str, Actor]]) -> f
         applicant.set_bank_account(
             session, claim, "014", f"{1_000_000_000 + index}", request.full_name, NOW
         )
-        checklist = facts.claim_checklist(
-            session, claim, facts.claim_participant(session, claim)
-        )
+        checklist = facts.claim_checklist(session, claim, facts.claim_participant(session, claim))
         types = [d.value for d in checklist.required]
         # The uploads themselves are excluded from the figure (quality.md: documents
         # excluded): their rows go in as one bulk INSERT, standing in for the upload requests.

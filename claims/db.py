@@ -40,6 +40,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 
+from claims.errors import ConcurrentChange
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_MMAP_BYTES = 1 << 30
 SQLITE_CACHE_KIB = 32_768  # per connection
@@ -278,11 +280,9 @@ def driver_first(
     )
 
 
-def _concurrent_change() -> Exception:
-    """Another transaction changed the same claim first (the optimistic version check)."""
-    from claims.errors import ConcurrentChange
-
-    return ConcurrentChange()
+class UnitOfWorkSession(Session):
+    """The sessions of this process's units of work: the repositories attach what they keep
+    per transaction (rows held, chain heads) to this class rather than to every Session."""
 
 
 class UnitsOfWork(Protocol):
@@ -313,8 +313,12 @@ class Database:
             if self.is_sqlite
             else self.engine
         )
-        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
-        self._reader = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(
+            bind=writer_bind, class_=UnitOfWorkSession, expire_on_commit=False
+        )
+        self._reader = sessionmaker(
+            bind=self.engine, class_=UnitOfWorkSession, expire_on_commit=False
+        )
         # Reentrant: a unit of work opened inside another on the same thread behaves as before.
         self._write_lock: threading.RLock | None = threading.RLock() if self.is_sqlite else None
         self._quick_path = file_path
@@ -341,9 +345,9 @@ class Database:
         try:
             yield session
             session.commit()
-        except StaleDataError:
+        except StaleDataError:  # the optimistic version check: another writer was first
             session.rollback()
-            raise _concurrent_change() from None
+            raise ConcurrentChange() from None
         except BaseException:
             session.rollback()
             raise
@@ -439,7 +443,7 @@ class _BatchUnits:
             with session.begin_nested():
                 yield session
         except StaleDataError:
-            raise _concurrent_change() from None
+            raise ConcurrentChange() from None
 
 
 _STOP = object()

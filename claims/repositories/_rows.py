@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapper, Session, SessionTransaction, make_transient_t
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from claims.db import driver_execute, insert_of
+from claims.db import UnitOfWorkSession, driver_execute, insert_of
 from claims.errors import ConcurrentChange
 
 M = TypeVar("M")
@@ -45,7 +45,8 @@ HELD_ROWS_KEY = "held_rows"
 CHAIN_HEADS_KEY = "chain_heads"
 
 
-@event.listens_for(Session, "after_transaction_end")
+# On the units of work's own Session class, not on every Session of the process.
+@event.listens_for(UnitOfWorkSession, "after_transaction_end")
 def _forget_rows(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction, not a savepoint
         session.info.pop(HELD_ROWS_KEY, None)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from claims.booking.outcomes import record_outcome
 from claims.casework import applicant, decisions, facts, intake
@@ -19,7 +19,14 @@ from claims.errors import ConcurrentChange, Conflict, FieldProblem
 from claims.models import Claim, ClaimEvent, OutboxMessage, Participant, Payout
 from claims.registry.officers import add_officer
 from claims.repositories.bookings import live_interview
-from claims.repositories.claims import apply_transition
+from claims.repositories.claims import (
+    PersonHistory,
+    apply_transition,
+    claim_with_context,
+    creation_checks,
+    new_claim_row,
+    person_history,
+)
 from tests.support import (
     NOW,
     add_staff,
@@ -30,6 +37,7 @@ from tests.support import (
     sample,
 )
 from workflow.errors import FourEyesViolation, GuardFailed, TransitionNotAllowed, WorkflowError
+from workflow.rules import rules_in_force
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
 
@@ -361,7 +369,9 @@ def test_audit_verify_names_the_altered_event(samples: Database) -> None:
     row = sample("resignation: balance 80.000.000")
     claim_id = create(samples, new_claim_request(row, ClaimReason.resignation)).claim_id
     with samples.unit_of_work() as session:
-        applicant.cancel(session, facts.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW)
+        applicant.cancel(
+            session, facts.get_claim(session, claim_id), Actor(ActorRole.applicant), NOW
+        )
     with samples.read_only() as session:
         checked, broken = verify_chains(session)
     assert checked == 2 and broken == []
@@ -404,3 +414,132 @@ def test_not_allowed_trigger_lists_allowed(samples: Database) -> None:
             and claim.status == ClaimStatus.documents_pending
             and claim.version == 1
         )
+
+
+# The person's history, by claim: (KPJ's index in PERSON_KPJS or "other", reason, status,
+# payouts as (gross, status, live)). Two claims of the same KPJ are never both open.
+HISTORY_CLAIMS = {
+    "open_partial": (0, ClaimReason.partial_housing, ClaimStatus.under_review, ()),
+    "paid": (
+        1,
+        ClaimReason.resignation,
+        ClaimStatus.paid,
+        # A retired payout counts for nothing, whatever its status says.
+        ((1_000_000, "paid", True), (5_000_000, "failed", False), (4_000_000, "unknown", False)),
+    ),
+    "cancelled_partial": (
+        1,
+        ClaimReason.partial_other,
+        ClaimStatus.cancelled,
+        ((7_000_000, "failed", True),),
+    ),
+    "approved": (2, ClaimReason.resignation, ClaimStatus.approved, ((2_000_000, "pending", True),)),
+    "other_person": (
+        "other",
+        ClaimReason.partial_housing,
+        ClaimStatus.paid,
+        ((9_000_000, "paid", True),),
+    ),
+}
+
+
+def _history_samples(db: Database) -> dict[str, tuple[str, str]]:
+    """HISTORY_CLAIMS written straight into the tables: claim name -> (claim id, NIK). The
+    person has three KPJs (the sample's and two more under the same NIK)."""
+    person, other = (
+        sample("resignation: left 3 months ago"),
+        sample("resignation: left 2 weeks ago"),
+    )
+    written: dict[str, tuple[str, str]] = {}
+    with db.unit_of_work() as session:
+        template = session.get(Participant, person["kpj"])
+        assert template is not None
+        kpjs = [person["kpj"]]
+        for n in (1, 2):
+            kpj = f"299999999{n:02d}"  # outside the samples' numbers
+            columns = {c.key: getattr(template, c.key) for c in Participant.__table__.columns}
+            session.add(Participant(**dict(columns, kpj=kpj)))
+            kpjs.append(kpj)
+        session.flush()
+        branch = person["_branch"]
+        for name, (which, reason, status, payouts) in HISTORY_CLAIMS.items():
+            kpj = other["kpj"] if which == "other" else kpjs[int(which)]
+            nik = other["nik"] if which == "other" else person["nik"]
+            row = new_claim_row()
+            claim_id = f"00000000-0000-0000-0000-{len(written):012d}"
+            row.update(
+                id=claim_id,
+                reference=f"JHT-TEST-{len(written)}",
+                kpj=kpj,
+                reason=reason.value,
+                status=status.value,
+                version=1,
+                branch_code=branch,
+                rules_version=rules_in_force(NOW.date()).version,
+                access_token_hash=f"{len(written):064d}",
+                email="x@example.com",
+                phone="+628123456789",
+                language="id",
+                balance_snapshot=1,
+                reschedules_used=0,
+                misses=0,
+                sla_used_seconds=0,
+                created_at=NOW,
+                updated_at=NOW,
+                last_activity_at=NOW,
+            )
+            session.execute(insert(Claim), row)
+            for number, (gross, payout_status, live) in enumerate(payouts):
+                session.execute(
+                    insert(Payout),
+                    {
+                        "claim_id": claim_id,
+                        "reference": f"{row['reference']}-P{number}",
+                        "gross": gross,
+                        "tax": 0,
+                        "net": gross,
+                        "bank_code": "014",
+                        "account_number": "1234567890",
+                        "account_holder": "X",
+                        "status": payout_status,
+                        "live": live,
+                        "attempts": 0,
+                        "created_at": NOW,
+                        "updated_at": NOW,
+                    },
+                )
+            written[name] = (claim_id, nik)
+    return written
+
+
+@pytest.mark.parametrize(
+    ("excluded", "person", "had_partial", "paid"),
+    [
+        (None, "open_partial", True, 3_000_000),  # pending and paid, live, of any of the KPJs
+        ("open_partial", "open_partial", False, 3_000_000),  # a cancelled partial is no partial
+        ("paid", "paid", True, 2_000_000),
+        ("approved", "approved", True, 1_000_000),
+        ("cancelled_partial", "cancelled_partial", True, 3_000_000),  # its failed payout: 0
+        (None, "other_person", True, 9_000_000),
+        ("other_person", "other_person", False, 0),
+    ],
+)
+def test_person_history_is_one_rule_read_three_ways(
+    samples: Database, excluded: str | None, person: str, had_partial: bool, paid: int
+) -> None:
+    """The person's history (a partial claim open or paid; the gross of live payouts pending,
+    sent, unknown or paid) over every KPJ of the NIK: as read alone, with a claim (the claim
+    context), and by the creation checks all say the same."""
+    claims = _history_samples(samples)
+    nik = claims[person][1]
+    excluded_id = claims[excluded][0] if excluded else None
+    with samples.unit_of_work() as session:
+        assert person_history(session, nik, excluded_id) == (had_partial, paid)
+    with samples.unit_of_work() as session:
+        if excluded_id is None:
+            history = creation_checks(session, "no-such-branch", "00000000000", nik).history
+        else:
+            # What claim_with_context read with the claim answers the next question.
+            claim_with_context(session, excluded_id)
+            history = person_history(session, nik, excluded_id)
+        assert history == PersonHistory(had_partial, paid)
