@@ -47,6 +47,7 @@ def canonical_event(event: ClaimEvent) -> bytes:
 
 
 def chain_hash(prev_hash: str, event: ClaimEvent) -> str:
+    """The hash an event must carry after an event whose hash is `prev_hash`."""
     return hashlib.sha256(prev_hash.encode() + canonical_event(event)).hexdigest()
 
 

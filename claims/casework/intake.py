@@ -40,6 +40,8 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read ove
 
 @dataclass(frozen=True)
 class HeirInput:
+    """The heir named by a death claim, as the applicant typed it."""
+
     nik: str
     full_name: str
     birth_date: date
@@ -48,6 +50,8 @@ class HeirInput:
 
 @dataclass(frozen=True)
 class NewClaim:
+    """A request to open a claim, as the applicant typed it (the API's body, the /apply form)."""
+
     kpj: str
     nik: str
     full_name: str
@@ -125,6 +129,7 @@ def verify_identity(session: Session, checked: CheckedClaim) -> Registrant | Non
 
 
 def identity_not_verified() -> Exception:
+    """The refusal of a failed verification: 422 that does not say which field differed."""
     return refusal(
         "identity_not_verified",
         422,
@@ -135,6 +140,7 @@ def identity_not_verified() -> Exception:
 
 
 def not_eligible(eligibility: Eligibility) -> Exception:
+    """The refusal of an ineligible claim (422), with the date it becomes eligible if known."""
     extra: dict[str, object] = {"eligibility_code": eligibility.code}
     if eligibility.eligible_from:
         extra["eligible_from"] = eligibility.eligible_from.isoformat()
@@ -142,6 +148,7 @@ def not_eligible(eligibility: Eligibility) -> Exception:
 
 
 def new_reference(now: datetime) -> str:
+    """A claim reference as applicants read it out: JHT-<yymm in Jakarta>-<6 letters/digits>."""
     suffix = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
     return f"JHT-{wib_date(now):%y%m}-{suffix}"
 
@@ -229,6 +236,7 @@ def create_claim(
 
 
 def open_claim_exists() -> Exception:
+    """The refusal of a second open claim of one KPJ (409)."""
     return Conflict(
         "This KPJ already has a claim in progress; follow it on the tracking page or cancel it first.",
         "KPJ ini sudah memiliki klaim yang sedang diproses; pantau di halaman lacak atau batalkan dulu.",
