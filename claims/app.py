@@ -8,19 +8,22 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claims.casework.endpoints import applicant_router, officer_router, public_router
 from claims.http.idempotency import IdempotencyMiddleware
 from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
 from claims.http.problems import install_problem_handlers
-from claims.http.ratelimit import DefaultRateLimitMiddleware, RateLimiter, RateLimits
-from claims.jobs import SchedulerRunner, sandbox_router
+from claims.http.ratelimit import DefaultRateLimitMiddleware
+from claims.http.sandbox import sandbox_router
+from claims.jobs import SchedulerRunner
+from claims.pages import apply, claim, home, track
 from claims.pages.headers import PageSecurityHeadersMiddleware
-from claims.pages.routes import STATIC_DIR, pages_router
+from claims.pages.page import STATIC_DIR
 from claims.payouts.endpoints import payouts_router
+from claims.ratelimits import RateLimiter, RateLimits
 from claims.repositories.claims import TRANSITION_LISTENERS
+from claims.repositories.monitoring import ping
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
 from claims.uploads.endpoints import applicant_documents, officer_documents
@@ -97,15 +100,15 @@ def create_app(
     app.include_router(applicant_documents)
     app.include_router(officer_documents)
     app.include_router(sandbox_router)
-    app.include_router(pages_router)
+    for page in (home, apply, claim, track):
+        app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["public"])
     def healthz() -> dict[str, str]:
         """Liveness and readiness: the database answers, and whether this process schedules."""
         try:
-            with runtime.db.read_only() as session:
-                session.execute(text("SELECT 1"))
+            ping(runtime.db)
             database = "ok"
         except Exception:
             database = "unavailable"

@@ -18,17 +18,16 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
-from sqlalchemy import select
 
 from claims.app import create_app
 from claims.casework.audit import verify_chains
-from claims.http.ratelimit import RateLimits
-from claims.models import Payout
+from claims.ratelimits import RateLimits
 from claims.registry.importer import import_branches, import_participants
 from claims.registry.officers import add_officer
 from claims.runtime import Runtime, open_runtime
 from claims.sample_data import participant_rows, write_samples
 from claims.settings import Settings
+from workflow.payout_lifecycle import PayoutStatus
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -362,9 +361,20 @@ class Demo:
         self.console.print()
         with self.runtime.db.read_only() as session:
             checked, broken = verify_chains(session)
-            paid = list(session.scalars(select(Payout).where(Payout.status == "paid")))
-        gross = sum(p.gross for p in paid)
-        tax = sum(p.tax for p in paid)
+        # As a branch officer sees them: the demo's folder holds no other claims.
+        paid = [
+            payout
+            for story in self.stories
+            if story.claim_id
+            for payout in self.call(
+                "GET",
+                f"/api/v1/officer/claims/{story.claim_id}",
+                self.officer(story.row["_branch"], "approver"),
+            )["payouts"]
+            if payout["status"] == PayoutStatus.paid
+        ]
+        gross = sum(payout["gross"] for payout in paid)
+        tax = sum(payout["tax"] for payout in paid)
         self.console.print(
             f"audit: {checked} events verified, {len(broken)} broken chain(s)",
             style="red" if broken else "green",

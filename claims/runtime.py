@@ -3,19 +3,20 @@ CLI or `create_app()`, and passed to whatever needs it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from claims.clock import Clock
 from claims.db import Database
 from claims.migrate import upgrade_to_head
-from claims.models import SandboxClock
+from claims.payouts.gateway import BankGateway
+from claims.payouts.simulated_bank import SimulatedBank
+from claims.repositories.monitoring import ping
+from claims.repositories.sandbox_clock import sandbox_offset
 from claims.settings import Settings
-
-SANDBOX_CLOCK_ROW = 1
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -24,8 +25,6 @@ class DatabaseUnavailable(RuntimeError):
 
 def describe_url(url: str) -> str:
     """The database URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -36,15 +35,20 @@ class Runtime:
     clock: Clock
     # Document store and worker pool, made on first use (claims.uploads.service).
     documents: Any = None
+    # The bank payouts go through: the sandbox bank over this database, unless the code puts
+    # another here before the jobs run (claims.payouts.gateway).
+    bank: BankGateway = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bank = SimulatedBank(self.db, self.clock)
 
     def refresh_clock(self) -> None:
         """Reads the sandbox clock's offset, which another process may have moved."""
         if not self.settings.sandbox:
             return
-        with self.db.read_only() as session:
-            row = session.get(SandboxClock, SANDBOX_CLOCK_ROW)
-        if row is not None:
-            self.clock.set_offset(timedelta(seconds=row.offset_seconds))
+        offset = sandbox_offset(self.db)
+        if offset is not None:
+            self.clock.set_offset(offset)
 
     def close(self) -> None:
         if self.documents is not None:
@@ -53,8 +57,6 @@ class Runtime:
 
 
 def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.resolved_database_url
     db = Database(url, background_checkpoints=True)
@@ -62,8 +64,7 @@ def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         if migrate:
             upgrade_to_head(db.engine)
         else:
-            with db.engine.connect() as connection:
-                connection.exec_driver_sql("SELECT 1")
+            ping(db)
     except (OperationalError, DBAPIError) as error:
         db.dispose()
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
@@ -73,11 +74,3 @@ def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     runtime = Runtime(settings=settings, db=db, clock=Clock())
     runtime.refresh_clock()
     return runtime
-
-
-def current_sandbox_offset(runtime: Runtime) -> float:
-    with runtime.db.read_only() as session:
-        offset = session.scalar(
-            select(SandboxClock.offset_seconds).where(SandboxClock.id == SANDBOX_CLOCK_ROW)
-        )
-    return float(offset or 0.0)

@@ -7,11 +7,10 @@ import csv
 from pathlib import Path
 
 from rich.console import Console
-from sqlalchemy import func, select
 
-from claims.models import Participant
 from claims.registry.importer import import_branches, import_participants
 from claims.registry.officers import add_officer
+from claims.repositories.registry import has_participants
 from claims.runtime import Runtime
 from claims.sample_data import BRANCHES, write_samples
 
@@ -27,7 +26,7 @@ OFFICER_TOKENS_FILE = "sample-officers.csv"
 
 def load_samples_if_empty(runtime: Runtime, console: Console) -> bool:
     with runtime.db.read_only() as session:
-        if session.scalar(select(func.count()).select_from(Participant)):
+        if has_participants(session):
             return False
     folder = runtime.settings.data_dir / "samples"
     today = runtime.clock.now().date()

@@ -7,18 +7,18 @@ and a real token that does not open the requested claim is 404, like a missing i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from claims.errors import Forbidden, NotFound, Unauthenticated
-from claims.models import Claim, Officer
-from claims.registry.officers import find_officer_by_token
+from claims.models import Claim
+from claims.repositories.credentials import (
+    OfficerIdentity,
+    active_officer_by_token,
+    find_applicant_claim,
+)
 from claims.runtime import Runtime
-from claims.security import hash_token, tokens_equal
 
 APPLICANT_COOKIE = "jht_claim"
 SUPERVISOR = "supervisor"
@@ -64,19 +64,6 @@ BearerToken = Annotated[str | None, Depends(_bearer_dependency)]
 ApplicantToken = Annotated[str | None, Depends(_applicant_token_dependency)]
 
 
-def find_applicant_claim(session: Session, token: str | None, claim_id: str) -> Claim:
-    """The claim this token opens, if it is `claim_id`. For services that load the claim
-    inside their own unit of work."""
-    if not token:
-        raise Unauthenticated()
-    claim = session.scalar(select(Claim).where(Claim.access_token_hash == hash_token(token)))
-    if claim is None:
-        raise Unauthenticated()
-    if not tokens_equal(claim.id, claim_id):
-        raise NotFound("claim")
-    return claim
-
-
 def require_applicant_claim(claim_id: str, token: ApplicantToken, runtime: RuntimeDep) -> Claim:
     """Dependency: the applicant's claim `claim_id` as a detached row (read, not locked)."""
     with runtime.db.read_only() as session:
@@ -89,43 +76,18 @@ def require_applicant_claim(claim_id: str, token: ApplicantToken, runtime: Runti
 ApplicantClaim = Annotated[Claim, Depends(require_applicant_claim)]
 
 
-def find_officer(session: Session, token: str | None) -> Officer:
-    """The active officer holding this token; 401 for none or an unknown one (an applicant's
-    claim token included)."""
-    if not token:
-        raise Unauthenticated()
-    officer = find_officer_by_token(session, token)
+def current_officer(token: BearerToken, runtime: RuntimeDep) -> OfficerIdentity:
+    """Dependency: the calling active officer; 401 for none or an unknown token."""
+    officer = active_officer_by_token(runtime.db, token) if token else None
     if officer is None:
         raise Unauthenticated()
     return officer
 
 
-# The officer lookup of every officer request: one Core query on the unique token index.
-_OFFICER_BY_TOKEN = select(*Officer.__table__.columns).where(
-    Officer.token_hash == bindparam("token_hash"), Officer.active.is_(True)
-)
-_OFFICER_FIELDS = tuple(str(column.key) for column in _OFFICER_BY_TOKEN.selected_columns)
+CurrentOfficer = Annotated[OfficerIdentity, Depends(current_officer)]
 
 
-def current_officer(token: BearerToken, runtime: RuntimeDep) -> Officer:
-    """Dependency: the calling active officer, as an Officer built from the row without a
-    session (attribute reads only); 401 for none or an unknown token."""
-    if not token:
-        raise Unauthenticated()
-    rows = runtime.db.quick_rows(_OFFICER_BY_TOKEN, {"token_hash": hash_token(token)})
-    if not rows:
-        raise Unauthenticated()
-    values = dict(zip(_OFFICER_FIELDS, rows[0], strict=True))
-    if isinstance(values["created_at"], str):  # SQLite's raw values: UTC text, 0/1
-        values["created_at"] = datetime.fromisoformat(values["created_at"]).replace(tzinfo=UTC)
-        values["active"] = bool(values["active"])
-    return Officer(**values)
-
-
-CurrentOfficer = Annotated[Officer, Depends(current_officer)]
-
-
-def require_role(officer: Officer, *roles: str) -> None:
+def require_role(officer: OfficerIdentity, *roles: str) -> None:
     """403 `role_not_allowed` unless the officer holds at least one of `roles`."""
     if officer.role_set.isdisjoint(roles):
         raise Forbidden(
@@ -138,22 +100,22 @@ def require_role(officer: Officer, *roles: str) -> None:
 def officer_with_role(*roles: str) -> Any:
     """A dependency: the calling officer, who must hold one of `roles`.
 
-    Usage: `officer: Annotated[Officer, officer_with_role("verifier")]`.
+    Usage: `officer: Annotated[OfficerIdentity, officer_with_role("verifier")]`.
     """
 
-    def dependency(officer: CurrentOfficer) -> Officer:
+    def dependency(officer: CurrentOfficer) -> OfficerIdentity:
         require_role(officer, *roles)
         return officer
 
     return Depends(dependency)
 
 
-def officer_can_see(officer: Officer, claim_branch: str) -> bool:
+def officer_can_see(officer: OfficerIdentity, claim_branch: str) -> bool:
     """Supervisors see every branch; other officers only their own."""
     return SUPERVISOR in officer.role_set or officer.branch_code == claim_branch
 
 
-def ensure_officer_can_see(officer: Officer, claim_branch: str) -> None:
+def ensure_officer_can_see(officer: OfficerIdentity, claim_branch: str) -> None:
     """404 for another branch's claim, the same answer as a missing id."""
     if not officer_can_see(officer, claim_branch):
         raise NotFound("claim")

@@ -2,9 +2,9 @@
 response without the work being done again. Pure ASGI, so upload bodies stream through: the
 request body is hashed as the application reads it, never held in memory.
 
-A key is claimed by an INSERT in its own short transaction; the unique (scope, key) index
-decides races on SQLite and PostgreSQL alike. The scope is a hash of the caller's credential
-(or its address when anonymous), so two callers' keys never collide.
+Keys are claimed, answered and released by `claims.repositories.idempotency`. The scope is a
+hash of the caller's credential (or its address when anonymous), so two callers' keys never
+collide.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,16 +23,19 @@ from claims.db import Database
 from claims.errors import Conflict, ServiceError, refusal
 from claims.http.auth import APPLICANT_COOKIE
 from claims.http.problems import Language, preferred_language, render_workflow_error
-from claims.models import IdempotencyRecord
+from claims.repositories.idempotency import (
+    DONE,
+    IN_FLIGHT_LEASE,
+    REPLAY_WINDOW,
+    StoredResponse,
+    claim_key,
+    record_response,
+    release_key,
+)
 from claims.runtime import Runtime
 
 IDEMPOTENT_METHODS = frozenset({"POST", "PUT"})
-REPLAY_WINDOW = timedelta(hours=24)
-# A key left in flight by a crashed process is taken over after this long; long enough for a
-# 100 MB upload over a slow mobile link.
-IN_FLIGHT_LEASE = timedelta(minutes=30)
 MAX_KEY_LENGTH = 200  # the column's width
-MAX_PATH_LENGTH = 300
 # Not worth replaying: hop-by-hop or recomputed headers, and cookies (a credential must not be
 # handed out again from storage).
 UNSTORED_HEADERS = frozenset(
@@ -44,19 +45,6 @@ UNSTORED_HEADERS = frozenset(
 # request was busy, a rate limit), so the key is released for a retry, as for 5xx.
 RETRYABLE_STATUSES = frozenset({409, 429})
 REPLAY_HEADER = "Idempotent-Replayed"
-IN_FLIGHT = "in_flight"
-DONE = "done"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    """A key that another request holds or has finished."""
-
-    state: str
-    request_hash: str
-    status: int | None
-    headers: list[tuple[str, str]]
-    body: bytes
 
 
 def key_reused() -> ServiceError:
@@ -100,108 +88,6 @@ def credential_scope(request: Request) -> str:
     else:
         source = "client:" + (request.client.host if request.client else "unknown")
     return hashlib.sha256(source.encode()).hexdigest()
-
-
-# ---- storage (synchronous; the middleware calls these in a worker thread) -------------------
-
-
-def claim_key(
-    db: Database,
-    scope: str,
-    key: str,
-    method: str,
-    path: str,
-    now: datetime,
-    *,
-    window: timedelta = REPLAY_WINDOW,
-    lease: timedelta = IN_FLIGHT_LEASE,
-) -> int | StoredResponse:
-    """The id of our new in-flight row, or what another request left under this key.
-    Expired rows, and in-flight rows whose lease ran out, are replaced."""
-    for _attempt in range(5):
-        try:
-            with db.unit_of_work() as session:
-                record = IdempotencyRecord(
-                    scope=scope,
-                    key=key,
-                    method=method,
-                    path=path[:MAX_PATH_LENGTH],
-                    request_hash="",
-                    state=IN_FLIGHT,
-                    created_at=now,
-                    expires_at=now + window,
-                )
-                session.add(record)
-                session.flush()
-                return record.id
-        except IntegrityError:
-            pass
-        with db.read_only() as session:
-            existing = session.scalar(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-                )
-            )
-            if existing is None:
-                continue  # released meanwhile: try to claim it again
-            stale = existing.expires_at <= now or (
-                existing.state == IN_FLIGHT and existing.created_at <= now - lease
-            )
-            if not stale:
-                return StoredResponse(
-                    state=existing.state,
-                    request_hash=existing.request_hash,
-                    status=existing.response_status,
-                    headers=_headers_from_json(existing.response_headers),
-                    body=existing.response_body or b"",
-                )
-            stale_id, stale_created = existing.id, existing.created_at
-        with db.unit_of_work() as session:
-            # Only the row we judged stale: a concurrent taker may have replaced it already.
-            session.execute(
-                delete(IdempotencyRecord).where(
-                    IdempotencyRecord.id == stale_id,
-                    IdempotencyRecord.created_at == stale_created,
-                )
-            )
-    # Five lost races in a row: someone else is busy with this key.
-    return StoredResponse(IN_FLIGHT, "", None, [], b"")
-
-
-def record_response(
-    db: Database,
-    record_id: int,
-    request_hash: str,
-    status: int,
-    headers: list[tuple[str, str]],
-    body: bytes,
-) -> None:
-    with db.unit_of_work() as session:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.id == record_id)
-            .values(
-                state=DONE,
-                request_hash=request_hash,
-                response_status=status,
-                response_headers={"headers": [list(pair) for pair in headers]},
-                response_body=body,
-            )
-        )
-
-
-def release_key(db: Database, record_id: int) -> None:
-    with db.unit_of_work() as session:
-        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
-
-
-def purge_expired(db: Database, now: datetime) -> int:
-    """Deletes keys past their 24 hours; for a daily job. Returns how many went."""
-    with db.unit_of_work() as session:
-        result = session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
 
 
 # ---- the middleware -------------------------------------------------------------------------
@@ -384,9 +270,3 @@ def _storable_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
         for name, value in raw
         if name.decode("latin-1").lower() not in UNSTORED_HEADERS
     ]
-
-
-def _headers_from_json(stored: dict[str, Any] | None) -> list[tuple[str, str]]:
-    # Stored as {"headers": [[name, value], ...]}: a list keeps repeated headers.
-    pairs = (stored or {}).get("headers", [])
-    return [(str(name), str(value)) for name, value in pairs]

@@ -20,15 +20,13 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from claims.models import Claim
+from claims.repositories.monitoring import claim_gauges
 from claims.runtime import Runtime
-from scheduling.sla import SLA_RUNNING_STATUSES
 from workflow.states import ClaimStatus
 
 logger = logging.getLogger("claims.http")
@@ -52,7 +50,7 @@ class ClaimsCollector(Collector):
             f"{NAMESPACE}_metrics_database_up", "1 when the claim gauges could be read."
         )
         try:
-            by_status, at_risk, breached = self._read()
+            gauges = claim_gauges(self.runtime.db, self.runtime.clock.now(), SLA_AT_RISK_WINDOW)
         except Exception:
             # A scrape must still answer when the database does not; the gauge says so.
             logger.warning("metrics: cannot read claim counts", exc_info=True)
@@ -65,34 +63,18 @@ class ClaimsCollector(Collector):
             f"{NAMESPACE}_claims", "Claims by current status.", labels=["status"]
         )
         for status in ClaimStatus:
-            claims.add_metric([status.value], by_status.get(status.value, 0))
+            claims.add_metric([status.value], gauges.by_status.get(status.value, 0))
         yield claims
         yield GaugeMetricFamily(
             f"{NAMESPACE}_claims_sla_at_risk",
             "Claims with the SLA clock running and due within 24 hours.",
-            value=at_risk,
+            value=gauges.sla_at_risk,
         )
         yield GaugeMetricFamily(
             f"{NAMESPACE}_claims_sla_breached",
             "Claims with the SLA clock running and past their due time.",
-            value=breached,
+            value=gauges.sla_breached,
         )
-
-    def _read(self) -> tuple[dict[str, int], int, int]:
-        now = self.runtime.clock.now()
-        running = Claim.status.in_(sorted(SLA_RUNNING_STATUSES))
-        with self.runtime.db.read_only() as session:
-            rows = session.execute(select(Claim.status, func.count()).group_by(Claim.status))
-            by_status = {str(status): int(count) for status, count in rows}
-            breached = session.scalar(select(func.count()).where(running, Claim.sla_due_at <= now))
-            at_risk = session.scalar(
-                select(func.count()).where(
-                    running,
-                    Claim.sla_due_at > now,
-                    Claim.sla_due_at <= now + SLA_AT_RISK_WINDOW,
-                )
-            )
-        return by_status, int(at_risk or 0), int(breached or 0)
 
 
 class ServiceMetrics:

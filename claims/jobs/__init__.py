@@ -7,12 +7,11 @@ from claims.jobs.registry import (
     JobFunction,
     JobRegistry,
     ScheduledJob,
-    claim_run,
     register_job,
     run_due_jobs,
 )
 from claims.jobs.runner import SchedulerRunner, SchedulerStatus, run_scheduler_forever
-from claims.jobs.sandbox import SandboxClockStore, sandbox_router
+from claims.jobs.sandbox import SandboxClockStore
 
 __all__ = [
     "JOB_MODULES",
@@ -25,10 +24,8 @@ __all__ = [
     "ScheduledJob",
     "SchedulerRunner",
     "SchedulerStatus",
-    "claim_run",
     "new_holder_id",
     "register_job",
     "run_due_jobs",
     "run_scheduler_forever",
-    "sandbox_router",
 ]

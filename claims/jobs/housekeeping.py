@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from claims.http.idempotency import purge_expired
 from claims.jobs.registry import register_job
+from claims.repositories.idempotency import purge_expired
 from claims.uploads.service import discard_stale_spool, document_services, referenced_keys
 from documents.storage import collect_garbage
 

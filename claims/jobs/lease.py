@@ -13,11 +13,8 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
 from claims.db import Database
-from claims.models import SchedulerLease
+from claims.repositories.scheduler import expire_lease, lease_holding, take_lease
 
 SCHEDULER_LEASE = "scheduler"
 LEASE_TTL = timedelta(seconds=15)
@@ -51,61 +48,24 @@ class Lease:
         self._wall_clock = wall_clock
 
     def acquire(self) -> bool:
-        """Takes or renews the lease: True when this holder has it for another `ttl`.
-
-        The UPDATE succeeds only if we already hold it or it has expired; concurrent callers
-        serialise on the row (PostgreSQL re-checks the WHERE after waiting, SQLite writers
-        take the database lock up front), so exactly one wins. The very first use INSERTs,
-        and the primary key decides that race.
-        """
+        """Takes or renews the lease: True when this holder has it for another `ttl`
+        (exactly one of concurrent callers wins)."""
         now = self._wall_clock()
-        with self.db.unit_of_work() as session:
-            result = session.execute(
-                update(SchedulerLease)
-                .where(SchedulerLease.name == self.name)
-                .where((SchedulerLease.holder == self.holder) | (SchedulerLease.expires_at < now))
-                .values(holder=self.holder, expires_at=now + self.ttl)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                return True
-            exists = session.scalar(
-                select(SchedulerLease.name).where(SchedulerLease.name == self.name)
-            )
-        if exists is not None:
-            return False
-        try:
-            with self.db.unit_of_work() as session:
-                session.add(
-                    SchedulerLease(name=self.name, holder=self.holder, expires_at=now + self.ttl)
-                )
-        except IntegrityError:
-            return False
-        return True
+        return take_lease(self.db, self.name, self.holder, now, now + self.ttl)
 
     def holds(self) -> bool:
         """Whether this holder has the lease right now (without renewing it)."""
-        with self.db.read_only() as session:
-            row = session.execute(
-                select(SchedulerLease.holder, SchedulerLease.expires_at).where(
-                    SchedulerLease.name == self.name
-                )
-            ).first()
-        return row is not None and row.holder == self.holder and row.expires_at > self._wall_clock()
+        holding = lease_holding(self.db, self.name)
+        return (
+            holding is not None
+            and holding.holder == self.holder
+            and holding.expires_at > self._wall_clock()
+        )
 
     def release(self) -> None:
         """Gives the lease up at once (on a clean stop), so a standby need not wait the TTL."""
-        past = self._wall_clock() - timedelta(seconds=1)
-        with self.db.unit_of_work() as session:
-            session.execute(
-                update(SchedulerLease)
-                .where(SchedulerLease.name == self.name, SchedulerLease.holder == self.holder)
-                .values(expires_at=past)
-                .execution_options(synchronize_session=False)
-            )
+        expire_lease(self.db, self.name, self.holder, self._wall_clock() - timedelta(seconds=1))
 
     def current_holder(self) -> str | None:
-        with self.db.read_only() as session:
-            return session.scalar(
-                select(SchedulerLease.holder).where(SchedulerLease.name == self.name)
-            )
+        holding = lease_holding(self.db, self.name)
+        return None if holding is None else holding.holder

@@ -11,12 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, overload
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from claims.models import JobRun
-
 if TYPE_CHECKING:
     from claims.runtime import Runtime
 
@@ -133,17 +127,3 @@ def run_due_jobs(runtime: Runtime, registry: JobRegistry | None = None) -> dict[
     runtime.refresh_clock()
     now = runtime.clock.now()
     return {job.name: run_one(runtime, job, now) for job in (registry or REGISTRY).jobs()}
-
-
-def claim_run(session: Session, job_name: str, run_key: str, holder: str, at: datetime) -> bool:
-    """Claims `run_key` for this run, in the caller's transaction: True the first time, False
-    when any process has claimed it before. For work that must happen once per key (a daily
-    digest, one reminder per appointment) beyond what the job's own state change guarantees."""
-    if session.scalar(select(JobRun.id).where(JobRun.run_key == run_key)) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(JobRun(job_name=job_name, run_key=run_key, holder=holder, ran_at=at))
-    except IntegrityError:
-        return False
-    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,12 +13,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Table, func, select
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
-
 from claims.db import Database
-from claims.models import Branch, Participant
 from claims.registry.csv_rows import (
     BRANCH_COLUMNS,
     PARTICIPANT_COLUMNS,
@@ -28,12 +23,17 @@ from claims.registry.csv_rows import (
     parse_branch,
     parse_participant,
 )
+from claims.repositories.registry import (
+    Record,
+    RegistryUpsert,
+    branches_upsert,
+    participants_upsert,
+)
 
 # One transaction per batch: large enough that commits are cheap next to the rows, small
 # enough that memory stays flat and the progress bar moves every second or so.
 BATCH_SIZE = 20_000
 ProgressCallback = Callable[[int], None]  # called with the number of bytes read so far
-Record = tuple[Any, ...]
 
 
 @dataclass
@@ -49,108 +49,21 @@ class ImportReport:
         return self.header_error is None and not self.bad
 
 
-class _Upsert:
-    """Writes batches of parsed rows straight through the driver (sqlite3 executemany, or
-    psycopg COPY into a temporary table and one INSERT ... SELECT), inside the unit of work's
-    transaction: the ORM's per-row statement building was most of the import time.
-
-    Values go through each column type's own bind processor, so they are stored exactly as
-    the ORM would store them (dates as text on SQLite, aware datetimes in UTC)."""
-
-    def __init__(
-        self,
-        table: Table,
-        key: str,
-        columns: Sequence[str],
-        dialect: Dialect,
-        constants: Mapping[str, Any],
-    ) -> None:
-        """`columns` come from each record; `constants` are the same for every row."""
-        self.columns = [*columns, *constants]
-        self.is_postgresql = dialect.name == "postgresql"
-        processors = [_bind_processor(table.c[name], dialect) for name in columns]
-        self.processors = [(i, p) for i, p in enumerate(processors) if p is not None]
-        self.constants = tuple(
-            value
-            if (process := _bind_processor(table.c[name], dialect)) is None
-            else process(value)
-            for name, value in constants.items()
-        )
-        # Table and column names come from the model, never from the file: S608 does not apply.
-        names = ", ".join(self.columns)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in self.columns if name != key)
-        conflict = f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        if self.is_postgresql:
-            self.staging = f"{table.name}_import"
-            self.create_staging = (
-                f"CREATE TEMPORARY TABLE {self.staging} ON COMMIT DROP AS "  # noqa: S608
-                f"SELECT {names} FROM {table.name} WITH NO DATA"
-            )
-            self.copy = f"COPY {self.staging} ({names}) FROM STDIN"
-            self.statement = (
-                f"INSERT INTO {table.name} ({names}) "  # noqa: S608
-                f"SELECT {names} FROM {self.staging} {conflict}"
-            )
-        else:
-            marks = ", ".join("?" for _ in self.columns)
-            self.statement = f"INSERT INTO {table.name} ({names}) VALUES ({marks}) {conflict}"  # noqa: S608
-
-    def bound(self, record: Record) -> Record:
-        values = list(record)
-        for index, process in self.processors:
-            values[index] = process(values[index])
-        values.extend(self.constants)
-        return tuple(values)
-
-    def write(self, session: Session, records: list[Record]) -> None:
-        rows = [self.bound(record) for record in records]
-        driver = session.connection().connection
-        cursor = driver.cursor()
-        try:
-            if self.is_postgresql:
-                cursor.execute(self.create_staging)
-                with cursor.copy(self.copy) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                cursor.execute(self.statement)
-            else:
-                cursor.executemany(self.statement, rows)
-        finally:
-            cursor.close()
-
-
-def _bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    # The dialect's own variant of the type: on SQLite, Date and DateTime become text there.
-    processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(
-        dialect
-    )
-    return processor
-
-
-def _count(session: Session, model: type[Participant] | type[Branch]) -> int:
-    return session.scalar(select(func.count()).select_from(model)) or 0
-
-
 def _import(
     db: Database,
     path: Path,
     *,
     columns: tuple[str, ...],
     parse: Callable[[list[str]], Any],
-    model: type[Participant] | type[Branch],
-    key: str,
-    now: datetime,
+    upsert: RegistryUpsert,
     progress: ProgressCallback | None,
 ) -> ImportReport:
     report = ImportReport()
-    table = model.__table__
-    assert isinstance(table, Table)
-    constants = {"updated_at": now} if model is Participant else {}
-    upsert = _Upsert(table, key, columns, db.engine.dialect, constants)
+    key = upsert.key
     as_record = attrgetter(*columns)
     key_index = columns.index(key)
     with db.read_only() as session:
-        before = _count(session, model)
+        before = upsert.count(session)
     seen: set[str] = set()
     batch: list[Record] = []
     writing: Future[None] | None = None
@@ -210,7 +123,7 @@ def _import(
         if progress:
             progress(binary.tell())
     with db.read_only() as session:
-        report.inserted = _count(session, model) - before
+        report.inserted = upsert.count(session) - before
     report.updated = len(seen) - report.inserted
     return report
 
@@ -223,9 +136,7 @@ def import_participants(
         path,
         columns=PARTICIPANT_COLUMNS,
         parse=parse_participant,
-        model=Participant,
-        key="kpj",
-        now=now,
+        upsert=participants_upsert(db.engine.dialect, PARTICIPANT_COLUMNS, now),
         progress=progress,
     )
 
@@ -238,8 +149,6 @@ def import_branches(
         path,
         columns=BRANCH_COLUMNS,
         parse=parse_branch,
-        model=Branch,
-        key="code",
-        now=now,
+        upsert=branches_upsert(db.engine.dialect, BRANCH_COLUMNS),
         progress=progress,
     )

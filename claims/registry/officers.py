@@ -1,13 +1,13 @@
-"""Officers: creation with a one-time token, and lookup by token."""
+"""Officers: creation with a one-time token."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from claims.models import Branch, Officer
+from claims.models import Officer
+from claims.repositories.registry import branch_exists, insert_officer
 from claims.security import hash_token, new_token
 
 OFFICER_ROLES = ("verifier", "interviewer", "approver", "finance", "supervisor")
@@ -31,23 +31,15 @@ def add_officer(
         )
     if branch_code is None and set(roles) != {"supervisor"}:
         raise OfficerError("--branch is required except for supervisors")
-    if branch_code is not None and session.get(Branch, branch_code) is None:
+    if branch_code is not None and not branch_exists(session, branch_code):
         raise OfficerError(f"no branch with code {branch_code}; import branches first")
     token = new_token()
-    officer = Officer(
+    officer = insert_officer(
+        session,
         name=name,
         branch_code=branch_code,
-        roles=" ".join(sorted(set(roles))),
+        roles=sorted(set(roles)),
         token_hash=hash_token(token),
-        active=True,
-        created_at=now,
+        now=now,
     )
-    session.add(officer)
-    session.flush()
     return officer, token
-
-
-def find_officer_by_token(session: Session, token: str) -> Officer | None:
-    return session.scalar(
-        select(Officer).where(Officer.token_hash == hash_token(token), Officer.active.is_(True))
-    )

@@ -18,9 +18,9 @@ from claims.http.auth import (
     CurrentOfficer,
     RuntimeDep,
     ensure_officer_can_see,
-    find_applicant_claim,
 )
 from claims.models import Claim
+from claims.repositories.credentials import find_applicant_claim
 from claims.runtime import Runtime
 from claims.uploads.service import (
     StoredUpload,

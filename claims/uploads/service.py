@@ -263,7 +263,7 @@ async def receive_and_store(
     """The whole upload, for the API and the page alike: refuse before reading when the
     claim or the type is wrong, receive with the limits enforced while streaming, check and
     merge in an isolated worker, store durably, then record it in one unit of work."""
-    from claims.http.auth import find_applicant_claim
+    from claims.repositories.credentials import find_applicant_claim
     from documents.errors import DocumentRejected
     from documents.intake import discard_received, receive_files
 

@@ -12,8 +12,9 @@ import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from claims.jobs.registry import JobRegistry, claim_run
+from claims.jobs.registry import JobRegistry
 from claims.jobs.runner import SchedulerRunner
+from claims.repositories.scheduler import claim_run
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings
 

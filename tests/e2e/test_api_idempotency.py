@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from claims.http.idempotency import IN_FLIGHT, credential_scope
+from claims.http.idempotency import credential_scope
 from claims.models import Claim, ClaimEvent, IdempotencyRecord, Payout
+from claims.repositories.idempotency import IN_FLIGHT
 from tests.e2e.api_helpers import (
     RESIGNED,
     assert_problem,

@@ -21,6 +21,7 @@ from claims.http.auth import (
     officer_with_role,
 )
 from claims.models import Claim, Officer
+from claims.repositories.credentials import OfficerIdentity
 from claims.runtime import Runtime
 
 
@@ -50,7 +51,7 @@ def client(runtime: Runtime) -> TestClient:
 
     @app.post("/officer/approve")
     def approve(
-        officer: Annotated[Officer, officer_with_role("approver", "supervisor")],
+        officer: Annotated[OfficerIdentity, officer_with_role("approver", "supervisor")],
     ) -> dict[str, int]:
         return {"officer_id": officer.id}
 

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from claims.db import Database
 from claims.errors import ConcurrentChange
 from claims.http.conditional import etag_for
-from claims.http.idempotency import StoredResponse, claim_key, purge_expired
 from claims.models import IdempotencyRecord
+from claims.repositories.idempotency import StoredResponse, claim_key, purge_expired
 from claims.runtime import Runtime
 
 

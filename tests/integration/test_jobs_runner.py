@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select, update
 
 from claims.db import Database
-from claims.jobs.registry import JobRegistry, claim_run, run_due_jobs
+from claims.jobs.registry import JobRegistry, run_due_jobs
 from claims.jobs.runner import SchedulerRunner
 from claims.models import ApschedulerJob, JobRun, SchedulerLease
+from claims.repositories.scheduler import claim_run
 from claims.runtime import Runtime
 from tests.integration.jobs_support import eventually, make_runtime
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from claims.clock import Clock
 from claims.db import Database
 from claims.errors import ServiceError
+from claims.http.sandbox import sandbox_router
 from claims.jobs.registry import JobRegistry
-from claims.jobs.sandbox import sandbox_router
 from claims.models import SandboxClock
 from claims.runtime import Runtime
 from tests.integration.jobs_support import make_runtime

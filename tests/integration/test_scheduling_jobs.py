@@ -22,7 +22,8 @@ from claims.db import Database
 from claims.http.ratelimit import RateLimits
 from claims.jobs.registry import REGISTRY, load_job_modules
 from claims.models import Claim, ClaimEvent, Interview, OutboxMessage, SandboxClock
-from claims.runtime import SANDBOX_CLOCK_ROW, Runtime
+from claims.repositories.sandbox_clock import SANDBOX_CLOCK_ROW
+from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.integration.jobs_support import make_runtime
 from tests.integration.test_booking_service import TEMPLATE, to_interview, utc
