@@ -7,8 +7,9 @@ Usage: python bench/bench_booking.py [--bookings 10000] [--interviewers 5] [--ba
 
 By default each claim is booked with `book_earliest_slot` in its own committed transaction,
 as the document review books a claim whose documents are all accepted.
-`--batch N` books N claims per transaction through `book_earliest_slots` instead (each
-branch's calendar, interviewers and seats read once per batch), as a batch import would.
+`--batch N` books N claims per transaction through `book_earliest_slots` (batch_booking.py)
+instead (each branch's calendar, interviewers and seats read once per batch), as a batch
+import would.
 
 SQLite in a fresh temporary file by default; with --database-url (PostgreSQL), a fresh schema
 created before and dropped after the run. The claims are inserted in bulk beforehand (not
@@ -26,10 +27,11 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from batch_booking import book_earliest_slots
 from common import record
 from sqlalchemy import create_engine, func, insert, select, text
 
-from claims.booking.service import book_earliest_slot, book_earliest_slots
+from claims.booking.book import book_earliest_slot
 from claims.db import Database
 from claims.migrate import upgrade_to_head
 from claims.models import Claim, Interview, Officer, Participant

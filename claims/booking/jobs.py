@@ -20,19 +20,37 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from claims.booking.service import SYSTEM, branch_calendar, interview_notice, record_outcome
+from claims.booking.book import interview_notice
+from claims.booking.outcomes import SYSTEM, record_outcome
+from claims.casework.applicant import cancel
 from claims.casework.facts import wib_date
-from claims.casework.service import cancel
 from claims.errors import ServiceError
 from claims.jobs.registry import register_job
-from claims.models import Branch, Claim, ClaimEvent, Interview
+from claims.models import Claim, Interview
 from claims.notifications_outbox import enqueue_notification
-from claims.repositories._rows import flush_claim
-from claims.repositories.claims import apply_transition, claim_rules
+from claims.repositories.bookings import (
+    booked_interviews_ended_by,
+    booking_branch,
+    branch_calendar,
+    get_interview,
+    interviews_to_remind,
+    locked_interview,
+    mark_reminded,
+    reread_interview,
+)
+from claims.repositories.claims import (
+    apply_transition,
+    claim_rules,
+    claim_with_context,
+    claims_with_status,
+    last_missed_at,
+    locked_claim,
+    quiet_claims,
+    update_claim_details,
+)
 from scheduling.policy import (
     REMINDER_DAY_BEFORE,
     ReminderKind,
@@ -43,6 +61,7 @@ from scheduling.policy import (
 )
 from scheduling.slots import Slot
 from workflow.errors import WorkflowError
+from workflow.interview_lifecycle import InterviewStatus
 from workflow.machine import TransitionFacts
 from workflow.rules import RULE_SETS
 from workflow.states import ClaimStatus, Trigger
@@ -54,7 +73,7 @@ log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 
-DRAFT_STATUSES = (ClaimStatus.documents_pending.value, ClaimStatus.revision_requested.value)
+DRAFT_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
 REMINDER_TEMPLATES = {
     ReminderKind.day_before: "reminder_24h",
     ReminderKind.hour_before: "reminder_1h",
@@ -88,12 +107,6 @@ def _each_in_own_transaction(
     return handled
 
 
-def _locked_claim(session: Session, claim_id: str) -> Claim | None:
-    # FOR UPDATE on PostgreSQL serialises two schedulers on one claim; SQLite writers are
-    # serialised by BEGIN IMMEDIATE already.
-    return session.scalar(select(Claim).where(Claim.id == claim_id).with_for_update())
-
-
 # --- reminders ------------------------------------------------------------------------------
 
 
@@ -115,18 +128,16 @@ def due_reminder(interview: Interview, now: datetime) -> ReminderKind | None:
 
 
 def send_reminder(session: Session, interview_id: int, now: datetime) -> bool:
-    interview = session.scalar(
-        select(Interview).where(Interview.id == interview_id).with_for_update()
-    )
-    if interview is None or not interview.holds_seat or interview.status != "booked":
+    interview = locked_interview(session, interview_id)
+    if interview is None or not interview.holds_seat or interview.status != InterviewStatus.booked:
         return False
     kind = due_reminder(interview, now)
     if kind is None:
         return False
-    claim = session.get(Claim, interview.claim_id)
-    branch = session.get(Branch, interview.branch_code)
-    if claim is None or branch is None or claim.status != ClaimStatus.interview_scheduled.value:
+    claim = claim_with_context(session, interview.claim_id)
+    if claim is None or claim.status != ClaimStatus.interview_scheduled:
         return False
+    branch = booking_branch(session, interview.branch_code)
     template = REMINDER_TEMPLATES[kind]
     enqueue_notification(
         session,
@@ -136,11 +147,7 @@ def send_reminder(session: Session, interview_id: int, now: datetime) -> bool:
         interview_notice(interview, branch),
         key=f"interview-{interview.id}",
     )
-    if kind is ReminderKind.day_before:
-        interview.reminded_24h_at = now
-    else:
-        interview.reminded_1h_at = now
-    session.flush()
+    mark_reminded(session, interview, kind, now)
     return True
 
 
@@ -148,17 +155,7 @@ def send_reminder(session: Session, interview_id: int, now: datetime) -> bool:
 def interview_reminders(runtime: Runtime, now: datetime) -> int:
     """Reminders 24 h and 1 h before each booked interview, through the outbox."""
     with runtime.db.read_only() as session:
-        upcoming = session.scalars(
-            select(Interview)
-            .where(
-                Interview.holds_seat.is_(True),
-                Interview.status == "booked",
-                Interview.starts_at > now,
-                Interview.starts_at <= now + REMINDER_DAY_BEFORE,
-                (Interview.reminded_24h_at.is_(None) | Interview.reminded_1h_at.is_(None)),
-            )
-            .order_by(Interview.starts_at, Interview.id)
-        )
+        upcoming = interviews_to_remind(session, now, now + REMINDER_DAY_BEFORE)
         ids = [i.id for i in upcoming if due_reminder(i, now) is not None]
     return _each_in_own_transaction(
         runtime, "interview_reminders", ids, lambda s, i: send_reminder(s, i, now)
@@ -169,14 +166,14 @@ def interview_reminders(runtime: Runtime, now: datetime) -> int:
 
 
 def record_no_show(session: Session, interview_id: int, now: datetime) -> bool:
-    interview = session.get(Interview, interview_id)
-    if interview is None or not interview.holds_seat or interview.status != "booked":
+    interview = get_interview(session, interview_id)
+    if interview is None or not interview.holds_seat or interview.status != InterviewStatus.booked:
         return False
-    claim = _locked_claim(session, interview.claim_id)
-    if claim is None or claim.status != ClaimStatus.interview_scheduled.value:
+    claim = locked_claim(session, interview.claim_id)
+    if claim is None or claim.status != ClaimStatus.interview_scheduled:
         return False
-    session.refresh(interview)  # read again under the claim's lock
-    if not interview.holds_seat or interview.status != "booked":
+    reread_interview(session, interview)  # read again under the claim's lock
+    if not interview.holds_seat or interview.status != InterviewStatus.booked:
         return False
     grace = timedelta(minutes=claim_rules(claim).no_show_grace_minutes)
     if now < interview.ends_at + grace:
@@ -190,19 +187,7 @@ def interview_no_shows(runtime: Runtime, now: datetime) -> int:
     """A no-show for each interview whose slot ended more than the grace period ago with no
     outcome; the machine's `no_show_grace_over` guard checks the time again."""
     with runtime.db.read_only() as session:
-        ids = list(
-            session.scalars(
-                select(Interview.id)
-                .join(Claim, Claim.id == Interview.claim_id)
-                .where(
-                    Interview.holds_seat.is_(True),
-                    Interview.status == "booked",
-                    Interview.ends_at <= now - _MIN_GRACE,
-                    Claim.status == ClaimStatus.interview_scheduled.value,
-                )
-                .order_by(Interview.ends_at, Interview.id)
-            )
-        )
+        ids = booked_interviews_ended_by(session, now - _MIN_GRACE)
     return _each_in_own_transaction(
         runtime, "interview_no_shows", ids, lambda s, i: record_no_show(s, i, now)
     )
@@ -211,18 +196,8 @@ def interview_no_shows(runtime: Runtime, now: datetime) -> int:
 # --- cancellation of a miss not rebooked ----------------------------------------------------
 
 
-def missed_at(session: Session, claim_id: str) -> datetime | None:
-    """When the claim last went to interview_missed (its audit event)."""
-    return session.scalar(
-        select(func.max(ClaimEvent.at)).where(
-            ClaimEvent.claim_id == claim_id,
-            ClaimEvent.to_status == ClaimStatus.interview_missed.value,
-        )
-    )
-
-
 def miss_cancellation_due_at(session: Session, claim: Claim) -> datetime | None:
-    missed = missed_at(session, claim.id)
+    missed = last_missed_at(session, claim.id)
     if missed is None:
         return None
     days = claim_rules(claim).missed_interview_cancel_working_days
@@ -234,8 +209,8 @@ def _due(at: datetime | None, now: datetime) -> bool:
 
 
 def cancel_unrebooked_miss(session: Session, claim_id: str, now: datetime) -> bool:
-    claim = _locked_claim(session, claim_id)
-    if claim is None or claim.status != ClaimStatus.interview_missed.value:
+    claim = locked_claim(session, claim_id)
+    if claim is None or claim.status != ClaimStatus.interview_missed:
         return False
     due = miss_cancellation_due_at(session, claim)
     if due is None or now < due:
@@ -249,7 +224,6 @@ def cancel_unrebooked_miss(session: Session, claim_id: str, now: datetime) -> bo
         {"reason": MISS_NOT_REBOOKED},
         key=f"miss-{claim.misses}",
     )
-    flush_claim(session)
     return True
 
 
@@ -258,11 +232,7 @@ def missed_interview_cancellations(runtime: Runtime, now: datetime) -> int:
     """Cancels each claim whose missed interview was not rebooked within the configured
     working days of its branch (the second miss cancels at once, when it is recorded)."""
     with runtime.db.read_only() as session:
-        missed = session.scalars(
-            select(Claim)
-            .where(Claim.status == ClaimStatus.interview_missed.value)
-            .order_by(Claim.id)
-        )
+        missed = claims_with_status(session, ClaimStatus.interview_missed)
         ids = [c.id for c in missed if _due(miss_cancellation_due_at(session, c), now)]
     return _each_in_own_transaction(
         runtime,
@@ -294,7 +264,7 @@ def draft_action(claim: Claim, now: datetime) -> str | None:
 
 
 def handle_draft(session: Session, claim_id: str, now: datetime) -> bool:
-    claim = _locked_claim(session, claim_id)
+    claim = locked_claim(session, claim_id)
     if claim is None or claim.status not in DRAFT_STATUSES:
         return False
     action = draft_action(claim, now)
@@ -315,7 +285,6 @@ def handle_draft(session: Session, claim_id: str, now: datetime) -> bool:
         enqueue_notification(
             session, claim, "expired", now, {"last_activity_at": last.isoformat()}, key="expired"
         )
-        flush_claim(session)
         return True
     expires_at = draft_expiry_due(last, rules.draft_expiry_days)
     enqueue_notification(
@@ -331,8 +300,7 @@ def handle_draft(session: Session, claim_id: str, now: datetime) -> bool:
         },
         key=f"activity-{last.isoformat()}",
     )
-    claim.expiry_warned_at = now
-    flush_claim(session)
+    update_claim_details(session, claim, {"expiry_warned_at": now})
     return True
 
 
@@ -341,14 +309,7 @@ def draft_expiry(runtime: Runtime, now: datetime) -> int:
     """Warns a draft quiet for (expiry - warning) days, once per quiet spell, and expires one
     quiet for the expiry days (30 and 7 by default)."""
     with runtime.db.read_only() as session:
-        quiet = session.scalars(
-            select(Claim)
-            .where(
-                Claim.status.in_(DRAFT_STATUSES),
-                Claim.last_activity_at <= now - _MIN_WARNING_AGE,
-            )
-            .order_by(Claim.last_activity_at, Claim.id)
-        )
+        quiet = quiet_claims(session, DRAFT_STATUSES, now - _MIN_WARNING_AGE)
         ids = [c.id for c in quiet if draft_action(c, now) is not None]
     return _each_in_own_transaction(
         runtime, "draft_expiry", ids, lambda s, i: handle_draft(s, i, now)

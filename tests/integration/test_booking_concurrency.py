@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from claims.booking.service import book_earliest_slots
+from bench.batch_booking import book_earliest_slots
 from claims.db import Database
 from claims.models import Claim, Interview
 from tests.concurrency import all_at_once

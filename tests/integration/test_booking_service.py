@@ -13,26 +13,23 @@ import pytest
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from claims.booking.service import (
-    _booking_values,
-    _insert_booking,
-    _with_seat_retry,
-    accept_and_book,
-    book_earliest_slot,
-    book_earliest_slots,
-    branch_calendar,
-    interviewers_of,
-    is_seat_conflict,
-    listed_free_slots,
-    live_interview,
-    rebook,
-    release_booking,
-)
-from claims.casework import facts, service
+from bench.batch_booking import book_earliest_slots
+from claims.booking.book import accept_and_book, book_earliest_slot, listed_free_slots, rebook
+from claims.casework import applicant, facts
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database, driver_execute
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer, Participant
 from claims.registry.officers import add_officer
+from claims.repositories.bookings import (
+    Booking,
+    booking_branch,
+    branch_calendar,
+    cancel_held_bookings,
+    insert_booking,
+    is_seat_conflict,
+    live_interview,
+    retry_seat_conflicts,
+)
 from scheduling.calendar import indonesian_holidays
 from scheduling.slots import Slot
 from tests.support import (
@@ -46,9 +43,11 @@ from tests.support import (
     sample,
 )
 from workflow.errors import GuardFailed
+from workflow.interview_lifecycle import InterviewStatus
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus
 
 TEMPLATE = "https://meet.example.id/jht/{room}"
+VIDEO = "https://meet.example.id/jht/x"
 ROOM = re.compile(r"^https://meet\.example\.id/jht/([A-Za-z0-9_-]{32})$")
 
 
@@ -120,7 +119,7 @@ def interviewers(db: Database, branch: str, count: int) -> list[int]:
         ]
 
 
-def book(db: Database, claim_id: str, now: datetime = NOW) -> Interview | None:
+def book(db: Database, claim_id: str, now: datetime = NOW) -> Booking | None:
     with db.unit_of_work() as session:
         claim = session.get(Claim, claim_id)
         assert claim is not None
@@ -136,11 +135,11 @@ def to_interview(
     claim_id = create(db, new_claim_request(row, ClaimReason.resignation), now).claim_id
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
-        service.set_bank_account(session, claim, "014", "1234567890", row["full_name"], now)
-        service.set_npwp(session, claim, "01.234.567.8-901.000", now)
+        applicant.set_bank_account(session, claim, "014", "1234567890", row["full_name"], now)
+        applicant.set_npwp(session, claim, "01.234.567.8-901.000", now)
     types = attach_documents_directly(db, claim_id, now)
     with db.unit_of_work() as session:
-        service.submit(session, facts.get_claim(session, claim_id), now)
+        applicant.submit(session, facts.get_claim(session, claim_id), now)
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
         decisions = [DocumentDecision(t, True) for t in types]
@@ -165,6 +164,50 @@ def test_wit_branch_books_the_next_working_day_at_its_own_opening(samples: Datab
     assert interview.ends_at == utc(2026, 11, 16, 23, 30)
     assert interview.interviewer_id == officer and interview.seat == 0
     assert ROOM.match(interview.video_url)
+
+
+def test_a_booking_comes_back_as_it_was_written(samples: Database) -> None:
+    [officer] = interviewers(samples, "JKT-SLB", 1)
+    [claim_id] = bulk_claims(samples, "JKT-SLB", 1)
+    booked = book(samples, claim_id)
+    assert booked is not None
+    with samples.read_only() as session:
+        row = session.get(Interview, booked.id)
+    assert row is not None
+    assert (row.claim_id, row.branch_code, row.seat, row.interviewer_id) == (
+        claim_id,
+        "JKT-SLB",
+        booked.seat,
+        officer,
+    )
+    assert (row.starts_at, row.ends_at, row.video_url, row.booked_at) == (
+        booked.starts_at,
+        booked.ends_at,
+        booked.video_url,
+        booked.booked_at,
+    )
+    assert (row.status, row.holds_seat) == (InterviewStatus.booked, True)
+    assert (row.outcome_reason_code, row.note, row.reminded_24h_at, row.reminded_1h_at) == (
+        (None,) * 4
+    )
+
+
+def test_a_branch_is_read_once_per_transaction_and_afresh_in_the_next(
+    samples: Database,
+) -> None:
+    interviewers(samples, "JKT-SLB", 1)
+    closed = date(2026, 11, 17)
+    with samples.unit_of_work() as session:
+        first = booking_branch(session, "JKT-SLB")
+        with session.begin_nested():  # a savepoint is still the same transaction
+            assert booking_branch(session, "JKT-SLB") is first
+        session.add(BranchClosure(branch_code="JKT-SLB", day=closed, reason="banjir"))
+        session.flush()
+        assert booking_branch(session, "JKT-SLB") is first  # read once per transaction
+        session.commit()
+        again = booking_branch(session, "JKT-SLB")  # the session's next transaction
+    assert closed not in first.calendar.closures
+    assert closed in again.calendar.closures and again.interviewer_ids == first.interviewer_ids
 
 
 def test_wit_branch_with_its_own_hours(samples: Database) -> None:
@@ -265,9 +308,10 @@ def test_a_freed_seat_is_booked_again_before_later_slots(samples: Database) -> N
         (utc(2026, 11, 17, 1, 30), 0),
     ]
     with samples.unit_of_work() as session:  # seat 1 of the first slot, below the highest
-        claim = session.get(Claim, claims[1])
-        assert claim is not None
-        release_booking(session, claim, "cancelled")
+        cancel_held_bookings(session, claims[1])
+    with samples.read_only() as session:
+        cancelled = session.scalars(select(Interview).where(Interview.claim_id == claims[1]))
+        assert [(i.status, i.holds_seat) for i in cancelled] == [(InterviewStatus.cancelled, False)]
     refill, next_one = (book(samples, c) for c in claims[4:])
     assert refill is not None and (refill.starts_at, refill.seat) == (utc(2026, 11, 17, 1, 0), 1)
     assert next_one is not None
@@ -283,9 +327,7 @@ def test_seats_above_a_reduced_capacity_still_fill_the_slot(samples: Database) -
         officer = session.get(Officer, officers[2])
         assert officer is not None
         officer.active = False
-        first = session.get(Claim, claims[0])
-        assert first is not None
-        release_booking(session, first, "cancelled")  # seats 1 and 2 still held: full
+        cancel_held_bookings(session, claims[0])  # seats 1 and 2 still held: full
     moved, beside = (book(samples, c) for c in claims[3:])
     assert moved is not None and (moved.starts_at, moved.seat) == (utc(2026, 11, 17, 1, 30), 0)
     assert beside is not None and (beside.starts_at, beside.seat) == (utc(2026, 11, 17, 1, 30), 1)
@@ -353,19 +395,15 @@ def test_seat_retry_recovers_from_a_failed_insert_in_a_savepoint(samples: Databa
     slot = Slot(winner.starts_at, winner.ends_at)
     tries: list[int] = []
     with samples.unit_of_work() as session:
-        claim = session.get(Claim, second)
-        assert claim is not None
-        officers = interviewers_of(session, "JKT-SLB")
+        branch = booking_branch(session, "JKT-SLB")
 
-        def attempt() -> Interview:
+        def attempt() -> Booking:
             # The first try acts on a stale read (seat 0 looked free), as a racing booker does.
             tries.append(len(tries))
             seat = 0 if len(tries) == 1 else 1
-            return _insert_booking(
-                session, _booking_values(claim, slot, seat, officers, NOW, TEMPLATE)
-            )
+            return insert_booking(session, second, branch, slot, seat, VIDEO, NOW)
 
-        interview = _with_seat_retry(session, attempt)
+        interview = retry_seat_conflicts(session, attempt)
         assert interview is not None and interview.seat == 1
         # The transaction is still usable after the refused INSERT (PostgreSQL aborts a
         # transaction on error unless the savepoint is rolled back).
@@ -380,18 +418,11 @@ def test_seat_retry_recovers_from_a_failed_insert_in_a_savepoint(samples: Databa
 
 def test_seat_retry_does_not_hide_other_integrity_errors(samples: Database) -> None:
     interviewers(samples, "JKT-SLB", 1)
-    [claim_id] = bulk_claims(samples, "JKT-SLB", 1)
     with pytest.raises(IntegrityError), samples.unit_of_work() as session:
-        claim = session.get(Claim, claim_id)
-        assert claim is not None
-        officers = interviewers_of(session, "JKT-SLB")
-        ghost = Claim(id="no-such-claim", branch_code="JKT-SLB")
+        branch = booking_branch(session, "JKT-SLB")
         slot = Slot(utc(2026, 11, 17, 1, 0), utc(2026, 11, 17, 1, 30))
-        _with_seat_retry(
-            session,
-            lambda: _insert_booking(
-                session, _booking_values(ghost, slot, 0, officers, NOW, TEMPLATE)
-            ),
+        retry_seat_conflicts(
+            session, lambda: insert_booking(session, "no-such-claim", branch, slot, 0, VIDEO, NOW)
         )
 
 
@@ -437,7 +468,7 @@ def test_driver_execute_gives_the_rows_and_errors_of_sqlalchemy(samples: Databas
         "seat": 0,
         "holds_seat": True,
         "video_url": "https://meet.example.id/jht/x",
-        "status": "booked",
+        "status": InterviewStatus.booked,
         "booked_at": starts,
     }
     columns = Interview.__table__.c

@@ -15,13 +15,15 @@ from sqlalchemy import select
 
 from claims.app import create_app
 from claims.booking import jobs
-from claims.booking.service import live_interview, rebook, record_outcome
-from claims.casework import facts, service
+from claims.booking.book import rebook
+from claims.booking.outcomes import record_outcome
+from claims.casework import applicant, facts
 from claims.clock import Clock
 from claims.db import Database
-from claims.http.ratelimit import RateLimits
 from claims.jobs.registry import REGISTRY, load_job_modules
 from claims.models import Claim, ClaimEvent, Interview, OutboxMessage, SandboxClock
+from claims.ratelimits import RateLimits
+from claims.repositories.bookings import live_interview
 from claims.repositories.sandbox_clock import SANDBOX_CLOCK_ROW
 from claims.runtime import Runtime
 from claims.settings import Settings
@@ -226,7 +228,7 @@ def test_applicant_activity_restarts_the_spell_and_the_warning(
     assert jobs.draft_expiry(runtime, NOW + 23 * day) == 1
     acted = NOW + 24 * day
     with samples.unit_of_work() as session:
-        service.set_npwp(
+        applicant.set_npwp(
             session, facts.get_claim(session, claim_id), "01.234.567.8-901.000", acted
         )
     assert jobs.draft_expiry(runtime, NOW + 30 * day) == 0  # not expired: the applicant acted
