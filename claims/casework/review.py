@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from claims.booking.service import DEFAULT_VIDEO_URL_TEMPLATE, accept_and_book
+from claims.booking.book import DEFAULT_VIDEO_URL_TEMPLATE, accept_and_book
 from claims.casework.facts import claim_checklist, claim_participant
 from claims.casework.service import documents_of
 from claims.errors import FieldProblem
