@@ -225,11 +225,14 @@ def event_views(session: Session, claim_id: str) -> list[schemas.EventView]:
     ]
 
 
-def claim_flags(session: Session, claim: Claim, participant: Participant) -> list[str]:
+def claim_flags(
+    session: Session, claim: Claim, participant: Participant, reused: Mapping[int, int]
+) -> list[str]:
+    """What an officer should look at twice; `reused`: `reused_file_counts` of the claim."""
     flags = []
     if bank_account_shared(session, claim, participant.nik):
         flags.append("duplicate_bank_account")
-    if reused_file_counts(session, claim.id, participant.nik):
+    if reused:
         flags.append("reused_document")
     if claim.account_holder and normalize_holder_name(
         claim.account_holder
@@ -307,7 +310,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
         ],
         missing_documents=missing,
         estimate=estimate_view(session, claim, participant, now),
-        flags=claim_flags(session, claim, participant),
+        flags=claim_flags(session, claim, participant, reused),
         interview=interview_view(session, claim),
         verifier_id=claim.verifier_id,
         interviewer_id=claim.interviewer_id,
