@@ -9,6 +9,7 @@ database's own form. All of that stays in here; callers get models and dataclass
 
 from __future__ import annotations
 
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,10 +26,10 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Table,
     bindparam,
     cast,
     func,
-    insert,
     null,
     select,
     text,
@@ -40,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.types import NullType
 
-from claims.db import driver_execute
+from claims.db import driver_execute, insert_of
 from claims.errors import NotFound
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer
 from claims.repositories._rows import update_row
@@ -333,12 +334,9 @@ _BOOKING_COLUMNS = (
     "reminded_24h_at",
     "reminded_1h_at",
 )
-_INTERVIEWS = Interview.__table__
 # Every column but the id, each bound with its column's type, so that the statement compiles
 # once for the driver (`driver_execute`).
-_INSERT_INTERVIEW = insert(Interview).values(
-    {name: bindparam(name, type_=_INTERVIEWS.c[name].type) for name in _BOOKING_COLUMNS}
-)
+_INSERT_INTERVIEW = insert_of(typing.cast(Table, Interview.__table__), _BOOKING_COLUMNS)
 
 
 def insert_booking(
