@@ -11,12 +11,16 @@ from sqlalchemy.orm import Session
 
 from claims.booking.book import DEFAULT_VIDEO_URL_TEMPLATE, accept_and_book
 from claims.casework.facts import claim_checklist, claim_participant
-from claims.casework.service import documents_of
 from claims.errors import FieldProblem
 from claims.models import Claim, Document
 from claims.notifications_outbox import enqueue_notification
-from claims.repositories._rows import flush_claim, update_rows
 from claims.repositories.claims import apply_transition, check_version
+from claims.repositories.documents import (
+    DocumentVerdict,
+    apply_document_triggers,
+    documents_of_claim,
+)
+from workflow.document_lifecycle import DocumentStatus, DocumentTrigger
 from workflow.machine import TransitionFacts
 from workflow.reason_codes import ReasonCode, parse_reason_code
 from workflow.states import Actor, ClaimStatus, Trigger
@@ -43,7 +47,7 @@ def review_documents(
     if ClaimStatus(claim.status) is not ClaimStatus.under_review:
         # Let the machine give the standard refusal with the allowed triggers.
         apply_transition(session, claim, Trigger.request_revision, verifier, now, TransitionFacts())
-    documents = {d.doc_type: d for d in documents_of(session, claim.id)}
+    documents = {d.doc_type: d for d in documents_of_claim(session, claim.id)}
     problems = _decision_problems(decisions, documents)
     if problems:
         raise FieldProblem(
@@ -62,18 +66,19 @@ def review_documents(
             for doc in claim_checklist(session, claim, claim_participant(session, claim)).required
         }
     )
-    # One executemany UPDATE for all the decided documents.
-    update_rows(
+    apply_document_triggers(
         session,
-        [documents[decision.doc_type] for decision in decisions],
         [
-            {
-                "status": "accepted" if decision.accepted else "rejected",
-                "reason_code": None if decision.accepted else decision.reason_code,
-                "note": decision.note,
-                "reviewed_by": verifier.officer_id,
-                "reviewed_at": now,
-            }
+            (
+                documents[decision.doc_type],
+                DocumentTrigger.accept if decision.accepted else DocumentTrigger.send_back,
+                DocumentVerdict(
+                    reason_code=None if decision.accepted else decision.reason_code,
+                    note=decision.note,
+                    reviewed_by=verifier.officer_id,
+                    reviewed_at=now,
+                ),
+            )
             for decision in decisions
         ],
     )
@@ -98,9 +103,8 @@ def review_documents(
             changes={"verifier_id": verifier.officer_id, "last_activity_at": now},
         )
         enqueue_notification(session, claim, "revision_requested", now, {"items": items})
-        flush_claim(session)
         return claim
-    accepted = {t for t, d in documents.items() if d.status == "accepted"}
+    accepted = {t for t, d in documents.items() if d.status == DocumentStatus.accepted}
     if not required <= accepted:
         apply_transition(
             session,
@@ -144,7 +148,7 @@ def _decision_problems(
     undecided = [
         doc_type
         for doc_type, document in documents.items()
-        if document.status == "uploaded" and doc_type not in seen
+        if document.status == DocumentStatus.uploaded and doc_type not in seen
     ]
     for doc_type in undecided:
         problems.append(

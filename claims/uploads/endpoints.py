@@ -19,16 +19,14 @@ from claims.http.auth import (
     RuntimeDep,
     ensure_officer_can_see,
 )
+from claims.http.uploads import receive_request_upload
 from claims.models import Claim
 from claims.repositories.credentials import find_applicant_claim
-from claims.runtime import Runtime
 from claims.uploads.service import (
-    StoredUpload,
     bundle_parts,
     delete_document,
     document_services,
     find_document,
-    receive_and_store,
     remove_folder,
     temporary_folder,
 )
@@ -58,24 +56,6 @@ def _attachment(
         headers=DOWNLOAD_HEADERS,
         background=background,
     )
-
-
-async def receive_request_upload(
-    request: Request, runtime: Runtime, token: str | None, claim_id: str, doc_type: str
-) -> StoredUpload:
-    """`receive_and_store` of this request's streamed body (the API's PUT and the upload
-    page's POST alike), with its size counted in /metrics."""
-    stored = await receive_and_store(
-        runtime,
-        token,
-        claim_id,
-        doc_type,
-        request.headers.get("content-type", ""),
-        request.headers.get("content-length"),
-        request.stream(),
-    )
-    request.app.state.metrics.observe_upload(stored.received_bytes)
-    return stored
 
 
 @applicant_documents.put(

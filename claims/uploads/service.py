@@ -8,72 +8,37 @@ import contextlib
 import shutil
 import tempfile
 import threading
-import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import anyio
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from claims.casework.facts import claim_checklist, claim_participant
-from claims.casework.service import require_editable
+from claims.casework.facts import claim_checklist, claim_participant, require_editable
 from claims.errors import NotFound, refusal
-from claims.models import Claim, Document, DocumentFile
-from claims.repositories._rows import flush_claim
+from claims.models import Claim, Document
+from claims.repositories.documents import (
+    OriginalFile,
+    document_of_type,
+    documents_of_claim,
+    record_upload,
+    remove_document,
+)
 from claims.runtime import Runtime
-from documents.intake import ReceivedFile
-from documents.isolation import IsolatedWorkerPool
-from documents.limits import UploadLimits
+from claims.uploads.resources import DocumentServices
+from documents.errors import DocumentRejected
+from documents.intake import ReceivedFile, discard_received, receive_files
 from documents.merge import BuiltDocument
 from documents.sniff import sniff_file
 from documents.storage import LocalContentAddressedStorage, StoredObject
+from workflow.document_lifecycle import DocumentStatus
+from workflow.rules import DocumentType
 
-# Multipart framing around 10 files of 10 MB: boundaries and part headers.
-MULTIPART_OVERHEAD_BYTES = 64 * 1024
 # Names of the files an upload keeps in the spool folder while it runs (documents.intake's
 # received parts, the merge output of work_file()).
 SPOOL_PREFIXES = ("upload-", "work-")
-
-
-@dataclass
-class DocumentServices:
-    """One per process: the store, the worker pool (started by warm() when the server starts,
-    else on first use) and the limits."""
-
-    storage: LocalContentAddressedStorage
-    spool_dir: Path
-    limits: UploadLimits = field(default_factory=UploadLimits)
-    pool_workers: int = 2
-    _pool: IsolatedWorkerPool | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def pool(self) -> IsolatedWorkerPool:
-        with self._lock:
-            if self._pool is None:
-                self._pool = IsolatedWorkerPool(workers=self.pool_workers)
-            return self._pool
-
-    @property
-    def max_body_bytes(self) -> int:
-        return self.limits.max_files * self.limits.max_file_bytes + MULTIPART_OVERHEAD_BYTES
-
-    def work_file(self, suffix: str = ".pdf") -> Path:
-        return self.spool_dir / f"work-{uuid.uuid4().hex}{suffix}"
-
-    def warm(self) -> None:
-        """Starts the worker pool and waits until its workers are ready: run at server start
-        (in a background thread), so that the first upload does not wait for them."""
-        self.pool.wait_ready()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
 
 
 _SERVICES_LOCK = threading.Lock()
@@ -81,7 +46,7 @@ _SERVICES_LOCK = threading.Lock()
 
 def document_services(runtime: Runtime) -> DocumentServices:
     with _SERVICES_LOCK:
-        services: DocumentServices | None = getattr(runtime, "documents", None)
+        services = runtime.documents
         if services is None:
             root = runtime.settings.documents_dir
             spool = runtime.settings.data_dir / "spool"
@@ -119,7 +84,7 @@ def check_upload_allowed(session: Session, claim: Claim, doc_type: str) -> None:
         )
 
 
-def record_upload(
+def store_upload(
     session: Session,
     claim: Claim,
     doc_type: str,
@@ -128,60 +93,26 @@ def record_upload(
     stored: StoredObject,
     now: datetime,
 ) -> Document:
-    """Replaces any earlier upload of this type; the old stored file is left for the
-    garbage collection, which removes whatever no row references."""
+    """Records the stored upload of `doc_type`, replacing any earlier one, if the claim
+    still takes it."""
     check_upload_allowed(session, claim, doc_type)
-    document = session.scalar(
-        select(Document).where(Document.claim_id == claim.id, Document.doc_type == doc_type)
-    )
-    if document is None:
-        document = Document(claim_id=claim.id, doc_type=doc_type)
-        session.add(document)
-    else:
-        session.execute(delete(DocumentFile).where(DocumentFile.document_id == document.id))
-    document.status = "uploaded"
-    document.storage_key = stored.key
-    document.sha256 = built.sha256
-    document.size_bytes = built.size_bytes
-    document.pages = built.pages
-    document.reason_code = None
-    document.note = None
-    document.reviewed_by = None
-    document.reviewed_at = None
-    document.uploaded_at = now
-    session.flush()
-    for position, received in enumerate(files):
-        session.add(
-            DocumentFile(
-                document_id=document.id,
-                claim_id=claim.id,
-                position=position,
-                sha256=received.sha256,
-                size_bytes=received.size,
-                content_type=_content_type(received.path),
-            )
-        )
-    claim.last_activity_at = now
-    claim.updated_at = now
-    flush_claim(session)
-    return document
+    originals = [
+        OriginalFile(received.sha256, received.size, _content_type(received.path))
+        for received in files
+    ]
+    return record_upload(session, claim, doc_type, stored.key, built, originals, now)
 
 
 def _content_type(path: Path) -> str:
     try:
-        return (
-            "application/pdf"
-            if sniff_file(path).value == "pdf"
-            else f"image/{sniff_file(path).value}"
-        )
+        kind = sniff_file(path).value
     except Exception:
         return "application/octet-stream"
+    return "application/pdf" if kind == "pdf" else f"image/{kind}"
 
 
 def find_document(session: Session, claim_id: str, doc_type: str) -> Document:
-    document = session.scalar(
-        select(Document).where(Document.claim_id == claim_id, Document.doc_type == doc_type)
-    )
+    document = document_of_type(session, claim_id, doc_type)
     if document is None:
         raise NotFound("document")
     return document
@@ -189,26 +120,14 @@ def find_document(session: Session, claim_id: str, doc_type: str) -> Document:
 
 def delete_document(session: Session, claim: Claim, doc_type: str, now: datetime) -> None:
     require_editable(claim, "documents")
-    document = find_document(session, claim.id, doc_type)
-    session.delete(document)
-    claim.last_activity_at = now
-    claim.updated_at = now
-    flush_claim(session)
-
-
-def referenced_keys(session: Session) -> set[str]:
-    return set(session.scalars(select(Document.storage_key)))
+    remove_document(session, claim, find_document(session, claim.id, doc_type), now)
 
 
 def bundle_parts(
     session: Session, services: DocumentServices, claim: Claim
 ) -> list[tuple[str, Path]]:
-    from workflow.rules import DocumentType
-
     parts = []
-    for document in session.scalars(
-        select(Document).where(Document.claim_id == claim.id).order_by(Document.id)
-    ):
+    for document in documents_of_claim(session, claim.id):
         try:
             title = DocumentType(document.doc_type).label_id
         except ValueError:
@@ -244,7 +163,7 @@ def remove_folder(folder: Path) -> None:
 @dataclass(frozen=True)
 class StoredUpload:
     doc_type: str
-    status: str
+    status: DocumentStatus
     pages: int
     size_bytes: int
     sha256: str
@@ -253,8 +172,7 @@ class StoredUpload:
 
 async def receive_and_store(
     runtime: Runtime,
-    token: str | None,
-    claim_id: str,
+    find_claim: Callable[[Session], Claim],
     doc_type: str,
     content_type: str,
     content_length: str | None,
@@ -262,16 +180,14 @@ async def receive_and_store(
 ) -> StoredUpload:
     """The whole upload, for the API and the page alike: refuse before reading when the
     claim or the type is wrong, receive with the limits enforced while streaming, check and
-    merge in an isolated worker, store durably, then record it in one unit of work."""
-    from claims.repositories.credentials import find_applicant_claim
-    from documents.errors import DocumentRejected
-    from documents.intake import discard_received, receive_files
-
+    merge in an isolated worker, store durably, then record it in one unit of work.
+    `find_claim` loads the uploader's claim in the session given (its credentials checked):
+    once to refuse early, once more in the unit of work that records."""
     services = document_services(runtime)
 
     def authorise() -> None:
         with runtime.db.read_only() as session:
-            check_upload_allowed(session, find_applicant_claim(session, token, claim_id), doc_type)
+            check_upload_allowed(session, find_claim(session), doc_type)
 
     await anyio.to_thread.run_sync(authorise)
     if (
@@ -298,9 +214,14 @@ async def receive_and_store(
 
         def record() -> StoredUpload:
             with runtime.db.unit_of_work() as session:
-                claim = find_applicant_claim(session, token, claim_id)
-                document = record_upload(
-                    session, claim, doc_type, files, built, stored, runtime.clock.now()
+                document = store_upload(
+                    session,
+                    find_claim(session),
+                    doc_type,
+                    files,
+                    built,
+                    stored,
+                    runtime.clock.now(),
                 )
                 return StoredUpload(
                     doc_type=doc_type,

@@ -1,0 +1,153 @@
+"""The documents repository: a claim's uploaded documents (one merged PDF per type) and the
+original files behind each. A document's status changes only by `apply_document_triggers`:
+the lifecycle table (workflow.document_lifecycle) decides the move, then the row is written."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session
+
+from claims.models import Claim, Document, DocumentFile
+from claims.repositories._rows import flush_claim, update_rows
+from documents.merge import BuiltDocument
+from workflow.document_lifecycle import DOCUMENT_LIFECYCLE, DocumentStatus, DocumentTrigger
+
+_DOCUMENTS_OF = (
+    select(Document).where(Document.claim_id == bindparam("claim_id")).order_by(Document.id)
+)
+_DOCUMENT_STATUSES = select(Document.doc_type, Document.status).where(
+    Document.claim_id == bindparam("claim_id")
+)
+_DOCUMENT_OF_TYPE = select(Document).where(
+    Document.claim_id == bindparam("claim_id"), Document.doc_type == bindparam("doc_type")
+)
+
+
+@dataclass(frozen=True)
+class DocumentVerdict:
+    """The verifier's word on a document, as its row keeps it; `NO_VERDICT` for a document
+    not reviewed (yet, or since its last upload)."""
+
+    reason_code: str | None = None
+    note: str | None = None
+    reviewed_by: int | None = None
+    reviewed_at: datetime | None = None
+
+
+NO_VERDICT = DocumentVerdict()
+
+
+@dataclass(frozen=True)
+class OriginalFile:
+    """One file of an upload as it was received, kept by hash for the reused-file flag."""
+
+    sha256: str
+    size_bytes: int
+    content_type: str
+
+
+def documents_of_claim(session: Session, claim_id: str) -> list[Document]:
+    """The claim's documents in the order they were first uploaded."""
+    return list(session.scalars(_DOCUMENTS_OF, {"claim_id": claim_id}))
+
+
+def document_statuses_of_claim(session: Session, claim_id: str) -> dict[str, DocumentStatus]:
+    """Each document type of the claim with its status, pending changes written first."""
+    session.flush()  # what a query would autoflush
+    rows = session.connection().execute(_DOCUMENT_STATUSES, {"claim_id": claim_id})
+    return {doc_type: DocumentStatus(status) for doc_type, status in rows}
+
+
+def document_of_type(session: Session, claim_id: str, doc_type: str) -> Document | None:
+    """The claim's document of `doc_type`, if one was uploaded."""
+    return session.scalar(_DOCUMENT_OF_TYPE, {"claim_id": claim_id, "doc_type": doc_type})
+
+
+def referenced_storage_keys(session: Session) -> set[str]:
+    """The storage key of every document: the stored files still in use."""
+    return set(session.scalars(select(Document.storage_key)))
+
+
+def apply_document_triggers(
+    session: Session, moves: Sequence[tuple[Document, DocumentTrigger, DocumentVerdict]]
+) -> None:
+    """The one way a document's status changes: each trigger is fired by the lifecycle
+    table (LifecycleRefused, and nothing written, when one is not allowed), then the new
+    statuses are written with their verdicts, by one executemany UPDATE when the documents
+    have no other unwritten change (else by the flush)."""
+    values = [
+        {
+            "status": DOCUMENT_LIFECYCLE.fire(document.status, trigger),
+            "reason_code": verdict.reason_code,
+            "note": verdict.note,
+            "reviewed_by": verdict.reviewed_by,
+            "reviewed_at": verdict.reviewed_at,
+        }
+        for document, trigger, verdict in moves
+    ]
+    update_rows(session, [document for document, _, _ in moves], values)
+
+
+def record_upload(
+    session: Session,
+    claim: Claim,
+    doc_type: str,
+    storage_key: str,
+    built: BuiltDocument,
+    files: Sequence[OriginalFile],
+    now: datetime,
+) -> Document:
+    """The claim's document of `doc_type` as uploaded `now`, stored under `storage_key`: a
+    new row, or the earlier upload replaced (its original files and its verdict dropped).
+    The old stored file is left for the garbage collection, which removes whatever no row
+    references."""
+    document = document_of_type(session, claim.id, doc_type)
+    content = {
+        "storage_key": storage_key,
+        "sha256": built.sha256,
+        "size_bytes": built.size_bytes,
+        "pages": built.pages,
+        "uploaded_at": now,
+    }
+    if document is None:
+        document = Document(
+            claim_id=claim.id, doc_type=doc_type, status=DOCUMENT_LIFECYCLE.initial, **content
+        )
+        session.add(document)
+        session.flush()  # for its id
+    else:
+        session.execute(delete(DocumentFile).where(DocumentFile.document_id == document.id))
+        for name, value in content.items():
+            setattr(document, name, value)
+        apply_document_triggers(session, [(document, DocumentTrigger.reupload, NO_VERDICT)])
+    for position, original in enumerate(files):
+        session.add(
+            DocumentFile(
+                document_id=document.id,
+                claim_id=claim.id,
+                position=position,
+                sha256=original.sha256,
+                size_bytes=original.size_bytes,
+                content_type=original.content_type,
+            )
+        )
+    _documents_changed(session, claim, now)
+    return document
+
+
+def remove_document(session: Session, claim: Claim, document: Document, now: datetime) -> None:
+    """Deletes the claim's `document` with its original files (ON DELETE CASCADE)."""
+    session.delete(document)
+    _documents_changed(session, claim, now)
+
+
+def _documents_changed(session: Session, claim: Claim, now: datetime) -> None:
+    """The claim's activity moves with its documents, and with it its version: an upload
+    racing another change of the claim is refused (409)."""
+    claim.last_activity_at = now
+    claim.updated_at = now
+    flush_claim(session)

@@ -1,0 +1,56 @@
+"""The uploaded document's lifecycle: every (status, trigger) against an expectation table
+written out here, independently of workflow.document_lifecycle's steps."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from workflow.document_lifecycle import DOCUMENT_LIFECYCLE, DocumentStatus, DocumentTrigger
+from workflow.lifecycle import LifecycleRefused
+
+S, T = DocumentStatus, DocumentTrigger
+
+EXPECTED: dict[tuple[DocumentStatus, DocumentTrigger], DocumentStatus] = {
+    # The verifier decides an upload, or decides again at a later review.
+    (S.uploaded, T.accept): S.accepted,
+    (S.accepted, T.accept): S.accepted,
+    (S.rejected, T.accept): S.accepted,
+    (S.uploaded, T.send_back): S.rejected,
+    (S.accepted, T.send_back): S.rejected,
+    (S.rejected, T.send_back): S.rejected,
+    # A new upload of the type, whatever the verdict on the one it replaces.
+    (S.uploaded, T.reupload): S.uploaded,
+    (S.accepted, T.reupload): S.uploaded,
+    (S.rejected, T.reupload): S.uploaded,
+}
+
+
+def test_a_new_document_starts_uploaded() -> None:
+    assert DOCUMENT_LIFECYCLE.initial is S.uploaded
+
+
+@pytest.mark.parametrize(
+    ("status", "trigger"), list(itertools.product(DocumentStatus, DocumentTrigger))
+)
+def test_every_status_and_trigger_against_the_table(
+    status: DocumentStatus, trigger: DocumentTrigger
+) -> None:
+    expected = EXPECTED.get((status, trigger))
+    if expected is None:
+        with pytest.raises(LifecycleRefused):
+            DOCUMENT_LIFECYCLE.fire(status, trigger)
+        assert not DOCUMENT_LIFECYCLE.allows(status, trigger)
+    else:
+        assert DOCUMENT_LIFECYCLE.fire(status, trigger) is expected
+        assert DOCUMENT_LIFECYCLE.allows(status, trigger)
+
+
+def test_the_table_declares_no_more_than_expected() -> None:
+    declared = {
+        (status, trigger)
+        for status in DocumentStatus
+        for trigger in DOCUMENT_LIFECYCLE.triggers_from(status)
+    }
+    assert declared == set(EXPECTED)
