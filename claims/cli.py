@@ -15,6 +15,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from claims.runtime import DatabaseUnavailable, Runtime, open_runtime
 from claims.settings import Settings, get_settings
 
+# Each command imports what only it needs when it runs (not to dodge an import cycle: nothing
+# imports this module), so `jht --help` and the small commands do not load the web app.
+
 app = typer.Typer(help="jht-claims: online JHT claims.", no_args_is_help=True, add_completion=False)
 participants_app = typer.Typer(help="The participant registry.", no_args_is_help=True)
 branches_app = typer.Typer(help="Branch offices.", no_args_is_help=True)
@@ -31,8 +34,6 @@ app.add_typer(workflow_app, name="workflow")
 
 # Everything but a command's own result goes to standard error, so output can be piped.
 err = Console(stderr=True, soft_wrap=True)
-
-OFFICER_ROLES = ("verifier", "interviewer", "approver", "finance", "supervisor")
 
 
 def _runtime(settings: Settings | None = None) -> Runtime:
