@@ -4,7 +4,6 @@ CLI or `create_app()`, and passed to whatever needs it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -17,6 +16,7 @@ from claims.payouts.simulated_bank import SimulatedBank
 from claims.repositories.monitoring import ping
 from claims.repositories.sandbox_clock import sandbox_offset
 from claims.settings import Settings
+from claims.uploads.resources import DocumentServices
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -34,7 +34,7 @@ class Runtime:
     db: Database
     clock: Clock
     # Document store and worker pool, made on first use (claims.uploads.service).
-    documents: Any = None
+    documents: DocumentServices | None = None
     # The bank payouts go through: the sandbox bank over this database, unless the code puts
     # another here before the jobs run (claims.payouts.gateway).
     bank: BankGateway = field(init=False)

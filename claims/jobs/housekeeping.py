@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from claims.jobs.registry import register_job
+from claims.repositories.documents import referenced_storage_keys
 from claims.repositories.idempotency import purge_expired
-from claims.uploads.service import discard_stale_spool, document_services, referenced_keys
+from claims.uploads.service import discard_stale_spool, document_services
 from documents.storage import collect_garbage
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def collect_document_garbage(runtime: Runtime, now: datetime) -> int:
     an hour at `now`; answers how many files went."""
     services = document_services(runtime)
     with runtime.db.read_only() as session:
-        referenced = referenced_keys(session)
+        referenced = referenced_storage_keys(session)
     cutoff = now - GARBAGE_GRACE
     removed = collect_garbage(services.storage, referenced, cutoff)
     return removed + discard_stale_spool(services.spool_dir, cutoff)
