@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from claims.casework.facts import claim_checklist, claim_participant
-from claims.casework.service import (
+from claims.casework.intake import (
     CreatedClaim,
     HeirInput,
     NewClaim,

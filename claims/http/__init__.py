@@ -8,7 +8,8 @@ from fastapi import FastAPI
 from claims.http.idempotency import IdempotencyMiddleware
 from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
 from claims.http.problems import install_problem_handlers
-from claims.http.ratelimit import DefaultRateLimitMiddleware, RateLimiter, RateLimits
+from claims.http.ratelimit import DefaultRateLimitMiddleware
+from claims.ratelimits import RateLimiter, RateLimits
 from claims.runtime import Runtime
 
 

@@ -18,7 +18,7 @@ import uvicorn
 from claims.app import create_app
 from claims.clock import Clock
 from claims.db import Database
-from claims.http.ratelimit import RateLimits
+from claims.ratelimits import RateLimits
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.e2e.conftest import api  # noqa: F401  (the TestClient fixture, for test_pages_http)

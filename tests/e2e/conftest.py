@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from claims.app import create_app
 from claims.clock import Clock
 from claims.db import Database
-from claims.http.ratelimit import RateLimits
+from claims.ratelimits import RateLimits
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.support import NOW, load_samples

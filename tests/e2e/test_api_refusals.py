@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from claims.http.ratelimit import RateLimits
+from claims.ratelimits import RateLimits
 from tests.e2e.api_helpers import (
     RESIGNED,
     assert_problem,

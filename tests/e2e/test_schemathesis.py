@@ -21,7 +21,7 @@ from schemathesis.checks import (
 from claims.app import create_app
 from claims.clock import Clock
 from claims.db import Database
-from claims.http.ratelimit import RateLimits
+from claims.ratelimits import RateLimits
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.support import load_samples

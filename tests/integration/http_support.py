@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from claims.clock import Clock
 from claims.db import Database
 from claims.http import install_http_conventions
-from claims.http.ratelimit import RateLimiter, RateLimits
 from claims.models import Branch, Claim, Participant
+from claims.ratelimits import RateLimiter, RateLimits
 from claims.registry.officers import add_officer
 from claims.runtime import Runtime
 from claims.security import hash_token, new_token

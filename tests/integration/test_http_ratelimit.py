@@ -16,7 +16,7 @@ from http_support import make_runtime
 from claims.db import Database
 from claims.errors import TooManyRequests
 from claims.http import install_http_conventions
-from claims.http.ratelimit import (
+from claims.ratelimits import (
     DEFAULT_PER_CLIENT,
     TRACKING_PER_CLIENT,
     RateLimiter,
