@@ -361,7 +361,7 @@ class SimulatedBankTransfer(Base):
 
 class JobRun(Base):
     """A once-only run of a scheduled job: the unique `run_key` lets a job claim a piece of
-    work exactly once, whichever process runs it (claims.jobs.registry.claim_run)."""
+    work exactly once, whichever process runs it (claims.repositories.scheduler.claim_run)."""
 
     __tablename__ = "job_runs"
 
