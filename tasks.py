@@ -3,7 +3,7 @@
 
     python3 tasks.py serve    set up (virtualenv, install) and start the service with samples
     python3 tasks.py test     set up and run the whole test suite (pytest arguments may follow)
-    python3 tasks.py lint     ruff and mypy
+    python3 tasks.py lint     ruff, mypy and the import layers (import-linter)
 
 The virtualenv lives in .venv and is reinstalled whenever pyproject.toml changes.
 """
@@ -81,6 +81,7 @@ def lint(_arguments: list[str]) -> None:
     run(BIN / "ruff", "check", ".")
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
+    run(BIN / "lint-imports")
 
 
 COMMANDS = {"serve": serve, "test": test, "lint": lint}

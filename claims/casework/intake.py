@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from claims.casework.audit import chained_event
 from claims.casework.claim_fields import HeirFields, check_claim_fields
 from claims.casework.facts import facts_of, wib_date
 from claims.errors import Conflict, FieldProblem, refusal
@@ -28,6 +27,7 @@ from claims.repositories.claims import (
 )
 from claims.repositories.outbox import add_outbox_row
 from claims.security import hash_token, new_token
+from workflow.audit_chain import chained_event
 from workflow.checklist import Checklist, document_checklist
 from workflow.eligibility import Eligibility, check_eligibility
 from workflow.identifiers import Nik, normalize_holder_name

@@ -27,7 +27,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
-from claims.casework.audit import chained_event
 from claims.clock import as_utc
 from claims.db import driver_execute, driver_first, in_fixed, insert_of
 from claims.errors import ConcurrentChange, PreconditionFailed
@@ -40,8 +39,9 @@ from claims.repositories._rows import (
     hold_rows,
     row_defaults,
 )
-from claims.repositories.events import ChainHead, chain_head, insert_event
+from claims.repositories.events import chain_head, insert_event
 from scheduling.sla import SlaClock, clock_for_status, due_at
+from workflow.audit_chain import ChainHead, chained_event
 from workflow.machine import TransitionFacts, fire
 from workflow.rules import RuleSet, rules_by_version
 from workflow.states import (

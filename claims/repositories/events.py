@@ -4,8 +4,7 @@ by one INSERT on the driver (never left pending in the session) and never change
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
@@ -13,16 +12,9 @@ from sqlalchemy.orm import Session
 from claims.clock import as_utc
 from claims.db import driver_execute, insert_of
 from claims.models import ClaimEvent
+from workflow.audit_chain import ChainHead
 
 _EVENTS = cast(Table, ClaimEvent.__table__)
-
-
-class ChainHead(NamedTuple):
-    """What the next event of a claim's chain needs from the last one."""
-
-    seq: int
-    hash: str
-    at: datetime
 
 
 # Built once: a statement object keeps its cache key, so running it again skips the
@@ -43,7 +35,7 @@ def chain_head(session: Session, claim_id: str) -> ChainHead | None:
 
 
 def insert_event(session: Session, row: dict[str, Any]) -> None:
-    """Writes one event row (as `casework.audit.chained_event` builds it) by one INSERT
+    """Writes one event row (as `workflow.audit_chain.chained_event` builds it) by one INSERT
     compiled once. Two writers appending the same sequence number meet the unique index:
     the loser gets IntegrityError."""
     driver_execute(session.connection(), insert_of(_EVENTS, row), row)
