@@ -8,43 +8,21 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from claims.booking.book import DEFAULT_VIDEO_URL_TEMPLATE
 from claims.models import Claim, Interview
 from claims.repositories.bookings import (
-    SEAT_HELD,
     BookingBranch,
     attempt_seat,
     booking_branch,
+    full_slot_starts,
     held_seats,
 )
 from scheduling.calendar import SLOT_LENGTH
 from scheduling.slots import BOOKING_HORIZON_WORKING_DAYS, Slot, free_seat, upcoming_slots
 from scheduling.video import new_room_id, video_url
 from workflow.interview_lifecycle import INTERVIEW_LIFECYCLE
-
-_FULL_SLOTS = (
-    select(Interview.starts_at, func.count())
-    .where(
-        Interview.branch_code == bindparam("branch"),
-        SEAT_HELD,
-        Interview.starts_at > bindparam("after", type_=Interview.starts_at.type),
-        Interview.starts_at <= bindparam("until", type_=Interview.starts_at.type),
-    )
-    .group_by(Interview.starts_at)
-    .having(func.count() >= bindparam("capacity"))
-)
-
-
-def full_slots(
-    session: Session, branch_code: str, capacity: int, after: datetime, until: datetime
-) -> dict[datetime, int]:
-    """The slots starting in (after, until] that hold `capacity` bookings or more."""
-    parameters = {"branch": branch_code, "after": after, "until": until, "capacity": capacity}
-    rows = session.connection().execute(_FULL_SLOTS, parameters)
-    return {starts_at: int(n) for starts_at, n in rows}
 
 
 def book_earliest_slots(
@@ -94,7 +72,7 @@ def _book_branch_batch(
     first, last = window[0].starts_at - SLOT_LENGTH, window[-1].starts_at
     # Skip the full slots at the front (one row per slot), then read the seats from the
     # first slot with room on: earliest-first booking keeps that tail short.
-    full = full_slots(session, branch.code, capacity, first, last)
+    full = full_slot_starts(session, branch.code, capacity, first, last)
     position = 0  # seats are only taken during the batch, so the earliest only moves on
     while position < len(window) and window[position].starts_at in full:
         position += 1

@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
+from sqlalchemy.orm import Session
 
 from bench.common import record
 from claims.booking.outcomes import record_outcome
@@ -26,12 +27,11 @@ from claims.casework import applicant, decisions, facts, intake
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database
 from claims.migrate import upgrade_to_head
-from claims.models import Document, Participant
+from claims.models import Document, Participant, Payout
 from claims.registry.importer import import_branches
 from claims.registry.officers import add_officer
 from claims.repositories.bookings import live_interview
 from claims.repositories.claims import record_verification_attempt
-from claims.repositories.payouts import live_payout
 from claims.sample_data import BRANCHES, branches_csv
 from workflow.identifiers import make_nik
 from workflow.states import Actor, ActorRole, ClaimReason
@@ -39,6 +39,13 @@ from workflow.states import Actor, ActorRole, ClaimReason
 NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
 TARGET_CPU_MS = 25.0
 INTERVIEWERS_PER_BRANCH = 8
+# The service finds a payout by its reference (the outbox row's); the bench, by its claim.
+_LIVE_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"), Payout.live.is_(True))
+
+
+def live_payout(session: Session, claim_id: str) -> Payout | None:
+    """The claim's live payout (at most one: a unique index over the live rows), or None."""
+    return session.scalar(_LIVE_PAYOUT, {"claim_id": claim_id})
 
 
 def seed(db: Database, count: int, folder: Path) -> dict[str, dict[str, Actor]]:

@@ -3,6 +3,7 @@ the verifier; a new upload of the same type (a sent-back one, usually) makes it 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from workflow.lifecycle import Lifecycle, Step
@@ -12,6 +13,12 @@ class DocumentStatus(StrEnum):
     uploaded = "uploaded"
     accepted = "accepted"
     rejected = "rejected"
+
+
+def present_doc_types(statuses: Mapping[str, DocumentStatus]) -> set[str]:
+    """The document types that count as given (`statuses`: each type's status): uploaded or
+    accepted; one sent back is missing until it is uploaded again."""
+    return {doc_type for doc_type, status in statuses.items() if status != DocumentStatus.rejected}
 
 
 class DocumentTrigger(StrEnum):

@@ -49,6 +49,9 @@ FINAL_STATUSES: frozenset[ClaimStatus] = frozenset(
     {ClaimStatus.paid, ClaimStatus.rejected, ClaimStatus.cancelled, ClaimStatus.expired}
 )
 OPEN_STATUSES: frozenset[ClaimStatus] = frozenset(set(ClaimStatus) - FINAL_STATUSES)
+# The claim waits for the applicant's documents: their data may still change, and a draft
+# left quiet for too long expires.
+EDITABLE_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
 
 Party = Literal["applicant", "officer", "system"]
 

@@ -64,7 +64,7 @@ from workflow.errors import WorkflowError
 from workflow.interview_lifecycle import InterviewStatus
 from workflow.machine import TransitionFacts
 from workflow.rules import RULE_SETS
-from workflow.states import ClaimStatus, Trigger
+from workflow.states import EDITABLE_STATUSES, ClaimStatus, Trigger
 
 if TYPE_CHECKING:
     from claims.runtime import Runtime
@@ -73,7 +73,6 @@ log = logging.getLogger(__name__)
 
 K = TypeVar("K")
 
-DRAFT_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
 REMINDER_TEMPLATES = {
     ReminderKind.day_before: "reminder_24h",
     ReminderKind.hour_before: "reminder_1h",
@@ -265,7 +264,7 @@ def draft_action(claim: Claim, now: datetime) -> str | None:
 
 def handle_draft(session: Session, claim_id: str, now: datetime) -> bool:
     claim = locked_claim(session, claim_id)
-    if claim is None or claim.status not in DRAFT_STATUSES:
+    if claim is None or claim.status not in EDITABLE_STATUSES:
         return False
     action = draft_action(claim, now)
     if action is None:
@@ -309,7 +308,7 @@ def draft_expiry(runtime: Runtime, now: datetime) -> int:
     """Warns a draft quiet for (expiry - warning) days, once per quiet spell, and expires one
     quiet for the expiry days (30 and 7 by default)."""
     with runtime.db.read_only() as session:
-        quiet = quiet_claims(session, DRAFT_STATUSES, now - _MIN_WARNING_AGE)
+        quiet = quiet_claims(session, EDITABLE_STATUSES, now - _MIN_WARNING_AGE)
         ids = [c.id for c in quiet if draft_action(c, now) is not None]
     return _each_in_own_transaction(
         runtime, "draft_expiry", ids, lambda s, i: handle_draft(s, i, now)

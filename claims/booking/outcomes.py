@@ -47,7 +47,7 @@ def record_outcome(
 ) -> Claim:
     """The interviewer's (or the scheduler's) outcome of the booked interview."""
     interview = live_interview(session, claim.id)
-    if interview is None and ClaimStatus(claim.status) is ClaimStatus.interview_scheduled:
+    if interview is None and claim.status is ClaimStatus.interview_scheduled:
         raise refusal(
             "no_interview",
             409,

@@ -29,6 +29,7 @@ from claims.repositories.claims import (
 )
 from claims.repositories.documents import document_statuses_of_claim
 from workflow.checklist import missing_items
+from workflow.document_lifecycle import present_doc_types
 from workflow.eligibility import check_eligibility
 from workflow.identifiers import BankAccount, Nik, Npwp
 from workflow.machine import TransitionFacts
@@ -63,13 +64,9 @@ def set_bank_account(
 ) -> Claim:
     """The account the benefit is paid to; after a failed payout, a new payout to it."""
     participant = claim_participant(session, claim)
-    if ClaimStatus(claim.status) is ClaimStatus.payout_failed:
+    if claim.status is ClaimStatus.payout_failed:
         account = checked_bank_account(claim, participant, bank_code, number, holder)
-        # Set on the object, not written: the transition that `replace_failed_payout` applies
-        # writes them with its status and version, in one UPDATE.
-        for name, value in _account_fields(account).items():
-            setattr(claim, name, value)
-        replace_failed_payout(session, claim, now)
+        replace_failed_payout(session, claim, _account_fields(account), now)
         return claim
     require_editable(claim, "bank account")
     account = checked_bank_account(claim, participant, bank_code, number, holder)
@@ -101,8 +98,7 @@ def submission_facts(session: Session, claim: Claim, now: datetime) -> Transitio
     """What the machine checks on submission: the missing items and eligibility today."""
     participant = claim_participant(session, claim)
     checklist = claim_checklist(session, claim, participant)
-    statuses = document_statuses_of_claim(session, claim.id)
-    present = {doc_type for doc_type, status in statuses.items() if status != "rejected"}
+    present = present_doc_types(document_statuses_of_claim(session, claim.id))
     missing = missing_items(
         checklist, present, claim.account_number is not None, claim.npwp is not None
     )

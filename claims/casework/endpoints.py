@@ -462,7 +462,7 @@ def reject(
     """Reject with a reason code: the verifier during review, the approver at approval."""
 
     def change(session: Session, claim: Claim, now: datetime, version: int | None) -> None:
-        at_approval = claim.status == ClaimStatus.awaiting_approval.value
+        at_approval = claim.status is ClaimStatus.awaiting_approval
         role = ActorRole.approver if at_approval else ActorRole.verifier
         decisions.reject(
             session, claim, acting_as(officer, role), body.reason_code, body.note, now, version

@@ -22,10 +22,9 @@ from claims.repositories.claims import (
 from workflow.checklist import Checklist, document_checklist
 from workflow.eligibility import ParticipantFacts
 from workflow.money import Estimate, estimate
-from workflow.states import ClaimReason, ClaimStatus
+from workflow.states import EDITABLE_STATUSES, ClaimReason
 
 WIB = ZoneInfo("Asia/Jakarta")
-EDITABLE_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
 
 
 def wib_date(moment: datetime) -> date:
@@ -48,7 +47,7 @@ def claim_participant(session: Session, claim: Claim) -> Participant:
 
 def require_editable(claim: Claim, what: str) -> None:
     """Refuses (409) a change of the applicant's data once the claim no longer waits for them."""
-    if ClaimStatus(claim.status) not in EDITABLE_STATUSES:
+    if claim.status not in EDITABLE_STATUSES:
         raise refusal(
             "claim_not_editable",
             409,

@@ -44,7 +44,7 @@ def review_documents(
     expected_version: int | None = None,
 ) -> Claim:
     check_version(claim, expected_version)
-    if ClaimStatus(claim.status) is not ClaimStatus.under_review:
+    if claim.status is not ClaimStatus.under_review:
         # Let the machine give the standard refusal with the allowed triggers.
         apply_transition(session, claim, Trigger.request_revision, verifier, now, TransitionFacts())
     documents = {d.doc_type: d for d in documents_of_claim(session, claim.id)}

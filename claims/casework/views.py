@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from claims.casework import schemas
 from claims.casework.facts import (
-    EDITABLE_STATUSES,
     claim_checklist,
     claim_estimate,
     claim_participant,
@@ -23,19 +22,20 @@ from claims.payouts.service import masked_account
 from claims.repositories.bookings import latest_interview
 from claims.repositories.claim_views import (
     bank_account_shared,
-    branch_of,
     claim_events,
     claim_payouts,
     reused_file_counts,
 )
 from claims.repositories.documents import documents_of_claim
+from claims.repositories.registry import branch_of
 from workflow.checklist import Checklist, missing_items
+from workflow.document_lifecycle import present_doc_types
 from workflow.identifiers import BankAccount, Nik, normalize_holder_name
 from workflow.machine import allowed_triggers
 from workflow.money import Estimate
 from workflow.reason_codes import parse_reason_code
 from workflow.rules import DocumentType
-from workflow.states import ActorRole, ClaimStatus
+from workflow.states import EDITABLE_STATUSES, ActorRole, ClaimStatus
 
 Language = str  # "id" or "en"
 
@@ -107,7 +107,7 @@ def estimate_figures(figures: Estimate) -> schemas.EstimateView:
 
 
 def interview_view(session: Session, claim: Claim) -> schemas.InterviewView | None:
-    if ClaimStatus(claim.status) not in (
+    if claim.status not in (
         ClaimStatus.interview_scheduled,
         ClaimStatus.interview_missed,
     ):
@@ -133,7 +133,7 @@ def history(session: Session, claim_id: str) -> list[schemas.HistoryItem]:
 
 
 def applicant_actions(claim: Claim) -> list[str]:
-    status = ClaimStatus(claim.status)
+    status = claim.status
     actions = [t.value for t in allowed_triggers(status, ActorRole.applicant)]
     if status in EDITABLE_STATUSES:
         actions = ["upload_documents", "set_bank_account", "set_npwp", *actions]
@@ -247,7 +247,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
     required = {d.value for d in checklist.required}
     documents = documents_of_claim(session, claim.id)
     reused = reused_file_counts(session, claim.id, participant.nik)
-    present = {d.doc_type for d in documents if d.status != "rejected"}
+    present = present_doc_types({d.doc_type: d.status for d in documents})
     missing = list(missing_items(checklist, present, True, True))
     return schemas.OfficerClaimView(
         id=claim.id,
@@ -316,7 +316,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
         interviewer_id=claim.interviewer_id,
         approver_id=claim.approver_id,
         payouts=[payout_view(p) for p in claim_payouts(session, claim.id)],
-        allowed_triggers=[t.value for t in allowed_triggers(ClaimStatus(claim.status))],
+        allowed_triggers=[t.value for t in allowed_triggers(claim.status)],
         sla_due_at=claim.sla_due_at,
         created_at=claim.created_at,
         updated_at=claim.updated_at,

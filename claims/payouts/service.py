@@ -5,6 +5,7 @@ The payout's moves are the table of workflow.payout_lifecycle."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -24,11 +25,7 @@ from claims.repositories.payouts import (
 )
 from workflow.identifiers import BankAccount
 from workflow.machine import TransitionFacts
-from workflow.payout_lifecycle import (
-    OPEN_PAYOUT_STATUSES,
-    PAYOUT_LIFECYCLE,
-    PayoutTrigger,
-)
+from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutTrigger
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
 PAYOUT = "payout"  # the outbox kind of a payout's transfer
@@ -54,7 +51,6 @@ def create_payout(session: Session, claim: Claim, reference: str, now: datetime)
         bank_code=claim.bank_code,
         account_number=claim.account_number,
         account_holder=claim.account_holder,
-        status=PAYOUT_LIFECYCLE.initial,
         live=True,
         attempts=0,
         created_at=now,
@@ -73,8 +69,12 @@ def create_payout(session: Session, claim: Claim, reference: str, now: datetime)
     return payout
 
 
-def replace_failed_payout(session: Session, claim: Claim, now: datetime) -> Payout:
-    """After `payout_failed`: the applicant's new account gets a new payout and reference."""
+def replace_failed_payout(
+    session: Session, claim: Claim, account_fields: Mapping[str, str], now: datetime
+) -> Payout:
+    """After `payout_failed`: the applicant's new account (`account_fields`: the claim's bank
+    columns) gets a new payout and reference. The account is written with the transition's
+    status and version, so the claim is written once."""
     reference = next_payout_reference(session, claim)
     apply_transition(
         session,
@@ -84,9 +84,9 @@ def replace_failed_payout(session: Session, claim: Claim, now: datetime) -> Payo
         now,
         TransitionFacts(bank_account_valid=True),
         data={"payout_reference": reference},
+        changes={**account_fields, "last_activity_at": now},
     )
     retire_live_payout(session, claim.id)
-    claim.last_activity_at = now
     return create_payout(session, claim, reference, now)
 
 

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Connection,
     CursorResult,
     Date,
@@ -38,7 +39,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import QueryableAttribute, Session, SessionTransaction
 from sqlalchemy.types import NullType
 
 from claims.db import driver_execute, insert_of
@@ -205,23 +206,34 @@ def _taken(bounded: bool) -> Select[tuple[datetime, int]]:
 
 
 _TAKEN = {bounded: _taken(bounded) for bounded in (False, True)}
+
+
+def _full_starts_as(
+    start: ColumnElement[Any] | QueryableAttribute[Any],
+) -> Select[tuple[Any]]:
+    """The starts of the branch's full slots in (after, until], each read as `start` gives
+    it. Full is judged by the number of bookings: after an interviewer leaves, seats above
+    the new capacity still count."""
+    return (
+        select(start.label("starts_at"))
+        .where(
+            Interview.branch_code == bindparam("branch"),
+            SEAT_HELD,
+            Interview.starts_at > bindparam("after", type_=Interview.starts_at.type),
+            Interview.starts_at <= bindparam("until", type_=Interview.starts_at.type),
+        )
+        .group_by(Interview.starts_at)
+        .having(func.count() >= bindparam("capacity"))
+    )
+
+
 # The full slots of the window, each by its start as the database holds it (SQLite's text;
 # from PostgreSQL as epoch seconds, `_FULL_EPOCHS`), to be matched against the window's
 # starts in the same form (`_stored_window`): late in a busy window a booking passes hundreds
 # of full slots, and parsing each start back into a datetime would cost more than the query.
-# Full is judged by the number of bookings: after an interviewer leaves, seats above the new
-# capacity still count.
-_FULL_STARTS = (
-    select(type_coerce(Interview.starts_at, NullType()).label("starts_at"))
-    .where(
-        Interview.branch_code == bindparam("branch"),
-        SEAT_HELD,
-        Interview.starts_at > bindparam("after", type_=Interview.starts_at.type),
-        Interview.starts_at <= bindparam("until", type_=Interview.starts_at.type),
-    )
-    .group_by(Interview.starts_at)
-    .having(func.count() >= bindparam("capacity"))
-)
+_FULL_STARTS = _full_starts_as(type_coerce(Interview.starts_at, NullType()))
+# The same starts as datetimes (`full_slot_starts`, for a batch that books many claims).
+_FULL_SLOT_STARTS = _full_starts_as(Interview.starts_at)
 # The same starts from SQLite in one row, joined by commas (a stored datetime has none):
 # one string to split instead of a result row per full slot.
 _FULL_STARTS_JOINED = select(func.group_concat(_FULL_STARTS.subquery().c.starts_at))
@@ -274,6 +286,15 @@ def earliest_open_slot(session: Session, branch: BookingBranch, now: datetime) -
     full = _full_starts(connection, parameters)
     free = next((n for n, start in enumerate(stored_starts) if start not in full), None)
     return None if free is None else window[free]
+
+
+def full_slot_starts(
+    session: Session, branch_code: str, capacity: int, after: datetime, until: datetime
+) -> set[datetime]:
+    """The starts of the branch's slots in (after, until] that hold `capacity` bookings or
+    more (booking one claim at a time goes by `earliest_open_slot` instead)."""
+    parameters = {"branch": branch_code, "after": after, "until": until, "capacity": capacity}
+    return set(session.connection().execute(_FULL_SLOT_STARTS, parameters).scalars())
 
 
 def _full_starts(connection: Connection, parameters: dict[str, Any]) -> set[Any]:

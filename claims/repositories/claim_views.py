@@ -1,13 +1,13 @@
 """The reads behind the officer's and the applicant's views of a claim: its events and
-payouts, what other people's claims share with it (uploaded files, the bank account), and
-the branches the pages show."""
+payouts, and what other people's claims share with it (uploaded files, the bank account).
+The branches are read in the registry repository."""
 
 from __future__ import annotations
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from claims.models import Branch, Claim, ClaimEvent, DocumentFile, Participant, Payout
+from claims.models import Claim, ClaimEvent, DocumentFile, Participant, Payout
 
 
 def claim_events(session: Session, claim_id: str) -> list[ClaimEvent]:
@@ -58,13 +58,3 @@ def bank_account_shared(session: Session, claim: Claim, nik: str) -> bool:
         )
     )
     return bool(count)
-
-
-def branch_of(session: Session, code: str) -> Branch | None:
-    """The branch of that code, if there is one."""
-    return session.get(Branch, code)
-
-
-def branches_by_name(session: Session) -> list[Branch]:
-    """Every branch, in the order of their names (the apply form's list)."""
-    return list(session.scalars(select(Branch).order_by(Branch.name)))

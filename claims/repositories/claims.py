@@ -43,6 +43,7 @@ from claims.repositories.events import chain_head, insert_event
 from scheduling.sla import SlaClock, clock_for_status, due_at
 from workflow.audit_chain import ChainHead, chained_event
 from workflow.machine import TransitionFacts, fire
+from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutStatus
 from workflow.rules import RuleSet, rules_by_version
 from workflow.states import (
     FINAL_STATUSES,
@@ -202,11 +203,11 @@ def apply_transition(
     check_version(claim, expected_version)
     previous = _known_chain_head(session, claim) or chain_head(session, claim.id)
     rules = claim_rules(claim)
-    old = ClaimStatus(claim.status)
+    old = claim.status
     new = fire(old, trigger, actor, facts or TransitionFacts(), now, rules)
     # Other fields the same step sets (who approved, when submitted): applied only once the
     # machine has accepted, and written by the same UPDATE.
-    values: dict[str, Any] = {"status": new.value, "updated_at": now, **(changes or {})}
+    values: dict[str, Any] = {"status": new, "updated_at": now, **(changes or {})}
     values.update(_sla_fields(claim, new, rules, now))
     forget_facts_of_others(session, claim)  # the person's open/paid claims now differ
     # Every transition writes the claim row, so its version moves even when no field
@@ -247,7 +248,8 @@ def apply_transition(
 PARTIAL_REASONS = (ClaimReason.partial_housing.value, ClaimReason.partial_other.value)
 OPEN_STATUS_VALUES = tuple(status.value for status in OPEN_STATUSES)
 OPEN_OR_PAID = (*OPEN_STATUS_VALUES, ClaimStatus.paid.value)
-COUNTED_PAYOUT_STATUSES = ("pending", "sent", "unknown", "paid")
+# A payout counts towards the person's paid total from its creation until it fails.
+COUNTED_PAYOUT_STATUSES = (*OPEN_PAYOUT_STATUSES, PayoutStatus.paid)
 
 
 class PersonHistory(NamedTuple):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from claims.models import Claim, Document, DocumentFile
 from claims.repositories._rows import flush_claim, update_rows
+from claims.repositories.claims import update_claim_details
 from documents.merge import BuiltDocument
 from workflow.document_lifecycle import DOCUMENT_LIFECYCLE, DocumentStatus, DocumentTrigger
 
@@ -59,7 +60,7 @@ def document_statuses_of_claim(session: Session, claim_id: str) -> dict[str, Doc
     """Each document type of the claim with its status, pending changes written first."""
     session.flush()  # what a query would autoflush
     rows = session.connection().execute(_DOCUMENT_STATUSES, {"claim_id": claim_id})
-    return {doc_type: DocumentStatus(status) for doc_type, status in rows}
+    return {doc_type: status for doc_type, status in rows}
 
 
 def document_of_type(session: Session, claim_id: str, doc_type: str) -> Document | None:
@@ -148,6 +149,5 @@ def remove_document(session: Session, claim: Claim, document: Document, now: dat
 def _documents_changed(session: Session, claim: Claim, now: datetime) -> None:
     """The claim's activity moves with its documents, and with it its version: an upload
     racing another change of the claim is refused (409)."""
-    claim.last_activity_at = now
-    claim.updated_at = now
-    flush_claim(session)
+    update_claim_details(session, claim, {"last_activity_at": now, "updated_at": now})
+    flush_claim(session)  # the document rows themselves

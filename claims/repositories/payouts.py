@@ -20,7 +20,6 @@ from workflow.payout_lifecycle import PAYOUT_LIFECYCLE, PayoutStatus, PayoutTrig
 _PAYOUT_COUNT = (
     select(func.count()).select_from(Payout).where(Payout.claim_id == bindparam("claim_id"))
 )
-_LIVE_PAYOUT = select(Payout).where(Payout.claim_id == bindparam("claim_id"), Payout.live.is_(True))
 # The participant's running totals, added to in the database (no read of the row first).
 _PARTICIPANTS = cast(Table, Participant.__table__)
 _ADD_PAID = (
@@ -45,11 +44,6 @@ def payouts_made(session: Session, claim_id: str) -> int:
     return session.connection().execute(_PAYOUT_COUNT, {"claim_id": claim_id}).scalar() or 0
 
 
-def live_payout(session: Session, claim_id: str) -> Payout | None:
-    """The claim's live payout (at most one: a unique index over the live rows), or None."""
-    return session.scalar(_LIVE_PAYOUT, {"claim_id": claim_id})
-
-
 def payout_by_reference(session: Session, reference: str, *, lock: bool = False) -> Payout | None:
     """The payout under `reference`, or None; `lock` holds its row until the transaction
     ends on PostgreSQL (SQLite has one writer at a time)."""
@@ -60,8 +54,10 @@ def payout_by_reference(session: Session, reference: str, *, lock: bool = False)
 
 
 def add_payout(session: Session, claim: Claim, payout: Payout, outbox_row: dict[str, Any]) -> None:
-    """Writes a new payout of `claim` and the outbox row that will send it, at once (a second
-    live payout of the claim is refused here by the unique index)."""
+    """Writes a new payout of `claim`, in its lifecycle's first status, and the outbox row that
+    will send it, at once (a second live payout of the claim is refused here by the unique
+    index)."""
+    payout.status = PAYOUT_LIFECYCLE.initial
     insert_row(session, payout)
     forget_facts_of_others(session, claim)  # the person's paid total now counts this payout
     add_outbox_row(session, claim, outbox_row)
@@ -86,7 +82,7 @@ def apply_payout_trigger(
     """The one way a payout's status changes: fires `trigger` on the payout's lifecycle table
     (LifecycleRefused, nothing written, when its status does not allow it), then writes the
     new status, `updated_at` and `changes` with one UPDATE. Answers the new status."""
-    status = PAYOUT_LIFECYCLE.fire(PayoutStatus(payout.status), trigger)
+    status = PAYOUT_LIFECYCLE.fire(payout.status, trigger)
     update_row(session, payout, {"status": status, "updated_at": now, **(changes or {})})
     return status
 

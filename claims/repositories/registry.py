@@ -1,5 +1,5 @@
 """The registry repository: participants and branches (the CSV imports' bulk upserts and
-counts) and officers (their creation)."""
+counts, and the branches the pages and views read) and officers (their creation)."""
 
 from __future__ import annotations
 
@@ -123,9 +123,19 @@ def has_participants(session: Session) -> bool:
     return session.scalar(select(Participant.kpj).limit(1)) is not None
 
 
+def branch_of(session: Session, code: str) -> Branch | None:
+    """The branch of that code, if there is one."""
+    return session.get(Branch, code)
+
+
 def branch_exists(session: Session, code: str) -> bool:
     """Whether a branch with this code has been imported."""
-    return session.get(Branch, code) is not None
+    return branch_of(session, code) is not None
+
+
+def branches_by_name(session: Session) -> list[Branch]:
+    """Every branch, in the order of their names (the apply form's list)."""
+    return list(session.scalars(select(Branch).order_by(Branch.name)))
 
 
 def insert_officer(

@@ -9,15 +9,16 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from claims.app import create_app
 from claims.clock import Clock
 from claims.db import Database
-from claims.models import Claim, OutboxMessage, Payout, SimulatedBankTransfer
+from claims.models import Claim, ClaimEvent, OutboxMessage, Payout, SimulatedBankTransfer
 from claims.payouts.dispatcher import dispatch_payouts
 from claims.ratelimits import RateLimits
 from claims.runtime import Runtime
+from claims.security import hash_token
 from claims.settings import Settings
 from tests.e2e.payout_process import approve_one, reasons_for
 from tests.support import NOW, add_staff, load_samples, sample
@@ -132,6 +133,56 @@ def test_finance_records_a_refusal(setup: tuple[TestClient, Runtime]) -> None:
         headers=auth(tokens["finance"]),
     )
     assert confirm.status_code == 409
+
+
+def test_a_new_account_after_a_refusal_writes_the_claim_once(
+    setup: tuple[TestClient, Runtime],
+) -> None:
+    client, runtime = setup
+    claim_id, reference, tokens = approved_claim(runtime.db)
+    failed = client.post(
+        f"/api/v1/officer/payouts/{reference}/fail",
+        json={"reason_code": "name_mismatch"},
+        headers=auth(tokens["finance"]),
+    )
+    assert failed.status_code == 200, failed.text
+    token = "applicant-token-of-the-refused-claim"  # the claim's own token is shown only once
+    with runtime.db.unit_of_work() as session:
+        session.execute(
+            update(Claim).where(Claim.id == claim_id).values(access_token_hash=hash_token(token))
+        )
+    with runtime.db.read_only() as session:
+        before = session.get(Claim, claim_id)
+        assert before is not None
+        version = before.version
+        trail = select(ClaimEvent.seq).where(ClaimEvent.claim_id == claim_id)
+        seq = len(list(session.scalars(trail)))
+    answer = client.put(
+        f"/api/v1/claims/{claim_id}/bank-account",
+        json={
+            "bank_code": "002",
+            "account_number": "9876543210",
+            "account_holder": sample(ROW)["full_name"],
+        },
+        headers=auth(token),
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["etag"] == f'"{version + 1}"'
+    with runtime.db.read_only() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        # One UPDATE of the claim: status, account and activity together, the version once.
+        assert (claim.version, claim.status) == (version + 1, "approved")
+        assert (claim.bank_code, claim.account_number) == ("002", "9876543210")
+        assert len(list(session.scalars(trail))) == seq + 1
+        payouts = list(
+            session.scalars(select(Payout).where(Payout.claim_id == claim_id).order_by(Payout.id))
+        )
+    assert [(p.reference, p.status, p.live) for p in payouts] == [
+        (reference, "failed", False),
+        (f"{reference[:-3]}-P2", "pending", True),
+    ]
+    assert payouts[1].account_number == "9876543210"
 
 
 def test_another_branch_and_unknown_references_are_404(setup: tuple[TestClient, Runtime]) -> None:

@@ -7,7 +7,12 @@ import itertools
 
 import pytest
 
-from workflow.document_lifecycle import DOCUMENT_LIFECYCLE, DocumentStatus, DocumentTrigger
+from workflow.document_lifecycle import (
+    DOCUMENT_LIFECYCLE,
+    DocumentStatus,
+    DocumentTrigger,
+    present_doc_types,
+)
 from workflow.lifecycle import LifecycleRefused
 
 S, T = DocumentStatus, DocumentTrigger
@@ -54,3 +59,13 @@ def test_the_table_declares_no_more_than_expected() -> None:
         for trigger in DOCUMENT_LIFECYCLE.triggers_from(status)
     }
     assert declared == set(EXPECTED)
+
+
+@pytest.mark.parametrize(
+    ("status", "present"),
+    [(S.uploaded, True), (S.accepted, True), (S.rejected, False)],
+)
+def test_a_sent_back_document_counts_as_missing(status: DocumentStatus, present: bool) -> None:
+    statuses = {"ktp": status, "paklaring": S.accepted}
+    expected = {"ktp", "paklaring"} if present else {"paklaring"}
+    assert present_doc_types(statuses) == expected
