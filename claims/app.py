@@ -11,10 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claims.casework.endpoints import applicant_router, officer_router, public_router
-from claims.http.idempotency import IdempotencyMiddleware
-from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
-from claims.http.problems import install_problem_handlers
-from claims.http.ratelimit import DefaultRateLimitMiddleware
+from claims.http import install_http_conventions
+from claims.http.metrics import ServiceMetrics
 from claims.http.sandbox import sandbox_router
 from claims.jobs import SchedulerRunner
 from claims.pages import apply, claim, home, track
@@ -58,16 +56,19 @@ def create_app(
     settings = settings or (runtime.settings if runtime else get_settings())
     owns_runtime = runtime is None
     runtime = runtime or open_runtime(settings)
-    metrics = ServiceMetrics(runtime)
     # Every process may schedule; the database lease lets exactly one of them run the jobs.
     scheduler_runner = SchedulerRunner(runtime) if settings.scheduler else None
 
-    def observe_transition(trigger: str, from_status: str, to_status: str, seconds: float) -> None:
-        metrics.record_transition(trigger, from_status, to_status)
-        metrics.observe_time_in_status(from_status, seconds)
-
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
+        metrics: ServiceMetrics = served.state.metrics
+
+        def observe_transition(
+            trigger: str, from_status: str, to_status: str, seconds: float
+        ) -> None:
+            metrics.record_transition(trigger, from_status, to_status)
+            metrics.observe_time_in_status(from_status, seconds)
+
         TRANSITION_LISTENERS.append(observe_transition)
         if owns_runtime:
             # A served process: its document workers start now, not on the first upload.
@@ -86,11 +87,7 @@ def create_app(
     app = FastAPI(
         title="jht-claims", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan
     )
-    app.state.runtime = runtime
-    app.state.metrics = metrics
     app.state.scheduler = scheduler_runner
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_storage, rate_limits or RateLimits())
-    install_problem_handlers(app)
 
     # Public tracking first: routing walks the routers in order, and it is the busiest path.
     app.include_router(public_router)
@@ -116,17 +113,13 @@ def create_app(
         status = "ok" if database == "ok" else "degraded"
         return {"status": status, "database": database, "scheduler": scheduler}
 
-    app.add_api_route(
-        "/metrics", metrics_endpoint, methods=["GET"], tags=["public"], include_in_schema=False
-    )
-
-    # Outermost last: metrics see every answer, idempotency replays before any work is done.
-    app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(
-        DefaultRateLimitMiddleware, exempt=("/healthz", "/metrics", "/api/v1/tracking")
-    )
+    # The state, problem handlers, middlewares and /metrics (last in the routing walk), as the
+    # HTTP convention tests wire them too.
+    limiter = RateLimiter(settings.rate_limit_storage, rate_limits or RateLimits())
+    install_http_conventions(app, runtime, rate_limiter=limiter)
+    # Outside the conventions' middlewares: the sandbox clock is read before idempotency
+    # stamps a key with it, and every page answer gets the security headers.
     if settings.sandbox:
         app.add_middleware(SandboxClockMiddleware, runtime=runtime)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(PageSecurityHeadersMiddleware)
     return app

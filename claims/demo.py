@@ -90,7 +90,9 @@ class Demo:
             runtime=runtime,
             rate_limits=RateLimits(default_per_client="100000/minute"),
         )
-        from fastapi.testclient import TestClient  # imported late: see run_demo's warning filter
+        # Imported here, not at the top: importing it warns (starlette's httpx deprecation, a
+        # UserWarning), and run_demo filters that warning only once it runs.
+        from fastapi.testclient import TestClient
 
         self.client: TestClient = TestClient(app)
         self.stories = [Story(s.reason, s.label, s.twist, s.account) for s in STORIES]

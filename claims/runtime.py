@@ -1,5 +1,6 @@
-"""What one process of the service holds: settings, database, the clock. Built once by the
-CLI or `create_app()`, and passed to whatever needs it."""
+"""What one process of the service holds: settings, database, the clock, the bank payouts go
+through, and the document services (store and worker pool) made on first upload. Built once
+by the CLI or `create_app()`, and passed to whatever needs it."""
 
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from PIL import Image, ImageDraw
+
 from claims.registry.csv_rows import BRANCH_COLUMNS, PARTICIPANT_COLUMNS
 from workflow.identifiers import Phone, make_nik
 
@@ -489,8 +491,6 @@ SCAN_TITLES = {
 
 def write_scans(folder: Path) -> list[Path]:
     """Sample scans: JPEG card photos and a two-page PDF letter, all marked as samples."""
-    from PIL import Image, ImageDraw
-
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for code, title in SCAN_TITLES.items():

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Literal, TypeVar, get_args
 
 from workflow.identifiers import InvalidIdentifier, Kpj, Nik, Phone, normalize_holder_name
 
 T = TypeVar("T")
-HEIR_RELATIONSHIPS = ("spouse", "child", "parent", "sibling", "other")
+# The one list of an heir's relationships: the API's schema and the page's labels use it too.
+HeirRelationship = Literal["spouse", "child", "parent", "sibling", "other"]
+HEIR_RELATIONSHIPS: tuple[HeirRelationship, ...] = get_args(HeirRelationship)
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,10 @@ class FieldError:
 
 
 @dataclass(frozen=True)
-class HeirFields:
-    """The heir of a death claim as given; a birth date the caller could not read is None
-    (its agreement with the heir's NIK is then not checked)."""
+class HeirInput:
+    """The heir named by a death claim, as the applicant typed it (the API's body, the apply
+    form); a birth date the form could not read is None, and `check_claim_fields` refuses it
+    without checking its agreement with the heir's NIK."""
 
     nik: str
     full_name: str
@@ -58,10 +61,10 @@ class CheckedFields:
 
 
 def check_claim_fields(
-    *, kpj: str, nik: str, phone: str, full_name: str, death: bool, heir: HeirFields | None
+    *, kpj: str, nik: str, phone: str, full_name: str, death: bool, heir: HeirInput | None
 ) -> CheckedFields:
-    """The identifiers parsed, the names given, and for a death claim (only) an heir whose
-    NIK agrees with their birth date and whose relationship is one we know."""
+    """The identifiers parsed, the names given, and for a death claim (only) an heir with a
+    birth date their NIK agrees with and a relationship we know."""
     checked = CheckedFields()
     checked.kpj = checked.parsed(lambda: Kpj.parse(kpj).value)
     checked.nik = checked.parsed(lambda: Nik.parse(nik))
@@ -80,6 +83,12 @@ def check_claim_fields(
         )
     elif death and heir is not None:
         checked.heir_nik = checked.parsed(lambda: _heir_nik(heir), prefix="heir.")
+        if heir.birth_date is None:
+            checked.problem(
+                "heir.birth_date",
+                "Enter the heir's date of birth.",
+                "Isi tanggal lahir ahli waris.",
+            )
         if heir.relationship not in HEIR_RELATIONSHIPS:
             choices = ", ".join(HEIR_RELATIONSHIPS)
             checked.problem(
@@ -98,7 +107,7 @@ def check_claim_fields(
     return checked
 
 
-def _heir_nik(heir: HeirFields) -> Nik:
+def _heir_nik(heir: HeirInput) -> Nik:
     nik = Nik.parse(heir.nik)
     if heir.birth_date is not None:
         nik.require_agreement(heir.birth_date, field="heir.birth_date")

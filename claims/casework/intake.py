@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from claims.casework.claim_fields import HeirFields, check_claim_fields
+# HeirInput is NewClaim's heir, so callers building a NewClaim take it from here too.
+from claims.casework.claim_fields import HeirInput as HeirInput
+from claims.casework.claim_fields import check_claim_fields
 from claims.casework.facts import facts_of, wib_date
 from claims.errors import Conflict, FieldProblem, refusal
 from claims.notifications_outbox import notification_row
@@ -36,16 +38,6 @@ from workflow.rules import rules_in_force
 from workflow.states import CREATE_EVENT_TRIGGER, INITIAL_STATUS, ActorRole, ClaimReason
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
-
-
-@dataclass(frozen=True)
-class HeirInput:
-    """The heir named by a death claim, as the applicant typed it."""
-
-    nik: str
-    full_name: str
-    birth_date: date
-    relationship: str
 
 
 @dataclass(frozen=True)
@@ -95,16 +87,13 @@ def check_form(request: NewClaim) -> CheckedClaim:
     """Field-level checks (`check_claim_fields`, the apply page's too): 422 naming each
     malformed field. These failures are not counted as verification attempts (api.md:
     malformed requests don't count)."""
-    heir = request.heir
     checked = check_claim_fields(
         kpj=request.kpj,
         nik=request.nik,
         phone=request.phone,
         full_name=request.full_name,
         death=request.reason is ClaimReason.death,
-        heir=None
-        if heir is None
-        else HeirFields(heir.nik, heir.full_name, heir.birth_date, heir.relationship),
+        heir=request.heir,
     )
     kpj, nik, phone = checked.kpj, checked.nik, checked.phone
     if checked.errors or kpj is None or nik is None or phone is None:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from claims.casework.claim_fields import HeirRelationship
 from workflow.states import ClaimReason
 
 
@@ -23,7 +24,7 @@ class HeirBody(StrictBody):
     nik: str = Field(max_length=32, examples=["3171015503900001"])
     full_name: str = Field(min_length=1, max_length=200, examples=["Sri Wahyuni"])
     birth_date: date = Field(examples=["1990-03-15"])
-    relationship: Literal["spouse", "child", "parent", "sibling", "other"]
+    relationship: HeirRelationship
 
 
 class CreateClaimBody(StrictBody):

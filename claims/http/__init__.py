@@ -12,31 +12,32 @@ from claims.http.ratelimit import DefaultRateLimitMiddleware
 from claims.ratelimits import RateLimiter, RateLimits
 from claims.runtime import Runtime
 
+# Not held to the default per-client limit: health checks, metrics, and public tracking,
+# which applies its own stricter limits (per client and per KPJ).
+DEFAULT_LIMIT_EXEMPT = ("/healthz", "/metrics", "/api/v1/tracking")
+
 
 def install_http_conventions(
-    app: FastAPI,
-    runtime: Runtime,
-    *,
-    rate_limits: RateLimits | None = None,
-    rate_limiter: RateLimiter | None = None,
-    metrics_path: str = "/metrics",
+    app: FastAPI, runtime: Runtime, *, rate_limiter: RateLimiter | None = None
 ) -> None:
-    """Sets `app.state.rate_limiter` and `app.state.metrics`, the problem handlers, the
-    middlewares and the metrics route. Needs `app.state.runtime` set (the middlewares read it
-    per request)."""
+    """Sets `app.state.runtime`, `.rate_limiter` and `.metrics`, the problem handlers, the
+    middlewares and the `/metrics` route. `create_app()` and the tests'
+    small apps both wire the conventions here, so they run the same stack. Middlewares added
+    after this one sit outside it."""
     app.state.runtime = runtime
     app.state.rate_limiter = rate_limiter or RateLimiter(
-        runtime.settings.rate_limit_storage, rate_limits or RateLimits()
+        runtime.settings.rate_limit_storage, RateLimits()
     )
     metrics = ServiceMetrics(runtime)
     app.state.metrics = metrics
     install_problem_handlers(app)
     # add_middleware puts each one outside the ones before it: metrics outermost (it sees
-    # every answer), then the default rate limit, then idempotency next to the routes.
+    # every answer), then the default rate limit, then idempotency next to the routes (it
+    # replays before any work is done).
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(DefaultRateLimitMiddleware, exempt=("/healthz", metrics_path))
+    app.add_middleware(DefaultRateLimitMiddleware, exempt=DEFAULT_LIMIT_EXEMPT)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    app.add_api_route(metrics_path, metrics_endpoint, include_in_schema=False, methods=["GET"])
+    app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False, methods=["GET"])
 
 
 __all__ = ["install_http_conventions"]

@@ -7,17 +7,12 @@ and a real token that does not open the requested claim is 404, like a missing i
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from claims.errors import Forbidden, NotFound, Unauthenticated
-from claims.models import Claim
-from claims.repositories.credentials import (
-    OfficerIdentity,
-    active_officer_by_token,
-    find_applicant_claim,
-)
+from claims.repositories.credentials import OfficerIdentity, active_officer_by_token
 from claims.runtime import Runtime
 
 APPLICANT_COOKIE = "jht_claim"
@@ -64,18 +59,6 @@ BearerToken = Annotated[str | None, Depends(_bearer_dependency)]
 ApplicantToken = Annotated[str | None, Depends(_applicant_token_dependency)]
 
 
-def require_applicant_claim(claim_id: str, token: ApplicantToken, runtime: RuntimeDep) -> Claim:
-    """Dependency: the applicant's claim `claim_id` as a detached row (read, not locked)."""
-    with runtime.db.read_only() as session:
-        claim = find_applicant_claim(session, token, claim_id)
-        # Detach before the read-only session rolls back, so the attributes stay loaded.
-        session.expunge(claim)
-    return claim
-
-
-ApplicantClaim = Annotated[Claim, Depends(require_applicant_claim)]
-
-
 def current_officer(token: BearerToken, runtime: RuntimeDep) -> OfficerIdentity:
     """Dependency: the calling active officer; 401 for none or an unknown token."""
     officer = active_officer_by_token(runtime.db, token) if token else None
@@ -95,19 +78,6 @@ def require_role(officer: OfficerIdentity, *roles: str) -> None:
             f"Tindakan ini memerlukan salah satu peran: {', '.join(roles)}.",
             code="role_not_allowed",
         )
-
-
-def officer_with_role(*roles: str) -> Any:
-    """A dependency: the calling officer, who must hold one of `roles`.
-
-    Usage: `officer: Annotated[OfficerIdentity, officer_with_role("verifier")]`.
-    """
-
-    def dependency(officer: CurrentOfficer) -> OfficerIdentity:
-        require_role(officer, *roles)
-        return officer
-
-    return Depends(dependency)
 
 
 def officer_can_see(officer: OfficerIdentity, claim_branch: str) -> bool:

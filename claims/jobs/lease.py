@@ -25,6 +25,12 @@ def new_holder_id() -> str:
     return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
+def worker_name() -> str:
+    """hostname:pid, the same for every call in one process: who leased an outbox row (the
+    payout and notification dispatchers)."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
 def wall_now() -> datetime:
     return datetime.now(UTC)
 

@@ -15,11 +15,11 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
+from claims.jobs.lease import worker_name
 from claims.models import OutboxMessage
 from claims.notifications.sender import FROM_ADDRESS, MAIL_DOMAIN, MailSender, sender_for
 from claims.notifications.templates import UnknownTemplate, render
 from claims.notifications_outbox import NOTIFICATION
-from claims.payouts.dispatcher import worker_name
 from claims.repositories.outbox import (
     complete_outbox_row,
     due_outbox_rows,

@@ -17,14 +17,14 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from claims.casework import intake
-from claims.casework.claim_fields import HeirFields, check_claim_fields
+from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirInput, check_claim_fields
 from claims.casework.opening import open_claim
 from claims.errors import FieldProblem, TooManyRequests
 from claims.http.auth import APPLICANT_COOKIE
 from claims.http.ratelimit import client_address, get_rate_limiter
 from claims.models import Branch
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD, CsrfFailed, is_https
+from claims.pages.csrf import CSRF_FIELD, is_https
 from claims.pages.page import (
     FIELD_ALIASES,
     Errors,
@@ -33,7 +33,6 @@ from claims.pages.page import (
     field_errors,
     form_text,
     open_page,
-    refused_form,
 )
 from claims.repositories.registry import branches_by_name
 from claims.runtime import Runtime
@@ -91,8 +90,8 @@ def apply_context(
         "branches": branches(page.runtime),
         "reasons": [(r.value, i18n.reason_label(r.value, language)) for r in ClaimReason],
         "relationships": [
-            (code, i18n.pick(words, language))
-            for code, words in i18n.HEIR_RELATIONSHIP_LABELS.items()
+            (code, i18n.pick(i18n.HEIR_RELATIONSHIP_LABELS[code], language))
+            for code in HEIR_RELATIONSHIPS
         ],
     }
 
@@ -133,10 +132,8 @@ def read_apply_form(page: Page, form: FormData, branch_codes: set[str]) -> Apply
         errors.setdefault("reason", page.t("bad_choice"))
     if values["branch_code"] and values["branch_code"] not in branch_codes:
         errors.setdefault("branch_code", page.t("bad_choice"))
-    if death and values["heir_relationship"] not in i18n.HEIR_RELATIONSHIP_LABELS:
-        errors.setdefault("heir_relationship", page.t("bad_choice"))
     heir = (
-        HeirFields(
+        HeirInput(
             values["heir_nik"],
             values["heir_full_name"],
             dates["heir_birth_date"],
@@ -160,10 +157,6 @@ def read_apply_form(page: Page, form: FormData, branch_codes: set[str]) -> Apply
     if errors or birth is None:
         return ApplyForm(values, errors)
     claim_reason = ClaimReason(reason)
-    heir_input = None
-    if heir is not None:
-        assert heir.birth_date is not None  # a death claim's required date, read above
-        heir_input = intake.HeirInput(heir.nik, heir.full_name, heir.birth_date, heir.relationship)
     end_date = dates["employment_end_date"] if claim_reason in END_DATE_REASONS else None
     new = intake.NewClaim(
         kpj=values["kpj"],
@@ -175,7 +168,7 @@ def read_apply_form(page: Page, form: FormData, branch_codes: set[str]) -> Apply
         phone=values["phone"],
         branch_code=values["branch_code"],
         employment_end_date=end_date,
-        heir=heir_input,
+        heir=heir,
         language=page.language,
     )
     return ApplyForm(values, errors, new)
@@ -185,10 +178,8 @@ def read_apply_form(page: Page, form: FormData, branch_codes: set[str]) -> Apply
 async def apply_submit(request: Request) -> Response:
     page = open_page(request)
     form = await request.form()
-    try:
-        page.verify_csrf(form_text(form, CSRF_FIELD))
-    except CsrfFailed:
-        return refused_form(page)
+    if (forbidden := page.csrf_refusal(form_text(form, CSRF_FIELD))) is not None:
+        return forbidden
     return await anyio.to_thread.run_sync(create_from_form, page, form)
 
 

@@ -24,7 +24,7 @@ from claims.http.auth import APPLICANT_COOKIE
 from claims.http.uploads import receive_request_upload
 from claims.models import Claim
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD, CsrfFailed
+from claims.pages.csrf import CSRF_FIELD
 from claims.pages.i18n import Language
 from claims.pages.page import (
     Errors,
@@ -33,7 +33,6 @@ from claims.pages.page import (
     field_errors,
     form_text,
     open_page,
-    refused_form,
 )
 from claims.repositories.credentials import find_applicant_claim
 from claims.repositories.registry import branch_of
@@ -193,10 +192,8 @@ async def claim_form(
     re-renders the page with the messages next to the fields (422), success redirects (303)."""
     page = open_page(request)
     form = await request.form()
-    try:
-        page.verify_csrf(form_text(form, CSRF_FIELD))
-    except CsrfFailed:
-        return refused_form(page)
+    if (forbidden := page.csrf_refusal(form_text(form, CSRF_FIELD))) is not None:
+        return forbidden
 
     def run() -> Response:
         runtime = page.runtime
@@ -294,10 +291,8 @@ async def upload_form(claim_id: str, doc_type: str, request: Request) -> Respons
     The multipart body is streamed to disk field by field, so the CSRF token rides in the
     query string of the form's action (same-origin only: Referrer-Policy keeps it here)."""
     page = open_page(request)
-    try:
-        page.verify_csrf(request.query_params.get(CSRF_FIELD))
-    except CsrfFailed:
-        return refused_form(page)
+    if (forbidden := page.csrf_refusal(request.query_params.get(CSRF_FIELD))) is not None:
+        return forbidden
     runtime = page.runtime
     token = claim_token(request)
     problems = ClaimProblems()

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
+from claims.casework.claim_fields import HeirRelationship
 from workflow.dates import format_date_id
 from workflow.states import ClaimReason, ClaimStatus
 
@@ -134,7 +135,8 @@ MISSING_DATA_LABELS = {
     "bank_account": ("Rekening bank", "Bank account"),
     "npwp_number": ("Nomor NPWP", "NPWP number"),
 }
-HEIR_RELATIONSHIP_LABELS = {
+# One label for each of HEIR_RELATIONSHIPS (tests/unit/test_claim_fields.py checks).
+HEIR_RELATIONSHIP_LABELS: dict[HeirRelationship, tuple[str, str]] = {
     "spouse": ("Suami/istri", "Spouse"),
     "child": ("Anak", "Child"),
     "parent": ("Orang tua", "Parent"),

@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from claims.http.auth import get_runtime
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD, CsrfTokens, is_https, set_csrf_cookie
+from claims.pages.csrf import CSRF_FIELD, CsrfFailed, CsrfTokens, is_https, set_csrf_cookie
 from claims.pages.i18n import Language, translate
 from claims.runtime import Runtime
 from documents.errors import DocumentRejected
@@ -92,8 +92,27 @@ class Page:
     def redirect(self, url: str) -> Response:
         return self.finish(RedirectResponse(url, status_code=303))
 
-    def verify_csrf(self, submitted: str | None) -> None:
-        CsrfTokens(self.runtime.settings.secret_key()).verify(self.request, submitted)
+    def csrf_refusal(self, submitted: str | None) -> Response | None:
+        """How every form post opens: None when `submitted` is this browser's CSRF token;
+        otherwise the answer to give, a 403 page that says to reload (nothing was done)."""
+        try:
+            CsrfTokens(self.runtime.settings.secret_key()).verify(self.request, submitted)
+        except CsrfFailed:
+            return self._refused_form()
+        return None
+
+    def _refused_form(self) -> Response:
+        parts = self.request.url.path.split("/")
+        back = (
+            f"/claims/{parts[2]}"
+            if len(parts) > 2 and parts[1] == "claims"
+            else self.request.url.path
+        )
+        return self.render(
+            "message.html",
+            {"title": self.t("error_title"), "message": self.t("csrf_failed"), "back": back},
+            status=403,
+        )
 
 
 def open_page(request: Request) -> Page:
@@ -114,19 +133,6 @@ def form_text(form: FormData, name: str) -> str:
     """A posted text field, trimmed; empty when absent (or a file)."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
-
-
-def refused_form(page: Page) -> Response:
-    """A form without a valid CSRF token: nothing done, a page that says to reload."""
-    parts = page.request.url.path.split("/")
-    back = (
-        f"/claims/{parts[2]}" if len(parts) > 2 and parts[1] == "claims" else page.request.url.path
-    )
-    return page.render(
-        "message.html",
-        {"title": page.t("error_title"), "message": page.t("csrf_failed"), "back": back},
-        status=403,
-    )
 
 
 def error_message(page: Page, error: WorkflowError | InvalidIdentifier | DocumentRejected) -> str:

@@ -14,8 +14,8 @@ from claims.casework.tracking import STEP_LABELS, tracking_view
 from claims.errors import TooManyRequests
 from claims.http.ratelimit import client_address, get_rate_limiter
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD, CsrfFailed
-from claims.pages.page import Errors, Page, error_message, form_text, open_page, refused_form
+from claims.pages.csrf import CSRF_FIELD
+from claims.pages.page import Errors, Page, error_message, form_text, open_page
 from workflow.identifiers import InvalidIdentifier, Kpj
 
 router = APIRouter(include_in_schema=False)
@@ -71,10 +71,8 @@ def track_form(request: Request) -> Response:
 async def track_lookup(request: Request) -> Response:
     page = open_page(request)
     form = await request.form()
-    try:
-        page.verify_csrf(form_text(form, CSRF_FIELD))
-    except CsrfFailed:
-        return refused_form(page)
+    if (forbidden := page.csrf_refusal(form_text(form, CSRF_FIELD))) is not None:
+        return forbidden
     kpj = form_text(form, "kpj")[:32]
 
     def run() -> Response:

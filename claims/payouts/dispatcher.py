@@ -22,13 +22,12 @@ ever made by the applicant's new bank account after a refusal (replace_failed_pa
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from claims.jobs.lease import worker_name
 from claims.payouts.gateway import BankGateway, Outcome, TransferResult
 from claims.payouts.service import PAYOUT, SYSTEM, confirm_payout, fail_payout
 from claims.repositories.outbox import (
@@ -52,10 +51,6 @@ RETRY_AFTER = timedelta(seconds=30)  # an unknown outcome is asked about again a
 # Called after the bank answered and before that answer is committed (tests use it to kill
 # the process exactly there). Production passes nothing.
 AfterBankHook = Callable[[str, TransferResult], None]
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:80]
 
 
 @dataclass(frozen=True)

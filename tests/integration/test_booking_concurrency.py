@@ -14,7 +14,7 @@ from bench.batch_booking import book_earliest_slots
 from claims.db import Database
 from claims.models import Claim, Interview
 from tests.concurrency import all_at_once
-from tests.integration.test_booking_service import book, bulk_claims, interviewers
+from tests.integration.test_booking import book, bulk_claims, interviewers
 from tests.support import NOW, load_samples
 
 THREADS = 30

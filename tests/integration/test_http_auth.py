@@ -4,7 +4,6 @@ officer of another branch, get 404 like a missing id; a wrong role is 403."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,13 +14,14 @@ from claims.db import Database
 from claims.errors import NotFound
 from claims.http.auth import (
     APPLICANT_COOKIE,
-    ApplicantClaim,
+    ApplicantToken,
     CurrentOfficer,
+    RuntimeDep,
     ensure_officer_can_see,
-    officer_with_role,
+    require_role,
 )
 from claims.models import Claim, Officer
-from claims.repositories.credentials import OfficerIdentity
+from claims.repositories.credentials import find_applicant_claim
 from claims.runtime import Runtime
 
 
@@ -36,9 +36,14 @@ def runtime(db: Database, data_dir: Path) -> Runtime:
 def client(runtime: Runtime) -> TestClient:
     app = make_app(runtime)
 
+    # The routes take their credentials as the real endpoints do.
     @app.get("/claims/{claim_id}")
-    def applicant_view(claim: ApplicantClaim) -> dict[str, str | int]:
-        return {"id": claim.id, "version": claim.version}
+    def applicant_view(
+        claim_id: str, token: ApplicantToken, runtime: RuntimeDep
+    ) -> dict[str, str | int]:
+        with runtime.db.read_only() as session:
+            claim = find_applicant_claim(session, token, claim_id)
+            return {"id": claim.id, "version": claim.version}
 
     @app.get("/officer/claims/{claim_id}")
     def officer_view(claim_id: str, officer: CurrentOfficer) -> dict[str, str]:
@@ -50,9 +55,8 @@ def client(runtime: Runtime) -> TestClient:
             return {"id": claim.id, "officer": officer.name}
 
     @app.post("/officer/approve")
-    def approve(
-        officer: Annotated[OfficerIdentity, officer_with_role("approver", "supervisor")],
-    ) -> dict[str, int]:
+    def approve(officer: CurrentOfficer) -> dict[str, int]:
+        require_role(officer, "approver", "supervisor")
         return {"officer_id": officer.id}
 
     return TestClient(app)

@@ -28,7 +28,7 @@ from claims.repositories.sandbox_clock import SANDBOX_CLOCK_ROW
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.integration.jobs_support import make_runtime
-from tests.integration.test_booking_service import TEMPLATE, to_interview, utc
+from tests.integration.test_booking import TEMPLATE, to_interview, utc
 from tests.support import NOW, create, load_samples, new_claim_request, sample
 from workflow.states import Actor, ActorRole, ClaimReason
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from claims.casework.claim_fields import HeirFields, check_claim_fields
+from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirInput, check_claim_fields
+from claims.casework.schemas import HeirBody
+from claims.pages.i18n import HEIR_RELATIONSHIP_LABELS
 
 # A woman of Jakarta Utara born 15-03-1990 (the day is 15 + 40).
 HEIR_NIK = "3171015503900001"
@@ -20,7 +22,7 @@ GOOD = {
     "death": False,
     "heir": None,
 }
-HEIR = HeirFields(HEIR_NIK, "Sri Wahyuni", date(1990, 3, 15), "spouse")
+HEIR = HeirInput(HEIR_NIK, "Sri Wahyuni", date(1990, 3, 15), "spouse")
 
 CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("well-formed", {}, set()),
@@ -35,17 +37,17 @@ CASES: list[tuple[str, dict[str, Any], set[str]]] = [
     ("death with a well-formed heir", {"death": True, "heir": HEIR}, set()),
     (
         "the heir's NIK disagrees with the heir's birth date",
-        {"death": True, "heir": HeirFields(HEIR_NIK, "Sri", date(1991, 3, 15), "spouse")},
+        {"death": True, "heir": HeirInput(HEIR_NIK, "Sri", date(1991, 3, 15), "spouse")},
         {"heir.birth_date"},
     ),
     (
-        "an unread birth date: the agreement is not checked",
-        {"death": True, "heir": HeirFields(HEIR_NIK, "Sri", None, "spouse")},
-        set(),
+        "an unread birth date: refused, its agreement with the NIK not checked",
+        {"death": True, "heir": HeirInput(HEIR_NIK, "Sri", None, "spouse")},
+        {"heir.birth_date"},
     ),
     (
         "the heir's NIK, name and relationship malformed",
-        {"death": True, "heir": HeirFields("12", "-", date(1990, 3, 15), "cousin")},
+        {"death": True, "heir": HeirInput("12", "-", date(1990, 3, 15), "cousin")},
         {"heir.nik", "heir.full_name", "heir.relationship"},
     ),
 ]
@@ -60,7 +62,15 @@ def test_claim_fields(case: str, changes: dict[str, Any], refused: set[str]) -> 
     if not refused & {"kpj", "nik", "phone"}:
         assert checked.kpj == "26000000005" and checked.phone is not None
         assert checked.nik is not None and checked.nik.value == GOOD["nik"]
-    if refused & {"heir.nik", "heir.birth_date"}:
-        assert checked.heir_nik is None
-    elif changes.get("death") and changes.get("heir"):
+    heir = changes.get("heir")
+    if refused & {"heir.nik", "heir.birth_date"} and heir and heir.birth_date is not None:
+        assert checked.heir_nik is None  # malformed, or its birth date disagrees
+    elif changes.get("death") and heir:
         assert checked.heir_nik is not None and checked.heir_nik.value == HEIR_NIK
+
+
+def test_heir_relationships_are_listed_once() -> None:
+    """The API's schema takes the same Literal; the page has a label for each, and no more."""
+    schema = HeirBody.model_json_schema()["properties"]["relationship"]
+    assert tuple(schema["enum"]) == HEIR_RELATIONSHIPS
+    assert tuple(HEIR_RELATIONSHIP_LABELS) == HEIR_RELATIONSHIPS
