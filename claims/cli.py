@@ -220,11 +220,21 @@ def demo(
 
 
 @workflow_app.command("diagram")
-def workflow_diagram() -> None:
-    """Print the claim workflow as a Mermaid state diagram, generated from the machine."""
-    from workflow.diagram import mermaid_diagram
+def workflow_diagram(
+    lifecycle: str = typer.Argument(
+        "claim", help="claim, payout, interview or document", show_default=True
+    ),
+) -> None:
+    """Print a lifecycle as a Mermaid state diagram, generated from its table."""
+    from workflow.diagram import LIFECYCLES, lifecycle_diagram, mermaid_diagram
 
-    typer.echo(mermaid_diagram())
+    if lifecycle == "claim":
+        typer.echo(mermaid_diagram())
+    elif lifecycle in LIFECYCLES:
+        typer.echo(lifecycle_diagram(LIFECYCLES[lifecycle]))
+    else:
+        err.print(f"[red]error:[/red] no lifecycle {lifecycle!r}: claim, {', '.join(LIFECYCLES)}")
+        raise typer.Exit(2)
 
 
 def main() -> None:
