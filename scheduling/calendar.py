@@ -1,5 +1,7 @@
-"""Working days and hours of one branch: weekends, Indonesian national holidays and branch
-closures, all judged on the branch's own local calendar (WIB, WITA or WIT).
+"""Working days and hours of one branch: weekends, Indonesian national holidays, joint leave
+days (cuti bersama) and branch closures, all judged on the branch's own local calendar (WIB,
+WITA or WIT). The holidays and joint leave days are those of the calendar the rules record
+(`workflow.rules.WORKING_DAY_CALENDAR`: the `holidays` package, its version and categories).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from scheduling.errors import InvalidBranchCalendar, require_aware
+from workflow.rules import WORKING_DAY_CALENDAR
 
 WIB = "Asia/Jakarta"
 WITA = "Asia/Makassar"
@@ -28,8 +31,12 @@ _SATURDAY = 5
 
 @lru_cache(maxsize=64)
 def indonesian_holidays(year: int) -> frozenset[date]:
-    """National holidays of one year; building the `holidays` calendar is slow, so once a year."""
-    return frozenset(holidays.country_holidays("ID", years=year).keys())
+    """The days off of one year besides weekends: national holidays and joint leave days (the
+    `public` and `government` categories of the recorded calendar). Building the `holidays`
+    calendar is slow, so once a year."""
+    source = WORKING_DAY_CALENDAR
+    days = holidays.country_holidays(source.country, years=year, categories=source.categories)
+    return frozenset(days.keys())
 
 
 def _parse_time(value: time | str, name: str) -> time:

@@ -2,11 +2,12 @@
 while BPJS owns the next step and paused while the claim waits on the applicant.
 
 Unit of account: working time is whole local days in WIB (Asia/Jakarta) that are working
-days (not Saturday, Sunday or an Indonesian national holiday), each worth 24 hours; days off
-are worth nothing. So "5 working days" from Monday 10:00 WIB is the next Monday 10:00 WIB,
-and a claim submitted on Saturday starts using its budget at Monday 00:00 WIB. Whole days
-(rather than office hours) keep the rule readable for applicants and match the regulation's
-"5 hari kerja". Branch closures do not stop the clock: the payout is national work.
+days (not Saturday, Sunday, an Indonesian national holiday or a joint leave day, cuti
+bersama), each worth 24 hours; days off are worth nothing. So "5 working days" from Monday
+10:00 WIB is the next Monday 10:00 WIB, and a claim submitted on Saturday starts using its
+budget at Monday 00:00 WIB. Whole days (rather than office hours) keep the rule readable
+for applicants and match the regulation's "5 hari kerja". Branch closures do not stop the
+clock: the payout is national work.
 """
 
 from __future__ import annotations

@@ -158,6 +158,25 @@ _PROGRESSIVE_BRACKETS = (
 
 
 @dataclass(frozen=True)
+class HolidayCalendar:
+    """Where working days come from: the days off of `country` in these `categories` of the
+    `source` package at this `version` (pinned in pyproject.toml; a test keeps the installed
+    package equal to it). Weekends are not in it; branch closures come from the branch."""
+
+    source: str
+    version: str
+    country: str
+    categories: tuple[str, ...]
+
+
+# National holidays (`public`) and joint leave days, cuti bersama (`government`: e.g.
+# 24 December 2026), which a joint decree (SKB) of three ministers sets each year.
+WORKING_DAY_CALENDAR = HolidayCalendar(
+    source="holidays", version="0.109", country="ID", categories=("public", "government")
+)
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Every configurable number of the rule book, valid from `effective_from`.
 
@@ -183,7 +202,8 @@ class RuleSet:
     documents_by_reason: Mapping[ClaimReason, DocumentRule] = field(
         default_factory=lambda: _DOCUMENTS_BY_REASON
     )
-    # Service levels
+    # Service levels; working days (SLA clock, interview slots) per this calendar
+    working_day_calendar: HolidayCalendar = WORKING_DAY_CALENDAR
     sla_working_days: int = 5
     draft_expiry_days: int = 30
     draft_expiry_warning_days: int = 7

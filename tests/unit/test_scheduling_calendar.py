@@ -1,13 +1,18 @@
-"""Working days per branch: weekends, Indonesian holidays, closures and the three zones."""
+"""Working days per branch: weekends, Indonesian holidays, joint leave days (cuti bersama),
+closures and the three zones; the calendar the rules record."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from importlib.metadata import version
 
+import holidays
 import pytest
+from holidays.countries.indonesia import Indonesia
 
 from scheduling.calendar import WIB, WIT, WITA, BranchCalendar, indonesian_holidays
 from scheduling.errors import InvalidBranchCalendar, NaiveDatetime
+from workflow.rules import RULE_SETS, WORKING_DAY_CALENDAR
 
 D = date.fromisoformat
 JAKARTA = BranchCalendar(WIB)
@@ -27,7 +32,7 @@ CLOSED_18_AUG = BranchCalendar(WIB, closures=frozenset({D("2026-08-18")}))
         (JAKARTA, "2026-05-27", False),  # Wednesday, Eid al-Adha 2026 per `holidays`
         (JAKARTA, "2026-05-14", False),  # Thursday, Ascension Day
         (JAKARTA, "2026-03-19", False),  # Thursday, Nyepi
-        (JAKARTA, "2026-12-24", True),
+        (JAKARTA, "2026-12-24", False),  # Thursday, joint leave (cuti bersama) for Christmas
         (JAKARTA, "2026-12-25", False),  # Friday, Christmas
         (JAKARTA, "2026-01-01", False),  # Thursday, New Year
         (BranchCalendar(WIT), "2026-08-17", False),  # holidays are national
@@ -45,8 +50,10 @@ def test_is_working_day(calendar: BranchCalendar, day: str, working: bool) -> No
         (CLOSED_18_AUG, "2026-08-14", "2026-08-19"),  # and a closure
         (JAKARTA, "2026-08-15", "2026-08-18"),  # from a Saturday
         (JAKARTA, "2026-12-24", "2026-12-28"),  # Christmas Friday
-        (JAKARTA, "2026-05-13", "2026-05-15"),  # Ascension Thursday
-        (JAKARTA, "2026-05-26", "2026-05-28"),  # Eid al-Adha Wednesday
+        (JAKARTA, "2026-05-13", "2026-05-18"),  # Ascension Thursday, joint leave Friday
+        (JAKARTA, "2026-05-26", "2026-05-29"),  # Eid al-Adha Wednesday, joint leave Thursday
+        (JAKARTA, "2026-03-17", "2026-03-25"),  # Nyepi and Eid al-Fitr with their joint leave
+        (JAKARTA, "2026-12-23", "2026-12-28"),  # joint leave Thursday, Christmas Friday
     ],
 )
 def test_next_working_day(calendar: BranchCalendar, after: str, expected: str) -> None:
@@ -62,7 +69,9 @@ def test_next_working_day(calendar: BranchCalendar, after: str, expected: str) -
         ("2026-08-13", 2, "2026-08-18"),
         ("2026-08-13", 5, "2026-08-21"),
         ("2026-08-18", -1, "2026-08-14"),
-        ("2026-05-26", 5, "2026-06-04"),  # Eid al-Adha 27 May, Pancasila Day 1 June
+        # Eid al-Adha 27 May, its joint leave 28 May, Pancasila Day 1 June.
+        ("2026-05-26", 5, "2026-06-05"),
+        ("2026-12-22", 3, "2026-12-29"),  # 24 December (joint leave) and Christmas skipped
     ],
 )
 def test_add_working_days(day: str, n: int, expected: str) -> None:
@@ -153,3 +162,51 @@ def test_holidays_are_cached_per_year() -> None:
     assert indonesian_holidays(2026) is indonesian_holidays(2026)
     assert D("2026-08-17") in indonesian_holidays(2026)
     assert D("2027-08-17") in indonesian_holidays(2027)
+
+
+@pytest.mark.parametrize(
+    ("day", "working", "kind"),
+    [
+        ("2026-12-23", True, "normal day (Wednesday)"),
+        ("2026-12-24", False, "joint leave: Christmas (Thursday)"),
+        ("2026-12-25", False, "public holiday: Christmas (Friday)"),
+        ("2026-12-26", False, "weekend (Saturday)"),
+        ("2026-12-28", True, "normal day (Monday)"),
+        ("2026-02-16", False, "joint leave: Chinese New Year (Monday)"),
+        ("2026-02-17", False, "public holiday: Chinese New Year (Tuesday)"),
+        ("2026-03-18", False, "joint leave: Nyepi (Wednesday)"),
+        ("2026-03-20", False, "joint leave: Eid al-Fitr (Friday)"),
+        ("2026-03-23", False, "joint leave: Eid al-Fitr (Monday)"),
+        ("2026-03-24", False, "joint leave: Eid al-Fitr (Tuesday)"),
+        ("2026-03-25", True, "normal day (Wednesday)"),
+        ("2026-05-15", False, "joint leave: Ascension (Friday)"),
+        ("2026-05-28", False, "joint leave: Eid al-Adha (Thursday)"),
+    ],
+)
+@pytest.mark.parametrize("zone", [WIB, WITA, WIT])
+def test_joint_leave_is_not_a_working_day(zone: str, day: str, working: bool, kind: str) -> None:
+    assert BranchCalendar(zone).is_working_day(D(day)) is working, kind
+
+
+def test_joint_leave_comes_from_the_government_category() -> None:
+    # 24 December 2026 is not a public holiday: only the `government` category makes it a day
+    # off, so dropping that category from the recorded calendar makes it a working day again.
+    public_only = holidays.country_holidays("ID", years=2026, categories=("public",))
+    government = holidays.country_holidays("ID", years=2026, categories=("government",))
+    assert D("2026-12-24") not in public_only
+    assert D("2026-12-24") in government
+    assert D("2026-12-24") in indonesian_holidays(2026)
+    assert set(government) <= indonesian_holidays(2026)
+    assert set(public_only) <= indonesian_holidays(2026)
+
+
+def test_the_rules_record_the_calendar_in_use() -> None:
+    assert WORKING_DAY_CALENDAR.source == holidays.__name__ == "holidays"
+    # The installed package is the recorded version: an upgrade (new days off) must update
+    # the record and the pin in pyproject.toml together.
+    assert version(WORKING_DAY_CALENDAR.source) == WORKING_DAY_CALENDAR.version
+    assert WORKING_DAY_CALENDAR.country == "ID"
+    assert set(WORKING_DAY_CALENDAR.categories) == {"public", "government"}
+    assert set(WORKING_DAY_CALENDAR.categories) <= set(Indonesia.supported_categories)
+    # scheduling reads the one recorded calendar; every rule set records that one.
+    assert all(rules.working_day_calendar == WORKING_DAY_CALENDAR for rules in RULE_SETS)

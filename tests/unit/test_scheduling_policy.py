@@ -111,10 +111,10 @@ def test_second_miss_cancels_at_once(misses: int, at_once: bool) -> None:
     [
         # Friday 14 Aug 16:30 WIB; 17 Aug is Independence Day.
         (BranchCalendar(WIB), "2026-08-14T16:30", "2026-08-24T16:30"),
-        # Tuesday 26 May WITA; Eid al-Adha 27 May, Pancasila Day 1 June.
-        (BranchCalendar(WITA), "2026-05-26T09:00", "2026-06-04T09:00"),
-        # Wednesday 23 Dec WIT; Christmas Friday.
-        (BranchCalendar(WIT), "2026-12-23T10:00", "2026-12-31T10:00"),
+        # Tuesday 26 May WITA; Eid al-Adha 27 May, its joint leave 28 May, Pancasila Day 1 June.
+        (BranchCalendar(WITA), "2026-05-26T09:00", "2026-06-05T09:00"),
+        # Wednesday 23 Dec WIT; joint leave Thursday, Christmas Friday, New Year's Day.
+        (BranchCalendar(WIT), "2026-12-23T10:00", "2027-01-04T10:00"),
         # and a branch closure on Wednesday 19 August.
         (
             BranchCalendar(WIB, closures=frozenset({datetime(2026, 8, 19).date()})),

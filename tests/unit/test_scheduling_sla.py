@@ -41,7 +41,13 @@ def wib(text: str) -> datetime:
         ("2026-08-15T09:00", "2026-08-16T18:00", 0),  # a weekend
         # Friday 14h, weekend, Independence Day Monday, Tuesday 10h.
         ("2026-08-14T10:00", "2026-08-18T10:00", DAY),
-        ("2026-12-24T12:00", "2026-12-28T01:00", 12 * HOUR + HOUR),  # Christmas Friday
+        # Joint leave Thursday 24 Dec, Christmas Friday, weekend: only Monday's first hour.
+        ("2026-12-24T12:00", "2026-12-28T01:00", HOUR),
+        ("2026-12-23T12:00", "2026-12-28T12:00", 12 * HOUR + 12 * HOUR),
+        # Tuesday noon to the next Wednesday noon: 18-24 March are Nyepi, Eid al-Fitr and
+        # their joint leave (18, 20, 23, 24 March).
+        ("2026-03-17T12:00", "2026-03-25T12:00", DAY),
+        ("2026-05-14T00:00", "2026-05-18T00:00", 0),  # Ascension and its joint leave Friday
     ],
 )
 def test_working_seconds_between(start_at: str, end_at: str, seconds: int) -> None:
@@ -73,6 +79,9 @@ def test_working_time_follows_wib_dates() -> None:
         ("2026-08-14T10:00", 14 * HOUR, "2026-08-15T00:00"),  # end of Friday
         ("2026-08-14T10:00", 14 * HOUR + 1, "2026-08-18T00:00:01"),
         ("2026-08-14T10:00", 0, "2026-08-14T10:00"),
+        # Started on joint leave (24 Dec): nothing counts until Monday 28 December.
+        ("2026-12-24T09:00", 1, "2026-12-28T00:00:01"),
+        ("2026-12-23T10:00", 14 * HOUR + 1, "2026-12-28T00:00:01"),
     ],
 )
 def test_add_working_seconds(start_at: str, seconds: int, expected: str) -> None:
@@ -209,3 +218,22 @@ def test_running_statuses_agree_with_the_workflow_waiting_on_table() -> None:
     from workflow.states import ClaimStatus, sla_clock_runs
 
     assert {s for s in ClaimStatus if sla_clock_runs(s)} == SLA_RUNNING_STATUSES
+
+
+@pytest.mark.parametrize(
+    ("started", "due"),
+    [
+        # Tuesday 22 Dec 10:00: 22 (14h), 23, 28, 29, 30, 31 (10h); 24 Dec (joint leave)
+        # and Christmas count nothing.
+        ("2026-12-22T10:00", "2026-12-31T10:00"),
+        # Friday 13 Mar: 13 (14h), 16, 17, then 18-24 March off (Nyepi, Eid al-Fitr and
+        # joint leave), 25, 26, 27 (10h).
+        ("2026-03-13T10:00", "2026-03-27T10:00"),
+        # Tuesday 12 May: 12 (14h), 13, then Ascension and its joint leave Friday, 18, 19,
+        # 20, 21 (10h).
+        ("2026-05-12T10:00", "2026-05-21T10:00"),
+    ],
+)
+def test_sla_due_date_skips_joint_leave(started: str, due: str) -> None:
+    clock = start(SlaClock(), wib(started))
+    assert due_at(clock, wib(started)) == wib(due)

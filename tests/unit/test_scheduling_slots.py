@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -63,9 +64,50 @@ def test_slots_on_a_working_day(
     assert all(a.ends_at == b.starts_at for a, b in pairwise(day))
 
 
-@pytest.mark.parametrize("day", ["2026-08-15", "2026-08-16", "2026-08-17", "2026-12-25"])
-def test_no_slots_on_days_off(day: str) -> None:
-    assert slots_on(JAKARTA, D(day)) == []
+@pytest.mark.parametrize(
+    ("day", "count"),
+    [
+        ("2026-08-14", 16),  # a normal Friday
+        ("2026-08-15", 0),  # Saturday
+        ("2026-08-16", 0),  # Sunday
+        ("2026-08-17", 0),  # Independence Day
+        ("2026-12-25", 0),  # Christmas
+        ("2026-12-24", 0),  # joint leave (cuti bersama) before Christmas
+        ("2026-05-15", 0),  # joint leave after Ascension
+        ("2026-03-23", 0),  # joint leave after Eid al-Fitr
+        ("2026-12-23", 16),  # the day before the joint leave
+    ],
+)
+@pytest.mark.parametrize("zone", [WIB, WITA, WIT])
+def test_slots_per_day(zone: str, day: str, count: int) -> None:
+    assert len(slots_on(BranchCalendar(zone), D(day))) == count
+
+
+@pytest.mark.parametrize(
+    ("now", "first_days"),
+    [
+        # Tuesday 22 Dec: Wednesday, then over joint leave, Christmas and the weekend.
+        ("2026-12-22T10:00", ["2026-12-23", "2026-12-28", "2026-12-29"]),
+        # On the joint leave day itself: the next working day is Monday.
+        ("2026-12-24T10:00", ["2026-12-28", "2026-12-29", "2026-12-30"]),
+        # Tuesday 17 Mar: 18 to 24 March are Nyepi, Eid al-Fitr and their joint leave.
+        ("2026-03-17T10:00", ["2026-03-25", "2026-03-26", "2026-03-27"]),
+    ],
+)
+def test_no_slots_are_offered_on_joint_leave(now: str, first_days: list[str]) -> None:
+    listed = upcoming_slots(JAKARTA, wib(now), working_days=3)
+    assert sorted({s.local(WIB_TZ)[0].date() for s in listed}) == [D(d) for d in first_days]
+    assert len(listed) == 3 * 16
+
+
+def test_booking_skips_joint_leave() -> None:
+    now = wib("2026-12-22T10:00")
+    wednesday = {s.starts_at: 1 for s in slots_on(JAKARTA, D("2026-12-23"))}
+    after = Slot(wib("2026-12-28T08:00"), wib("2026-12-28T08:30"))
+    assert earliest_free_slot(JAKARTA, now, 1, wednesday) == after
+    assert earliest_free_seat(JAKARTA, now, 1, {k: {0} for k in wednesday}) == SeatChoice(after, 0)
+    assert find_upcoming_slot(JAKARTA, now, wib("2026-12-24T08:00")) is None
+    assert find_upcoming_slot(JAKARTA, now, after.starts_at) == after
 
 
 def test_no_slots_on_branch_closure() -> None:
@@ -263,9 +305,9 @@ def test_booking_does_not_rebuild_holidays(monkeypatch: pytest.MonkeyPatch) -> N
     builds: list[int] = []
     real = holidays.country_holidays
 
-    def counting(country: str, years: int) -> object:
+    def counting(country: str, years: int, **options: Any) -> object:
         builds.append(years)
-        return real(country, years=years)
+        return real(country, years=years, **options)
 
     monkeypatch.setattr(holidays, "country_holidays", counting)
     calendar_module.indonesian_holidays.cache_clear()
