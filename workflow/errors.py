@@ -66,9 +66,9 @@ class FourEyesViolation(WorkflowError):
 
     def __init__(self, officer_id: int) -> None:
         super().__init__(
-            "The approver must be neither the verifier nor the interviewer of this claim.",
-            "Pemberi persetujuan tidak boleh petugas yang memverifikasi dokumen atau "
-            "mewawancarai pada klaim ini.",
+            "An officer who ever reviewed or interviewed this claim cannot approve it.",
+            "Petugas yang pernah memverifikasi dokumen atau mewawancarai pada klaim ini "
+            "tidak dapat menyetujuinya.",
             data={"officer_id": officer_id},
         )
 

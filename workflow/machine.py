@@ -49,9 +49,9 @@ class TransitionFacts:
     # reschedule: rebookings made so far on this claim, and interviews missed
     reschedules_used: int = 0
     misses: int = 0
-    # approve: officers who reviewed the documents and held the interview
-    verifier_id: int | None = None
-    interviewer_id: int | None = None
+    # approve: every officer who ever acted on the claim as verifier or interviewer (any event
+    # of its history: a send-back, an acceptance, an interview outcome), not only the last ones
+    reviewer_ids: frozenset[int] = frozenset()
     # update_bank_account: the new account is valid and in the claimant's own name
     bank_account_valid: bool = False
     # reject / fail_interview: a ReasonCode value, and the note `other` needs
@@ -59,6 +59,11 @@ class TransitionFacts:
     note: str | None = None
     # expire: the last applicant activity (upload, bank account or NPWP change, submit)
     last_activity_at: datetime | None = None
+
+
+# The roles whose acts on a claim bar the officer from approving it (four-eyes, workflow.md):
+# whoever reviewed its documents or interviewed its claimant, at any point of its history.
+FOUR_EYES_ROLES: tuple[ActorRole, ...] = (R.verifier, R.interviewer)
 
 
 @dataclass(frozen=True)
@@ -297,7 +302,7 @@ def reason_code_given(ctx: GuardContext) -> None:
 def approver_independent(ctx: GuardContext) -> None:
     officer_id = ctx.actor.officer_id
     assert officer_id is not None  # Actor guarantees an approver has an officer id
-    if officer_id in (ctx.facts.verifier_id, ctx.facts.interviewer_id):
+    if officer_id in ctx.facts.reviewer_ids:
         raise FourEyesViolation(officer_id)
 
 

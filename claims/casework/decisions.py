@@ -11,7 +11,8 @@ from claims.models import Claim, Payout
 from claims.notifications_outbox import enqueue_notification
 from claims.payouts.service import create_payout, next_payout_reference
 from claims.repositories.claims import apply_transition, flush_changes
-from workflow.machine import TransitionFacts
+from claims.repositories.events import officers_who_acted
+from workflow.machine import FOUR_EYES_ROLES, TransitionFacts
 from workflow.states import Actor, Trigger
 
 
@@ -44,6 +45,14 @@ def reject(
     return claim
 
 
+def reviewers_of(session: Session, claim: Claim) -> frozenset[int]:
+    """Every officer who reviewed or interviewed the claim, over its whole history: those its
+    events name in a four-eyes role, and the last verifier and interviewer its row keeps."""
+    acted = officers_who_acted(session, claim.id, [role.value for role in FOUR_EYES_ROLES])
+    kept = (claim.verifier_id, claim.interviewer_id)
+    return acted | {officer_id for officer_id in kept if officer_id is not None}
+
+
 def approve(
     session: Session,
     claim: Claim,
@@ -55,7 +64,7 @@ def approve(
     """Approves the claim and, in the same transaction, creates its one payout and the
     outbox row that will send it."""
     reference = next_payout_reference(session, claim)
-    facts = TransitionFacts(verifier_id=claim.verifier_id, interviewer_id=claim.interviewer_id)
+    facts = TransitionFacts(reviewer_ids=reviewers_of(session, claim))
     apply_transition(
         session,
         claim,

@@ -422,7 +422,7 @@ def interview_outcome(
 
 @officer_router.post(
     "/claims/{claim_id}/approve",
-    response_model=schemas.ApprovedView,
+    response_model=schemas.OfficerClaimView,
     responses=OFFICER_PROBLEMS,
 )
 def approve(
@@ -432,19 +432,16 @@ def approve(
     request: Request,
     runtime: RuntimeDep,
 ) -> JSONResponse:
-    """Approve (never by the claim's verifier or interviewer); creates exactly one payout."""
+    """Approve (never by an officer who reviewed or interviewed the claim); creates exactly one
+    payout, shown in the claim's `payout`."""
     actor = acting_as(officer, ActorRole.approver)
-    now = runtime.clock.now()
-    with runtime.db.unit_of_work() as session:
-        claim = _officer_claim(session, officer, claim_id)
-        payout = decisions.approve(
-            session, claim, actor, body.note, now, expected_version(request, claim)
-        )
-        view = schemas.ApprovedView(
-            claim=views.officer_view(session, claim, now), payout=views.payout_view(payout)
-        )
-        version = claim.version
-    return claim_json(view, version)
+    return _officer_change(
+        claim_id,
+        officer,
+        request,
+        runtime,
+        lambda s, c, now, version: decisions.approve(s, c, actor, body.note, now, version),
+    )
 
 
 @officer_router.post(

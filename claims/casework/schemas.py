@@ -255,6 +255,10 @@ class OfficerClaimView(BaseModel):
     verifier_id: int | None
     interviewer_id: int | None
     approver_id: int | None
+    payout: PayoutView | None = Field(
+        description="The claim's current payout (the latest: a refused transfer and a new "
+        "account make another), null until the claim is approved."
+    )
     payouts: list[PayoutView]
     allowed_triggers: list[str]
     sla_due_at: datetime | None
@@ -277,11 +281,6 @@ class QueueItem(BaseModel):
 class QueuePage(BaseModel):
     items: list[QueueItem]
     next_cursor: str | None
-
-
-class ApprovedView(BaseModel):
-    claim: OfficerClaimView
-    payout: PayoutView
 
 
 class SlotView(BaseModel):

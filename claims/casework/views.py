@@ -249,6 +249,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
     reused = reused_file_counts(session, claim.id, participant.nik)
     present = present_doc_types({d.doc_type: d.status for d in documents})
     missing = list(missing_items(checklist, present, True, True))
+    payouts = [payout_view(p) for p in claim_payouts(session, claim.id)]
     return schemas.OfficerClaimView(
         id=claim.id,
         reference=claim.reference,
@@ -315,7 +316,8 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
         verifier_id=claim.verifier_id,
         interviewer_id=claim.interviewer_id,
         approver_id=claim.approver_id,
-        payouts=[payout_view(p) for p in claim_payouts(session, claim.id)],
+        payout=payouts[-1] if payouts else None,
+        payouts=payouts,
         allowed_triggers=[t.value for t in allowed_triggers(claim.status)],
         sla_due_at=claim.sla_due_at,
         created_at=claim.created_at,

@@ -3,7 +3,7 @@ by one INSERT on the driver (never left pending in the session) and never change
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -32,6 +32,26 @@ def chain_head(session: Session, claim_id: str) -> ChainHead | None:
     at once by `insert_event`, never left pending in the session)."""
     row = session.connection().execute(_CHAIN_HEAD, {"claim_id": claim_id}).first()
     return None if row is None else ChainHead(row[0], row[1], as_utc(row[2]))
+
+
+_OFFICERS_WHO_ACTED = (
+    select(ClaimEvent.actor_id)
+    .where(
+        ClaimEvent.claim_id == bindparam("claim_id"),
+        ClaimEvent.actor_role.in_(bindparam("roles", expanding=True)),
+        ClaimEvent.actor_id.is_not(None),
+    )
+    .distinct()
+)
+
+
+def officers_who_acted(session: Session, claim_id: str, roles: Iterable[str]) -> frozenset[int]:
+    """Every officer who fired an event of the claim in one of `roles`, over its whole history
+    (four-eyes: not only the last verifier and interviewer the claim row keeps)."""
+    rows = session.connection().execute(
+        _OFFICERS_WHO_ACTED, {"claim_id": claim_id, "roles": list(roles)}
+    )
+    return frozenset(int(actor_id) for (actor_id,) in rows)
 
 
 def insert_event(session: Session, row: dict[str, Any]) -> None:

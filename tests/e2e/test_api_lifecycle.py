@@ -135,9 +135,13 @@ def happy_path(
         headers=bearer(staff.tokens["approver"]),
     )
     assert approved.status_code == 200, approved.text
-    payout = approved.json()["payout"]
-    assert payout["gross"] == approved.json()["claim"]["estimate"]["gross"]
+    answer = approved.json()  # the claim, as every officer action answers
+    assert answer["id"] == claim_id and answer["status"] == "approved"
+    assert approved.headers["etag"] == f'"{answer["version"]}"'
+    payout = answer["payout"]
+    assert payout["gross"] == answer["estimate"]["gross"]
     assert payout["net"] == payout["gross"] - payout["tax"]
+    assert payout["status"] == "pending" and answer["payouts"] == [payout]
 
     tracked = client.get(f"/api/v1/tracking/{row['kpj']}")
     assert tracked.status_code == 200

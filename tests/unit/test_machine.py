@@ -82,8 +82,7 @@ PASSING = TransitionFacts(
     slot_starts_at=NOW - timedelta(hours=2),
     reschedules_used=0,
     misses=0,
-    verifier_id=VERIFIER_ID,
-    interviewer_id=INTERVIEWER_ID,
+    reviewer_ids=frozenset({VERIFIER_ID, INTERVIEWER_ID}),
     bank_account_valid=True,
     reason_code="document_unreadable",
     last_activity_at=NOW - timedelta(days=31),
@@ -245,18 +244,22 @@ def test_system_no_show_uses_the_booked_slot_end() -> None:
 
 
 @pytest.mark.parametrize(
-    ("verifier_id", "interviewer_id", "approver_id", "outcome"),
+    ("reviewer_ids", "approver_id", "outcome"),
     [
-        (11, 12, 13, S.approved),
-        (11, 12, 11, "four_eyes"),
-        (11, 12, 12, "four_eyes"),
-        (13, 13, 13, "four_eyes"),
+        ({11, 12}, 13, S.approved),
+        ({11, 12}, 11, "four_eyes"),  # the verifier
+        ({11, 12}, 12, "four_eyes"),  # the interviewer
+        ({13}, 13, "four_eyes"),  # verified and interviewed
+        # a verifier who sent the documents back, before another one accepted them
+        ({11, 21, 12}, 21, "four_eyes"),
+        ({11, 21, 12}, 22, S.approved),
+        # an interviewer who recorded a no-show, before another one held the interview
+        ({11, 31, 12}, 31, "four_eyes"),
+        (set(), 13, S.approved),  # nobody acted in a four-eyes role (not reachable today)
     ],
 )
-def test_four_eyes(
-    verifier_id: int, interviewer_id: int, approver_id: int, outcome: object
-) -> None:
-    facts = replace(PASSING, verifier_id=verifier_id, interviewer_id=interviewer_id)
+def test_four_eyes(reviewer_ids: set[int], approver_id: int, outcome: object) -> None:
+    facts = replace(PASSING, reviewer_ids=frozenset(reviewer_ids))
     result = _refusal(S.awaiting_approval, T.approve, Actor(R.approver, approver_id), facts)
     if isinstance(outcome, ClaimStatus):
         assert result is outcome
