@@ -27,7 +27,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from claims.clock import as_utc
 from workflow.document_lifecycle import DocumentStatus
 from workflow.interview_lifecycle import InterviewStatus
-from workflow.payout_lifecycle import BankTransferStatus, PayoutStatus
+from workflow.payout_lifecycle import (
+    BankAnswer,
+    BankTransferStatus,
+    PayoutStatus,
+    SettlementAction,
+)
 from workflow.states import ClaimStatus
 
 E = TypeVar("E", bound=StrEnum)
@@ -274,6 +279,31 @@ class Payout(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The bank's last final word on this reference (a transfer's answer or an inquiry's),
+    # cleared whenever the payout is sent again; finance may fail a payout only after
+    # `refused` or `not_found`.
+    bank_answer: Mapped[BankAnswer | None] = status_column(BankAnswer, 16)
+    bank_answer_at: Mapped[datetime | None]
+    # When the bank answered "done" for this payout while it was marked failed (the alert).
+    alerted_at: Mapped[datetime | None]
+
+
+class PayoutSettlementProposal(Base):
+    """Finance's manual settlement waiting for a second finance officer: one standing
+    proposal per payout (who proposed what, when), settled by another officer's identical
+    call (workflow.payout_lifecycle.settlement_step)."""
+
+    __tablename__ = "payout_settlement_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    payout_id: Mapped[int] = mapped_column(ForeignKey("payouts.id"), unique=True)
+    action: Mapped[SettlementAction] = status_column(SettlementAction, 10)
+    detail: Mapped[str] = mapped_column(String(64))  # bank reference, or reason code
+    note: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    proposed_at: Mapped[datetime]
+    settled_by: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    settled_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claims.repositories.monitoring import claim_gauges
+from claims.repositories.payouts import payout_alerts
 from claims.runtime import Runtime
 from workflow.states import ClaimStatus
 
@@ -51,6 +52,7 @@ class ClaimsCollector(Collector):
         )
         try:
             gauges = claim_gauges(self.runtime.db, self.runtime.clock.now(), SLA_AT_RISK_WINDOW)
+            alerts = payout_alerts(self.runtime.db)
         except Exception:
             # A scrape must still answer when the database does not; the gauge says so.
             logger.warning("metrics: cannot read claim counts", exc_info=True)
@@ -74,6 +76,12 @@ class ClaimsCollector(Collector):
             f"{NAMESPACE}_claims_sla_breached",
             "Claims with the SLA clock running and past their due time.",
             value=gauges.sla_breached,
+        )
+        yield GaugeMetricFamily(
+            f"{NAMESPACE}_payouts_done_after_failure",
+            "Payouts marked failed that the bank reports done: each an alert (a payout_alert "
+            "event on its claim); no replacement of the claim is sent meanwhile.",
+            value=alerts,
         )
 
 

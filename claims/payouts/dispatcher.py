@@ -17,6 +17,14 @@ Each payout goes through three separate transactions, so a crash at any point is
 If the process dies between the bank's answer and step 3, the payout is still `sent`; the next
 run (after the lease) inquires and records what the bank did. A new payout reference is only
 ever made by the applicant's new bank account after a refusal (replace_failed_payout).
+
+The bank's last final word on a reference (done, refused, or an inquiry's "no such transfer")
+is recorded on the payout and cleared whenever it is sent again: finance may mark a payout
+failed only after `refused` or `not_found`. A replacement payout is sent only when every
+earlier payout of its claim is resolved (workflow.payout_lifecycle.payout_unresolved): one
+marked failed without the bank's refusal is first inquired about again. A bank answer "done"
+for a payout marked failed raises the alert (raise_payout_alert: an event on the claim, the
+`jht_payouts_done_after_failure` gauge) and holds every replacement of the claim.
 """
 
 from __future__ import annotations
@@ -27,7 +35,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session
+
+from claims.casework.facts import get_claim
 from claims.jobs.lease import worker_name
+from claims.models import OutboxMessage, Payout
 from claims.payouts.gateway import BankGateway, Outcome, TransferResult
 from claims.payouts.service import PAYOUT, SYSTEM, confirm_payout, fail_payout
 from claims.repositories.outbox import (
@@ -38,8 +50,20 @@ from claims.repositories.outbox import (
     record_outbox_error,
     retry_outbox_row,
 )
-from claims.repositories.payouts import apply_payout_trigger, payout_by_reference
-from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutStatus, PayoutTrigger
+from claims.repositories.payouts import (
+    apply_payout_trigger,
+    payout_by_reference,
+    raise_payout_alert,
+    record_bank_answer,
+    retired_payouts,
+)
+from workflow.payout_lifecycle import (
+    OPEN_PAYOUT_STATUSES,
+    BankAnswer,
+    PayoutStatus,
+    PayoutTrigger,
+    payout_unresolved,
+)
 
 if TYPE_CHECKING:
     from claims.runtime import Runtime
@@ -51,6 +75,9 @@ RETRY_AFTER = timedelta(seconds=30)  # an unknown outcome is asked about again a
 # Called after the bank answered and before that answer is committed (tests use it to kill
 # the process exactly there). Production passes nothing.
 AfterBankHook = Callable[[str, TransferResult], None]
+HELD = "held: an earlier payout of the claim is unresolved"
+# What a sent payout is about to be written with: the bank's earlier word no longer holds.
+_SENDING = {"bank_answer": None, "bank_answer_at": None}
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,9 @@ class ClaimedPayout:
     holder: str
     amount: int
     send_first: bool  # True: never sent before; False: may have been sent, inquire first
+    # A replacement: earlier payouts of the claim to inquire about before it is sent (it is
+    # marked "about to send" only once the bank says none of them was carried out).
+    inquire_first: tuple[str, ...] = ()
 
 
 def dispatch_payouts(
@@ -90,10 +120,14 @@ def dispatch_payouts(
             continue
         tried.add(claimed.outbox_id)
         try:
-            result = _ask_bank(runtime, bank, claimed, now, me)
+            if claimed.inquire_first:
+                answers = {ref: _inquire(bank, ref) for ref in claimed.inquire_first}
+                if not _clear_to_send(runtime, claimed, answers, now):
+                    continue
+            result, answer = _ask_bank(runtime, bank, claimed, now, me)
             if after_bank is not None:
                 after_bank(claimed.reference, result)
-            _record(runtime, claimed, result, now)
+            _record(runtime, claimed, result, answer, now)
         except Exception as error:
             log.exception("payout %s: dispatch failed", claimed.reference)
             _release(runtime, claimed.outbox_id, now, f"{type(error).__name__}: {error}")
@@ -113,13 +147,18 @@ def _claim_next(
             # Settled already (by an earlier run or by finance), or replaced: nothing to send.
             complete_outbox_row(message, now)
             return message.id
-        lease_outbox_row(message, me, now + LEASE)
         send_first = payout.status == PayoutStatus.pending
+        inquire_first: tuple[str, ...] = ()
         if send_first:
+            earlier = retired_payouts(session, payout.claim_id)
+            if any(_unresolved(p) for p in earlier):
+                _hold(message, now)
+                return message.id
+            inquire_first = tuple(p.reference for p in earlier if _unresolved(p) is None)
+        lease_outbox_row(message, me, now + LEASE)
+        if send_first and not inquire_first:
             # "About to send", committed before the bank hears of it.
-            apply_payout_trigger(
-                session, payout, PayoutTrigger.send, now, {"attempts": payout.attempts + 1}
-            )
+            _mark_send(session, payout, now)
         return ClaimedPayout(
             outbox_id=message.id,
             reference=payout.reference,
@@ -128,7 +167,60 @@ def _claim_next(
             holder=payout.account_holder,
             amount=payout.net,
             send_first=send_first,
+            inquire_first=inquire_first,
         )
+
+
+def _unresolved(payout: Payout) -> bool | None:
+    return payout_unresolved(payout.status, payout.bank_answer)
+
+
+def _hold(message: OutboxMessage, now: datetime) -> None:
+    """The replacement waits: asked about again after RETRY_AFTER."""
+    record_outbox_error(message, HELD)
+    retry_outbox_row(message, now + RETRY_AFTER)
+
+
+def _mark_send(session: Session, payout: Payout, now: datetime) -> None:
+    apply_payout_trigger(
+        session, payout, PayoutTrigger.send, now, {"attempts": payout.attempts + 1, **_SENDING}
+    )
+
+
+def _clear_to_send(
+    runtime: Runtime, claimed: ClaimedPayout, answers: dict[str, TransferResult], now: datetime
+) -> bool:
+    """Records what the bank said of the replacement's earlier payouts (a "done" raises the
+    alert) and, when none of them was carried out or may still be, marks the replacement
+    "about to send" (True); otherwise it is held (False)."""
+    with runtime.db.unit_of_work() as session:
+        message = outbox_row(session, claimed.outbox_id)
+        payout = payout_by_reference(session, claimed.reference, lock=True)
+        assert message is not None and payout is not None
+        if not payout.live or payout.status is not PayoutStatus.pending:
+            complete_outbox_row(message, now)  # settled or replaced meanwhile
+            return False
+        clear = True
+        for reference, answer in answers.items():
+            earlier = payout_by_reference(session, reference, lock=True)
+            assert earlier is not None
+            if answer.outcome is Outcome.done:
+                if earlier.alerted_at is None:
+                    claim = get_claim(session, earlier.claim_id)
+                    raise_payout_alert(session, claim, earlier, answer.bank_reference, now)
+                clear = False
+            elif answer.outcome is Outcome.refused:
+                record_bank_answer(session, earlier, BankAnswer.refused, now)
+            elif answer.outcome is Outcome.not_found:
+                record_bank_answer(session, earlier, BankAnswer.not_found, now)
+            else:
+                clear = False  # no answer: ask again later
+            clear = clear and _unresolved(earlier) is not True
+        if not clear:
+            _hold(message, now)
+            return False
+        _mark_send(session, payout, now)
+        return True
 
 
 def _transfer(bank: BankGateway, claimed: ClaimedPayout) -> TransferResult:
@@ -160,12 +252,14 @@ def _inquire(bank: BankGateway, reference: str) -> TransferResult:
 
 def _ask_bank(
     runtime: Runtime, bank: BankGateway, claimed: ClaimedPayout, now: datetime, me: str
-) -> TransferResult:
+) -> tuple[TransferResult, BankAnswer | None]:
+    """The bank's answer, and, when it is unknown, whether its last inquiry said it has no
+    such transfer (`not_found`: then finance may fail the payout)."""
     if not claimed.send_first:
         # It may have reached the bank before a crash or a timeout: ask before anything else.
         known = _inquire(bank, claimed.reference)
         if known.outcome is not Outcome.not_found:
-            return known
+            return known, None
         # The bank never got it: send again, under the same reference.
         _mark_resend(runtime, claimed.reference, now)
     result = _transfer(bank, claimed)
@@ -173,8 +267,10 @@ def _ask_bank(
         # Settle a timeout at once when the bank can already tell.
         known = _inquire(bank, claimed.reference)
         if known.final:
-            return known
-    return result
+            return known, None
+        if known.outcome is Outcome.not_found:
+            return result, BankAnswer.not_found
+    return result, None
 
 
 def _mark_resend(runtime: Runtime, reference: str, now: datetime) -> None:
@@ -182,12 +278,20 @@ def _mark_resend(runtime: Runtime, reference: str, now: datetime) -> None:
         payout = payout_by_reference(session, reference, lock=True)
         assert payout is not None
         apply_payout_trigger(
-            session, payout, PayoutTrigger.send_again, now, {"attempts": payout.attempts + 1}
+            session,
+            payout,
+            PayoutTrigger.send_again,
+            now,
+            {"attempts": payout.attempts + 1, **_SENDING},
         )
 
 
 def _record(
-    runtime: Runtime, claimed: ClaimedPayout, result: TransferResult, now: datetime
+    runtime: Runtime,
+    claimed: ClaimedPayout,
+    result: TransferResult,
+    answer: BankAnswer | None,
+    now: datetime,
 ) -> None:
     with runtime.db.unit_of_work() as session:
         message = outbox_row(session, claimed.outbox_id)
@@ -195,17 +299,41 @@ def _record(
         assert message is not None and payout is not None
         if payout.status not in OPEN_PAYOUT_STATUSES:
             # Someone settled it meanwhile (finance, another worker).
+            if (
+                result.outcome is Outcome.done
+                and payout.status is PayoutStatus.failed
+                and payout.alerted_at is None
+            ):
+                # ... as failed, while the bank carried it out: the alert.
+                claim = get_claim(session, payout.claim_id)
+                raise_payout_alert(session, claim, payout, result.bank_reference, now)
             complete_outbox_row(message, now)
             return
         if result.outcome is Outcome.done:
             assert result.bank_reference
-            confirm_payout(session, payout, SYSTEM, result.bank_reference, now)
+            confirm_payout(
+                session, payout, SYSTEM, result.bank_reference, now, answer=BankAnswer.done
+            )
             complete_outbox_row(message, now)
         elif result.outcome is Outcome.refused:
-            fail_payout(session, payout, SYSTEM, result.reason or "refused", None, now)
+            fail_payout(
+                session,
+                payout,
+                SYSTEM,
+                result.reason or "refused",
+                None,
+                now,
+                answer=BankAnswer.refused,
+            )
             complete_outbox_row(message, now)
         else:
-            apply_payout_trigger(session, payout, PayoutTrigger.no_answer, now)
+            apply_payout_trigger(
+                session,
+                payout,
+                PayoutTrigger.no_answer,
+                now,
+                {"bank_answer": answer, "bank_answer_at": now if answer else None},
+            )
             record_outbox_error(message, result.reason or "no answer from the bank")
             retry_outbox_row(message, now + RETRY_AFTER)
     if result.outcome is Outcome.done:

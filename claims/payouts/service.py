@@ -1,7 +1,9 @@
 """Creating and settling payouts. Approval creates exactly one live payout per claim (a unique
 index over live rows) with its outbox row, in the approval's own transaction; a new bank
 account after a refusal retires the failed payout and creates a new one under a new reference.
-The payout's moves are the table of workflow.payout_lifecycle."""
+The payout's moves are the table of workflow.payout_lifecycle. Finance settles by hand only a
+payout already sent to the bank, and only with a second finance officer
+(`settle_manually`: the first call proposes, an identical call by another officer settles)."""
 
 from __future__ import annotations
 
@@ -19,13 +21,26 @@ from claims.repositories.payouts import (
     add_payout,
     add_to_paid_total,
     apply_payout_trigger,
+    close_proposal,
     payout_by_reference,
     payouts_made,
     retire_live_payout,
+    save_proposal,
+    settlement_proposal,
 )
 from workflow.identifiers import BankAccount
 from workflow.machine import TransitionFacts
-from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutTrigger
+from workflow.payout_lifecycle import (
+    OPEN_PAYOUT_STATUSES,
+    BankAnswer,
+    PayoutTrigger,
+    SettlementAction,
+    SettlementCall,
+    SettlementRefusal,
+    SettlementStep,
+    StandingProposal,
+    settlement_step,
+)
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
 PAYOUT = "payout"  # the outbox kind of a payout's transfer
@@ -113,10 +128,23 @@ def _settle_check(session: Session, payout: Payout) -> Claim:
     return claim
 
 
+def _bank_word(answer: BankAnswer | None, now: datetime) -> dict[str, object]:
+    """The payout columns that record what the bank said (nothing when it said nothing)."""
+    return {} if answer is None else {"bank_answer": answer, "bank_answer_at": now}
+
+
 def confirm_payout(
-    session: Session, payout: Payout, actor: Actor, bank_reference: str, now: datetime
+    session: Session,
+    payout: Payout,
+    actor: Actor,
+    bank_reference: str,
+    now: datetime,
+    *,
+    answer: BankAnswer | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> Claim:
-    """The bank carried out the transfer: payout `paid`, claim `paid` (confirm_payout)."""
+    """The bank carried out the transfer: payout `paid`, claim `paid` (confirm_payout).
+    `answer`: the bank's own answer, when it gave one; `data`: more for the event."""
     claim = _settle_check(session, payout)
     apply_transition(
         session,
@@ -124,10 +152,18 @@ def confirm_payout(
         Trigger.confirm_payout,
         actor,
         now,
-        data={"payout_reference": payout.reference, "bank_reference": bank_reference},
+        data={
+            "payout_reference": payout.reference,
+            "bank_reference": bank_reference,
+            **(data or {}),
+        },
     )
     apply_payout_trigger(
-        session, payout, PayoutTrigger.confirm, now, {"bank_reference": bank_reference}
+        session,
+        payout,
+        PayoutTrigger.confirm,
+        now,
+        {"bank_reference": bank_reference, **_bank_word(answer, now)},
     )
     add_to_paid_total(session, claim.kpj, payout.gross, ClaimReason(claim.reason).is_partial)
     enqueue_notification(
@@ -153,9 +189,13 @@ def fail_payout(
     reason: str,
     note: str | None,
     now: datetime,
+    *,
+    answer: BankAnswer | None = None,
+    data: Mapping[str, object] | None = None,
 ) -> Claim:
     """The bank refused for good: payout `failed`, claim `payout_failed` (fail_payout); the
-    applicant is told and may give a new account (a new payout under a new reference)."""
+    applicant is told and may give a new account (a new payout under a new reference).
+    `answer`: the bank's own answer, when it gave one; `data`: more for the event."""
     claim = _settle_check(session, payout)
     apply_transition(
         session,
@@ -164,9 +204,15 @@ def fail_payout(
         actor,
         now,
         note=note or reason,
-        data={"payout_reference": payout.reference, "reason": reason},
+        data={"payout_reference": payout.reference, "reason": reason, **(data or {})},
     )
-    apply_payout_trigger(session, payout, PayoutTrigger.fail, now, {"failure_reason": reason[:200]})
+    apply_payout_trigger(
+        session,
+        payout,
+        PayoutTrigger.fail,
+        now,
+        {"failure_reason": reason[:200], **_bank_word(answer, now)},
+    )
     enqueue_notification(
         session,
         claim,
@@ -176,6 +222,81 @@ def fail_payout(
         key=f"payout_failed:{payout.reference}",
     )
     return claim
+
+
+_SETTLEMENT_REFUSALS: dict[SettlementRefusal, tuple[str, str]] = {
+    SettlementRefusal.payout_not_sent: (
+        "Payout {ref} has not been sent to the bank yet; only a payout already sent can be "
+        "settled by hand.",
+        "Pembayaran {ref} belum dikirim ke bank; hanya pembayaran yang sudah dikirim yang "
+        "dapat diselesaikan secara manual.",
+    ),
+    SettlementRefusal.bank_inquiry_needed: (
+        "Payout {ref} may still be carried out by the bank: it can be marked failed only "
+        "after the bank's inquiry says the transfer was refused or is unknown to it.",
+        "Pembayaran {ref} mungkin masih diproses bank: hanya dapat dinyatakan gagal setelah "
+        "pengecekan bank menyatakan transfer ditolak atau tidak dikenal.",
+    ),
+    SettlementRefusal.second_officer_needed: (
+        "You proposed this settlement of payout {ref}; another finance officer must confirm it.",
+        "Anda sudah mengusulkan penyelesaian pembayaran {ref}; petugas keuangan lain harus "
+        "mengonfirmasinya.",
+    ),
+    SettlementRefusal.settlement_differs: (
+        "Payout {ref} has a standing proposal that differs from this call; repeat it exactly "
+        "to settle, or wait until it lapses.",
+        "Pembayaran {ref} memiliki usulan yang berbeda dari permintaan ini; ulangi usulan yang "
+        "sama persis untuk menyelesaikan, atau tunggu hingga usulan kedaluwarsa.",
+    ),
+}
+
+
+def settle_manually(
+    session: Session,
+    payout: Payout,
+    actor: Actor,
+    action: SettlementAction,
+    detail: str,
+    note: str | None,
+    now: datetime,
+) -> tuple[SettlementStep, Claim]:
+    """Finance's manual settlement (`detail`: the bank reference of a confirmation, the
+    reason code of a failure): the first finance officer's call is recorded as a proposal
+    (`propose`), a second officer's identical call settles the payout (`settle`: the claim
+    `paid` or `payout_failed`). 409 when the payout is not open, not yet sent, may still be
+    carried out by the bank (fail), or the call is the proposer's own or differs from the
+    standing proposal. The payout's row is held (find_payout), so two calls do not cross."""
+    assert actor.officer_id is not None
+    claim = _settle_check(session, payout)
+    row = settlement_proposal(session, payout)
+    standing = None
+    if row is not None and row.settled_at is None:
+        standing = StandingProposal(
+            SettlementCall(SettlementAction(row.action), row.detail, row.proposed_by),
+            row.proposed_at,
+        )
+    call = SettlementCall(action, detail, actor.officer_id)
+    step = settlement_step(payout.status, payout.bank_answer, standing, call, now)
+    if isinstance(step, SettlementRefusal):
+        english, indonesian = _SETTLEMENT_REFUSALS[step]
+        raise refusal(
+            step.value,
+            409,
+            english.format(ref=payout.reference),
+            indonesian.format(ref=payout.reference),
+            payout_status=payout.status,
+        )
+    if step is SettlementStep.propose:
+        save_proposal(session, payout, row, call, note, now)
+        return step, claim
+    assert row is not None
+    close_proposal(session, row, actor.officer_id, now)
+    seconded = {"proposed_by": row.proposed_by, "proposed_at": row.proposed_at.isoformat()}
+    if action is SettlementAction.confirm:
+        confirm_payout(session, payout, actor, detail, now, data=seconded)
+    else:
+        fail_payout(session, payout, actor, detail, note or row.note, now, data=seconded)
+    return step, claim
 
 
 def find_payout(session: Session, reference: str) -> Payout:

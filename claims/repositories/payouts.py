@@ -1,6 +1,7 @@
 """The payouts repository: payout rows (the claim's live payout, how many it has had, the one
-way a payout's status changes), the participant's running paid totals, and the sandbox bank's
-own ledger (`sim_bank_transfers`)."""
+way a payout's status changes, the bank's last word on it and the alert when the bank did
+a transfer we marked failed), finance's settlement proposals, the participant's running
+paid totals, and the sandbox bank's own ledger (`sim_bank_transfers`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,27 @@ from typing import Any, cast
 from sqlalchemy import Boolean, Table, bindparam, case, func, select, text, update
 from sqlalchemy.orm import Session
 
-from claims.models import Claim, Participant, Payout, SimulatedBankTransfer
+from claims.db import Database
+from claims.models import (
+    Claim,
+    Participant,
+    Payout,
+    PayoutSettlementProposal,
+    SimulatedBankTransfer,
+)
 from claims.repositories._rows import flush_claim, insert_row, update_row
 from claims.repositories.claims import forget_facts_of_others
+from claims.repositories.events import chain_head, insert_event
 from claims.repositories.outbox import add_outbox_row
-from workflow.payout_lifecycle import PAYOUT_LIFECYCLE, PayoutStatus, PayoutTrigger
+from workflow.audit_chain import chained_event
+from workflow.payout_lifecycle import (
+    PAYOUT_ALERT,
+    PAYOUT_LIFECYCLE,
+    BankAnswer,
+    PayoutStatus,
+    PayoutTrigger,
+    SettlementCall,
+)
 
 # Statements built once: a statement object keeps its cache key.
 _PAYOUT_COUNT = (
@@ -85,6 +102,102 @@ def apply_payout_trigger(
     status = PAYOUT_LIFECYCLE.fire(payout.status, trigger)
     update_row(session, payout, {"status": status, "updated_at": now, **(changes or {})})
     return status
+
+
+def record_bank_answer(
+    session: Session, payout: Payout, answer: BankAnswer | None, now: datetime
+) -> None:
+    """The bank's last final word on the payout's reference (None: it is being sent again,
+    so what the bank said before no longer holds)."""
+    update_row(session, payout, {"bank_answer": answer, "bank_answer_at": now})
+
+
+def retired_payouts(session: Session, claim_id: str) -> list[Payout]:
+    """The claim's earlier payouts (no longer live: failed and replaced), oldest first."""
+    statement = (
+        select(Payout)
+        .where(Payout.claim_id == claim_id, Payout.live.is_(False))
+        .order_by(Payout.id)
+    )
+    return list(session.scalars(statement))
+
+
+def raise_payout_alert(
+    session: Session, claim: Claim, payout: Payout, bank_reference: str | None, now: datetime
+) -> None:
+    """The bank carried out a transfer this engine marked failed: the payout records the
+    answer and the alert's time, and the claim's audit trail gets a `payout_alert` event
+    (its status unchanged; a second writer appending the same sequence number meets the
+    unique index and this unit of work is retried)."""
+    update_row(
+        session,
+        payout,
+        {"bank_answer": BankAnswer.done, "bank_answer_at": now, "alerted_at": now},
+    )
+    event = chained_event(
+        claim.id,
+        claim.rules_version,
+        chain_head(session, claim.id),
+        trigger=PAYOUT_ALERT,
+        from_status=claim.status.value,
+        to_status=claim.status.value,
+        actor_role="system",
+        actor_id=None,
+        at=now,
+        reason_code="bank_done_after_failure",
+        note=f"The bank reports payout {payout.reference} done although it was marked failed.",
+        data={"payout_reference": payout.reference, "bank_reference": bank_reference},
+    )
+    insert_event(session, event)
+
+
+def payout_alerts(db: Database) -> int:
+    """How many payouts marked failed the bank reported done (each one an alert)."""
+    with db.read_only() as session:
+        return session.scalar(select(func.count()).where(Payout.alerted_at.is_not(None))) or 0
+
+
+# --- finance's settlement proposals --------------------------------------------------------
+
+
+def settlement_proposal(session: Session, payout: Payout) -> PayoutSettlementProposal | None:
+    """The payout's standing (or settled) proposal, or None."""
+    return session.scalar(
+        select(PayoutSettlementProposal).where(PayoutSettlementProposal.payout_id == payout.id)
+    )
+
+
+def save_proposal(
+    session: Session,
+    payout: Payout,
+    existing: PayoutSettlementProposal | None,
+    call: SettlementCall,
+    note: str | None,
+    now: datetime,
+) -> PayoutSettlementProposal:
+    """Records `call` as the payout's standing proposal (replacing a lapsed one)."""
+    values = {
+        "action": call.action,
+        "detail": call.detail,
+        "note": note,
+        "proposed_by": call.officer_id,
+        "proposed_at": now,
+        "settled_by": None,
+        "settled_at": None,
+    }
+    if existing is not None:
+        update_row(session, existing, values)
+        return existing
+    proposal = PayoutSettlementProposal(payout_id=payout.id, **values)
+    insert_row(session, proposal)
+    return proposal
+
+
+def close_proposal(
+    session: Session, proposal: PayoutSettlementProposal, officer_id: int, now: datetime
+) -> None:
+    """The second officer settled the payout as proposed."""
+    update_row(session, proposal, {"settled_by": officer_id, "settled_at": now})
 
 
 def add_to_paid_total(session: Session, kpj: str, gross: int, partial: bool) -> None:

@@ -1,5 +1,8 @@
-"""Finance's manual reconciliation over HTTP (confirm and fail, role finance, branch-scoped,
-409 when the payout cannot be settled), and the sandbox clock paying within one move."""
+"""Finance's manual reconciliation over HTTP (confirm and fail, role finance, branch-scoped):
+only a payout already sent to the bank, proposed by one finance officer (202) and settled by
+another's identical call (200); `fail` only after the bank's inquiry said the transfer is
+refused or unknown to it; a bank "done" for a payout marked failed raises the alert and holds
+the replacement. And the sandbox clock paying within one move."""
 
 from __future__ import annotations
 
@@ -12,11 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from claims.app import create_app
+from claims.casework.applicant import set_bank_account
+from claims.casework.facts import get_claim
 from claims.clock import Clock
 from claims.db import Database
-from claims.models import Claim, ClaimEvent, OutboxMessage, Payout, SimulatedBankTransfer
+from claims.models import Claim, ClaimEvent, OutboxMessage, Payout
 from claims.payouts.dispatcher import dispatch_payouts
+from claims.payouts.gateway import TransferResult
 from claims.ratelimits import RateLimits
+from claims.registry.officers import add_officer
 from claims.runtime import Runtime
 from claims.security import hash_token
 from claims.settings import Settings
@@ -71,54 +78,154 @@ def status_of(db: Database, claim_id: str) -> str:
         return claim.status
 
 
-def test_finance_confirms_and_the_dispatcher_then_sends_nothing(
+class Bank:
+    """A bank the test steers: transfers never reach it (the connection drops), and its
+    inquiries answer `answers[reference]` (absent: no answer at all)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, TransferResult] = {}
+        self.calls: list[tuple[str, str]] = []
+
+    def transfer(
+        self, reference: str, bank_code: str, account_number: str, holder: str, amount: int
+    ) -> TransferResult:
+        self.calls.append(("transfer", reference))
+        raise ConnectionError("connection reset")
+
+    def inquire(self, reference: str) -> TransferResult:
+        self.calls.append(("inquire", reference))
+        if reference not in self.answers:
+            raise ConnectionError("no answer")
+        return self.answers[reference]
+
+
+def second_finance(db: Database, claim_id: str) -> str:
+    """A token of another finance officer of the claim's branch."""
+    with db.unit_of_work() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        _, token = add_officer(session, "finance two", claim.branch_code, ["finance"], NOW)
+    return token
+
+
+def payout_row(db: Database, reference: str) -> Payout:
+    with db.read_only() as session:
+        payout = session.scalar(select(Payout).where(Payout.reference == reference))
+        assert payout is not None
+        return payout
+
+
+def sent_payout(runtime: Runtime, bank: Bank) -> tuple[str, str, str, str]:
+    """An approved claim whose payout went to the bank without an answer (`unknown`): its
+    claim id, payout reference, and two finance officers' tokens."""
+    claim_id, reference, tokens = approved_claim(runtime.db)
+    assert dispatch_payouts(runtime, LATER, gateway=bank) == 1
+    assert payout_row(runtime.db, reference).status == "unknown"
+    return claim_id, reference, tokens["finance"], second_finance(runtime.db, claim_id)
+
+
+def events_of(db: Database, claim_id: str) -> list[ClaimEvent]:
+    with db.read_only() as session:
+        return list(
+            session.scalars(
+                select(ClaimEvent).where(ClaimEvent.claim_id == claim_id).order_by(ClaimEvent.seq)
+            )
+        )
+
+
+def test_a_payout_not_yet_sent_cannot_be_settled_by_hand(
     setup: tuple[TestClient, Runtime],
 ) -> None:
     client, runtime = setup
     claim_id, reference, tokens = approved_claim(runtime.db)
+    for action, body in (("confirm", {"bank_reference": "BCA-1"}), ("fail", {"reason_code": "x"})):
+        answer = client.post(
+            f"/api/v1/officer/payouts/{reference}/{action}",
+            json=body,
+            headers=auth(tokens["finance"]),
+        )
+        assert answer.status_code == 409, answer.text
+        problem = answer.json()
+        assert problem["code"] == "payout_not_sent"
+    assert payout_row(runtime.db, reference).status == "pending"
+    assert status_of(runtime.db, claim_id) == "approved"
+
+
+def test_two_finance_officers_confirm_a_sent_payout(setup: tuple[TestClient, Runtime]) -> None:
+    client, runtime = setup
+    bank = Bank()  # no answer: the transfer may or may not have been made
+    claim_id, reference, first, second = sent_payout(runtime, bank)
     path = f"/api/v1/officer/payouts/{reference}/confirm"
+    verifier = add_staff(runtime.db, sample(ROW)["_branch"]).tokens["verifier"]
     assert (
-        client.post(
-            path, json={"bank_reference": "BCA-1"}, headers=auth(tokens["verifier"])
-        ).status_code
-        == 403
+        client.post(path, json={"bank_reference": "B"}, headers=auth(verifier)).status_code == 403
     )
-    assert (
-        client.post(
-            path, json={"bank_reference": "BCA-1", "status": "x"}, headers=auth(tokens["finance"])
-        ).status_code
-        == 422
+    extra = {"bank_reference": "BCA-1", "status": "x"}
+    assert client.post(path, json=extra, headers=auth(first)).status_code == 422
+    proposed = client.post(path, json={"bank_reference": "BCA-1"}, headers=auth(first))
+    assert proposed.status_code == 202, proposed.text
+    assert proposed.json()["status"] == "proposed"
+    assert proposed.json()["bank_reference"] == "BCA-1"
+    assert status_of(runtime.db, claim_id) == "approved"
+    # The proposer again, even identical: a second officer is needed.
+    again = client.post(path, json={"bank_reference": "BCA-1"}, headers=auth(first))
+    assert again.status_code == 409 and again.json()["code"] == "second_officer_needed"
+    # Another officer, another bank reference (or the other action): refused, nothing settled.
+    differs = client.post(path, json={"bank_reference": "BCA-2"}, headers=auth(second))
+    assert differs.status_code == 409 and differs.json()["code"] == "settlement_differs"
+    bank.answers[reference] = TransferResult.not_found()
+    crossed = client.post(
+        f"/api/v1/officer/payouts/{reference}/fail",
+        json={"reason_code": "x"},
+        headers=auth(second),
     )
-    answer = client.post(path, json={"bank_reference": "BCA-1"}, headers=auth(tokens["finance"]))
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["status"] == "paid" and answer.headers["ETag"]
+    assert crossed.status_code == 409
+    assert status_of(runtime.db, claim_id) == "approved"
+    settled = client.post(path, json={"bank_reference": "BCA-1"}, headers=auth(second))
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["status"] == "paid" and settled.headers["ETag"]
     assert status_of(runtime.db, claim_id) == "paid"
-    again = client.post(path, json={"bank_reference": "BCA-1"}, headers=auth(tokens["finance"]))
-    assert again.status_code == 409 and again.json()["code"] == "payout_not_open"
+    payout = payout_row(runtime.db, reference)
+    assert (payout.status, payout.bank_reference) == ("paid", "BCA-1")
+    last = events_of(runtime.db, claim_id)[-1]
+    assert last.trigger == "confirm_payout" and last.actor_role == "finance"
+    assert last.data["proposed_by"] != last.actor_id
+    after = client.post(path, json={"bank_reference": "BCA-1"}, headers=auth(first))
+    assert after.status_code == 409 and after.json()["code"] == "payout_not_open"
     # The outbox row is closed without a transfer.
-    assert dispatch_payouts(runtime, LATER) == 1
+    bank.calls.clear()
+    assert dispatch_payouts(runtime, LATER + timedelta(minutes=5), gateway=bank) == 1
+    assert bank.calls == []
     with runtime.db.read_only() as session:
-        assert session.scalar(select(SimulatedBankTransfer.id)) is None
         row = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "payout"))
         assert row is not None and row.done_at is not None
 
 
-def test_finance_records_a_refusal(setup: tuple[TestClient, Runtime]) -> None:
+def test_fail_waits_for_the_bank_to_say_it_has_no_such_transfer(
+    setup: tuple[TestClient, Runtime],
+) -> None:
     client, runtime = setup
-    claim_id, reference, tokens = approved_claim(runtime.db)
-    answer = client.post(
-        f"/api/v1/officer/payouts/{reference}/fail",
-        json={"reason_code": "name_mismatch", "note": "bank statement 12 Dec"},
-        headers=auth(tokens["finance"]),
-    )
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["status"] == "payout_failed"
+    bank = Bank()
+    claim_id, reference, first, second = sent_payout(runtime, bank)
+    path = f"/api/v1/officer/payouts/{reference}/fail"
+    body = {"reason_code": "bank_no_record", "note": "bank statement 12 Dec"}
+    early = client.post(path, json=body, headers=auth(first))
+    assert early.status_code == 409 and early.json()["code"] == "bank_inquiry_needed"
+    # The next run: the inquiry finds nothing, the resend gets no answer, the bank's
+    # inquiry then says it has no such transfer.
+    bank.answers[reference] = TransferResult.not_found()
+    assert dispatch_payouts(runtime, LATER + timedelta(minutes=1), gateway=bank) == 1
+    payout = payout_row(runtime.db, reference)
+    assert (payout.status, payout.bank_answer) == ("unknown", "not_found")
+    proposed = client.post(path, json=body, headers=auth(first))
+    assert proposed.status_code == 202, proposed.text
+    assert proposed.json()["reason_code"] == "bank_no_record"
+    settled = client.post(path, json={"reason_code": "bank_no_record"}, headers=auth(second))
+    assert settled.status_code == 200, settled.text
+    assert settled.json()["status"] == "payout_failed"
+    payout = payout_row(runtime.db, reference)
+    assert (payout.status, payout.failure_reason) == ("failed", "bank_no_record")
     with runtime.db.read_only() as session:
-        payout = session.scalar(select(Payout).where(Payout.reference == reference))
-        assert payout is not None and (payout.status, payout.failure_reason) == (
-            "failed",
-            "name_mismatch",
-        )
         templates = [
             m.payload["template"]
             for m in session.scalars(
@@ -127,25 +234,112 @@ def test_finance_records_a_refusal(setup: tuple[TestClient, Runtime]) -> None:
             if m.kind == "notification"
         ]
     assert templates[-1] == "payout_failed"
-    confirm = client.post(
-        f"/api/v1/officer/payouts/{reference}/confirm",
-        json={"bank_reference": "X"},
-        headers=auth(tokens["finance"]),
+
+
+def test_a_resend_makes_the_banks_earlier_word_void(setup: tuple[TestClient, Runtime]) -> None:
+    """Once the payout is sent again, "not found" no longer holds: fail waits anew."""
+    client, runtime = setup
+    bank = Bank()
+    _, reference, first, _ = sent_payout(runtime, bank)
+    bank.answers[reference] = TransferResult.not_found()
+    assert dispatch_payouts(runtime, LATER + timedelta(minutes=1), gateway=bank) == 1
+    del bank.answers[reference]  # the next resend: no answer to the inquiry
+    assert dispatch_payouts(runtime, LATER + timedelta(minutes=2), gateway=bank) == 1
+    assert payout_row(runtime.db, reference).bank_answer is None
+    answer = client.post(
+        f"/api/v1/officer/payouts/{reference}/fail",
+        json={"reason_code": "x"},
+        headers=auth(first),
     )
-    assert confirm.status_code == 409
+    assert answer.status_code == 409 and answer.json()["code"] == "bank_inquiry_needed"
+
+
+def failed_and_replaced(client: TestClient, runtime: Runtime, bank: Bank) -> tuple[str, str, str]:
+    """A payout failed by two finance officers after the bank said "not found", and the
+    applicant's new account: the claim, the failed reference and the replacement's."""
+    claim_id, reference, first, second = sent_payout(runtime, bank)
+    bank.answers[reference] = TransferResult.not_found()
+    assert dispatch_payouts(runtime, LATER + timedelta(minutes=1), gateway=bank) == 1
+    path = f"/api/v1/officer/payouts/{reference}/fail"
+    for token in (first, second):
+        answer = client.post(path, json={"reason_code": "bank_no_record"}, headers=auth(token))
+        assert answer.status_code in (200, 202), answer.text
+    assert status_of(runtime.db, claim_id) == "payout_failed"
+    with runtime.db.unit_of_work() as session:
+        claim = get_claim(session, claim_id)
+        holder = claim.account_holder
+        assert holder is not None
+        set_bank_account(session, claim, "002", "9876543210", holder, LATER + timedelta(minutes=2))
+    with runtime.db.read_only() as session:
+        replacement = session.scalar(
+            select(Payout.reference).where(Payout.claim_id == claim_id, Payout.live.is_(True))
+        )
+    assert replacement is not None and replacement != reference
+    return claim_id, reference, replacement
+
+
+def test_a_bank_done_for_a_failed_payout_raises_the_alert_and_holds_the_replacement(
+    setup: tuple[TestClient, Runtime],
+) -> None:
+    client, runtime = setup
+    bank = Bank()
+    claim_id, failed, replacement = failed_and_replaced(client, runtime, bank)
+    # The bank did carry out the first transfer after all.
+    bank.answers[failed] = TransferResult.done("LATE-1")
+    bank.calls.clear()
+    at = LATER + timedelta(minutes=3)
+    # The failed payout's own row is closed without a word to the bank; the replacement's
+    # waits for an inquiry about the failed one.
+    assert dispatch_payouts(runtime, at, gateway=bank) == 2
+    assert bank.calls == [("inquire", failed)]  # nothing sent
+    assert payout_row(runtime.db, replacement).status == "pending"
+    alerts = [e for e in events_of(runtime.db, claim_id) if e.trigger == "payout_alert"]
+    assert [(e.actor_role, e.data["payout_reference"]) for e in alerts] == [("system", failed)]
+    first = payout_row(runtime.db, failed)
+    assert (first.status, first.bank_answer, first.alerted_at is not None) == (
+        "failed",
+        "done",
+        True,
+    )
+    metrics = client.get("/metrics").text
+    assert "jht_payouts_done_after_failure 1.0" in metrics
+    # Later runs: still held, no second alert, not even an inquiry.
+    bank.calls.clear()
+    for minutes in (5, 60, 600):
+        dispatch_payouts(runtime, at + timedelta(minutes=minutes), gateway=bank)
+    assert bank.calls == []
+    assert payout_row(runtime.db, replacement).status == "pending"
+    assert len([e for e in events_of(runtime.db, claim_id) if e.trigger == "payout_alert"]) == 1
+
+
+def test_a_replacement_goes_once_the_bank_still_has_no_earlier_transfer(
+    setup: tuple[TestClient, Runtime],
+) -> None:
+    client, runtime = setup
+    bank = Bank()
+    claim_id, failed, replacement = failed_and_replaced(client, runtime, bank)
+    del bank.answers[failed]  # no answer about the failed one: the replacement waits
+    bank.calls.clear()
+    at = LATER + timedelta(minutes=3)
+    assert dispatch_payouts(runtime, at, gateway=bank) == 2  # with the failed one's row
+    assert bank.calls == [("inquire", failed)]
+    assert payout_row(runtime.db, replacement).status == "pending"
+    bank.answers[failed] = TransferResult.not_found()
+    bank.calls.clear()
+    assert dispatch_payouts(runtime, at + timedelta(minutes=1), gateway=bank) == 1
+    assert bank.calls[:2] == [("inquire", failed), ("transfer", replacement)]
+    assert payout_row(runtime.db, replacement).status != "pending"
+    assert not [e for e in events_of(runtime.db, claim_id) if e.trigger == "payout_alert"]
+    assert "jht_payouts_done_after_failure 0.0" in client.get("/metrics").text
 
 
 def test_a_new_account_after_a_refusal_writes_the_claim_once(
     setup: tuple[TestClient, Runtime],
 ) -> None:
     client, runtime = setup
-    claim_id, reference, tokens = approved_claim(runtime.db)
-    failed = client.post(
-        f"/api/v1/officer/payouts/{reference}/fail",
-        json={"reason_code": "name_mismatch"},
-        headers=auth(tokens["finance"]),
-    )
-    assert failed.status_code == 200, failed.text
+    claim_id, reference, _ = approved_claim(runtime.db, account="1234560000")  # closed
+    assert dispatch_payouts(runtime, LATER) == 1
+    assert status_of(runtime.db, claim_id) == "payout_failed"
     token = "applicant-token-of-the-refused-claim"  # the claim's own token is shown only once
     with runtime.db.unit_of_work() as session:
         session.execute(
