@@ -23,6 +23,8 @@ class ParticipantFacts:
     balance: int
     deceased: bool = False
     had_partial_claim: bool = False
+    # Another KPJ of the same NIK is `active`: the person still works somewhere.
+    other_kpj_active: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,25 @@ EMPLOYMENT_END_UNKNOWN = "employment_end_unknown"
 CONTRACT_NOT_ENDED = "contract_not_ended"
 PARTICIPANT_NOT_DECEASED = "participant_not_deceased"
 PARTICIPANT_DECEASED = "participant_deceased"
+OTHER_KPJ_ACTIVE = "other_kpj_active"
+
+# The reasons that say the participant stopped work: the KPJ must be `inactive` and no other
+# KPJ of the same NIK `active` (domain.md, "Claim reasons").
+STOP_WORK_REASONS = frozenset(
+    {
+        ClaimReason.resignation,
+        ClaimReason.termination,
+        ClaimReason.contract_end,
+        ClaimReason.leaving_indonesia,
+    }
+)
+# The reasons judged by the employment end date: the only ones an applicant may state it for.
+END_DATE_REASONS = frozenset(
+    {ClaimReason.resignation, ClaimReason.termination, ClaimReason.contract_end}
+)
+# Codes of a stated end date the claim cannot take (422 on the field `employment_end_date`).
+END_DATE_DIFFERS = "differs_from_registry"
+END_DATE_NOT_TAKEN = "not_for_this_reason"
 
 _ELIGIBLE = Eligibility(
     eligible=True, message_id="Anda dapat mengajukan klaim.", message_en="You can claim."
@@ -60,8 +81,10 @@ def check_eligibility(
 ) -> Eligibility:
     """Whether `participant` may claim for `reason` on `claim_date` under `rules`.
 
-    `employment_end_date` overrides the registry's (e.g. the PHK date the applicant declares)."""
-    end_date = employment_end_date or participant.employment_end_date
+    The registry's employment end date decides; `employment_end_date` (the date the claim
+    carries, stated by the applicant when the registry had none) counts only while the
+    registry still has none."""
+    end_date = participant.employment_end_date or employment_end_date
     if reason is ClaimReason.death:
         if not participant.deceased:
             return _refuse(
@@ -77,13 +100,18 @@ def check_eligibility(
             "Peserta tercatat meninggal dunia; ahli waris dapat mengajukan klaim meninggal dunia.",
             "The participant is recorded as deceased; the heirs can make a death claim.",
         )
+    if reason in STOP_WORK_REASONS:
+        if participant.membership_status != "inactive":
+            return _membership_active()
+        if participant.other_kpj_active:
+            return _other_kpj_active()
     match reason:
         case ClaimReason.retirement:
             return _retirement(rules, participant, claim_date)
         case ClaimReason.resignation | ClaimReason.termination:
-            return _after_waiting_period(rules, reason, participant, end_date, claim_date)
+            return _after_waiting_period(rules, reason, end_date, claim_date)
         case ClaimReason.contract_end:
-            return _contract_end(participant, end_date, claim_date)
+            return _contract_end(end_date, claim_date)
         case ClaimReason.leaving_indonesia:
             return _ELIGIBLE
         case ClaimReason.disability:
@@ -114,12 +142,9 @@ def _retirement(rules: RuleSet, participant: ParticipantFacts, claim_date: date)
 def _after_waiting_period(
     rules: RuleSet,
     reason: ClaimReason,
-    participant: ParticipantFacts,
     end_date: date | None,
     claim_date: date,
 ) -> Eligibility:
-    if participant.membership_status != "inactive":
-        return _membership_active()
     if end_date is None:
         return _end_date_unknown()
     eligible_from = add_months(end_date, rules.waiting_period_months)
@@ -135,11 +160,7 @@ def _after_waiting_period(
     )
 
 
-def _contract_end(
-    participant: ParticipantFacts, end_date: date | None, claim_date: date
-) -> Eligibility:
-    if participant.membership_status != "inactive":
-        return _membership_active()
+def _contract_end(end_date: date | None, claim_date: date) -> Eligibility:
     if end_date is None:
         return _end_date_unknown()
     if end_date <= claim_date:
@@ -197,12 +218,68 @@ def _membership_active() -> Eligibility:
     )
 
 
+def _other_kpj_active() -> Eligibility:
+    return _refuse(
+        OTHER_KPJ_ACTIVE,
+        "Anda masih tercatat bekerja: kepesertaan lain atas NIK Anda (KPJ dari pemberi kerja "
+        "lain) masih aktif. Klaim karena berhenti bekerja dapat diajukan setelah semua "
+        "kepesertaan Anda nonaktif.",
+        "You are still recorded as working: another membership under your NIK (a KPJ with "
+        "another employer) is active. A claim for stopping work can be made once all your "
+        "memberships have ended.",
+    )
+
+
 def _end_date_unknown() -> Eligibility:
     return _refuse(
         EMPLOYMENT_END_UNKNOWN,
-        "Tanggal berhenti bekerja belum tercatat. Mintalah pemberi kerja melaporkannya.",
-        "Your employment end date is not recorded. Please ask your employer to report it.",
+        "Tanggal berhenti bekerja belum tercatat. Isi tanggal berhenti bekerja Anda (akan "
+        "diperiksa dengan surat dari pemberi kerja) atau mintalah pemberi kerja melaporkannya.",
+        "Your employment end date is not recorded. State your employment end date (it is "
+        "checked against your employer's letter) or ask your employer to report it.",
     )
+
+
+@dataclass(frozen=True)
+class ClaimEndDate:
+    """The employment end date a new claim is judged by, or why the stated one is refused."""
+
+    value: date | None
+    # Stated by the applicant because the registry has none: the verifier checks it against
+    # the employer's letter (the flag `declared_end_date`).
+    declared: bool = False
+    problem: str | None = None
+    message_id: str = ""
+    message_en: str = ""
+
+
+def claim_end_date(
+    reason: ClaimReason, registry_date: date | None, stated: date | None
+) -> ClaimEndDate:
+    """The registry's end date decides. A stated date equal to it changes nothing; a different
+    one is refused; a date stated where the registry has none is taken, as declared, for the
+    reasons judged by it (resignation, termination, contract_end) and refused for the others."""
+    if stated is None or stated == registry_date:
+        return ClaimEndDate(registry_date)
+    if registry_date is not None:
+        return ClaimEndDate(
+            registry_date,
+            problem=END_DATE_DIFFERS,
+            message_id=f"Tanggal berhenti bekerja berbeda dengan yang dilaporkan pemberi kerja "
+            f"({format_date_id(registry_date)}). Kosongkan isian ini atau isi tanggal tersebut.",
+            message_en=f"The employment end date differs from the one your employer reported "
+            f"({registry_date.isoformat()}). Leave the field empty or enter that date.",
+        )
+    if reason not in END_DATE_REASONS:
+        return ClaimEndDate(
+            None,
+            problem=END_DATE_NOT_TAKEN,
+            message_id="Tanggal berhenti bekerja hanya diisi untuk klaim karena mengundurkan "
+            "diri, PHK atau habis kontrak.",
+            message_en="An employment end date is stated only for a claim for resignation, "
+            "termination or contract end.",
+        )
+    return ClaimEndDate(stated, declared=True)
 
 
 def _refuse(code: str, message_id: str, message_en: str) -> Eligibility:

@@ -16,6 +16,7 @@ from claims.repositories.claims import (
     Registrant,
     claim_rules,
     claim_with_context,
+    other_kpj_active,
     participant_of_claim,
     person_history,
 )
@@ -80,8 +81,11 @@ def earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None =
     return person_history(session, nik, excluding_claim).gross_paid
 
 
-def facts_of(participant: Participant | Registrant, had_partial: bool) -> ParticipantFacts:
-    """What the eligibility and benefit rules read of a participant."""
+def facts_of(
+    participant: Participant | Registrant, had_partial: bool, other_active: bool = False
+) -> ParticipantFacts:
+    """What the eligibility and benefit rules read of a participant; `other_active`: another
+    KPJ of the same NIK is `active` (the stop-work reasons read it)."""
     return ParticipantFacts(
         birth_date=participant.birth_date,
         membership_start=participant.membership_start,
@@ -90,6 +94,7 @@ def facts_of(participant: Participant | Registrant, had_partial: bool) -> Partic
         balance=participant.balance,
         deceased=participant.deceased,
         had_partial_claim=had_partial,
+        other_kpj_active=other_active,
     )
 
 
@@ -98,6 +103,17 @@ def participant_facts(
 ) -> ParticipantFacts:
     """`facts_of` the participant, with their history read without `excluding_claim`."""
     return facts_of(participant, had_partial_claim(session, participant.nik, excluding_claim))
+
+
+def eligibility_facts(
+    session: Session, participant: Participant, excluding_claim: str | None = None
+) -> ParticipantFacts:
+    """`participant_facts` with whether another KPJ of the person is active: what a re-check
+    of eligibility after creation (submission, approval) reads."""
+    return replace(
+        participant_facts(session, participant, excluding_claim),
+        other_kpj_active=other_kpj_active(session, participant.nik, participant.kpj),
+    )
 
 
 def claim_checklist(session: Session, claim: Claim, participant: Participant) -> Checklist:

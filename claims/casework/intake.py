@@ -31,7 +31,7 @@ from claims.repositories.outbox import add_outbox_row
 from claims.security import hash_token, new_token
 from workflow.audit_chain import chained_event
 from workflow.checklist import Checklist, document_checklist
-from workflow.eligibility import Eligibility, check_eligibility
+from workflow.eligibility import Eligibility, check_eligibility, claim_end_date
 from workflow.identifiers import Nik, normalize_holder_name
 from workflow.money import Estimate, estimate
 from workflow.rules import rules_in_force
@@ -151,16 +151,35 @@ def create_claim(
     request = checked.request
     today = wib_date(now)
     rules = rules_in_force(today)
-    branch_known, open_claims, history = creation_checks(
+    branch_known, open_claims, history, other_active = creation_checks(
         session, request.branch_code, participant.kpj, participant.nik
     )
+    end = claim_end_date(
+        request.reason, participant.employment_end_date, request.employment_end_date
+    )
+    problems = []
     if not branch_known:
-        raise FieldProblem(
-            [{"field": "branch_code", "message": "No branch office with this code."}]
+        problems.append(
+            {
+                "field": "branch_code",
+                "message_en": "No branch office with this code.",
+                "message_id": "Tidak ada kantor cabang dengan kode ini.",
+            }
         )
+    if end.problem:
+        problems.append(
+            {
+                "field": "employment_end_date",
+                "code": end.problem,
+                "message_en": end.message_en,
+                "message_id": end.message_id,
+            }
+        )
+    if problems:
+        raise FieldProblem(problems)
     had_partial, earlier_paid = history
-    facts = facts_of(participant, had_partial)
-    end_date = request.employment_end_date or participant.employment_end_date
+    facts = facts_of(participant, had_partial, other_active)
+    end_date = end.value
     eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
     if not eligibility.eligible:
         raise not_eligible(eligibility)
@@ -205,7 +224,7 @@ def create_claim(
         actor_role=ActorRole.applicant.value,
         actor_id=None,
         at=now,
-        data={"reason": row["reason"], "branch_code": row["branch_code"]},
+        data=creation_data(row, end.declared),
     )
     try:
         insert_new_claim(session, row, first_event)
@@ -222,6 +241,16 @@ def create_claim(
     checklist = document_checklist(rules, reason, participant.balance, had_partial)
     figures = estimate(rules, reason, facts, earlier_paid, False, today, end_date)
     return CreatedClaim(row, token, checklist, figures)
+
+
+def creation_data(row: dict[str, Any], declared_end_date: bool) -> dict[str, Any]:
+    """The data of a claim's first event: its reason and branch, and `declared_end_date` when
+    the employment end date is the applicant's, the registry having none (the verifier checks
+    it against the employer's letter; domain.md's flag of that name)."""
+    data: dict[str, Any] = {"reason": row["reason"], "branch_code": row["branch_code"]}
+    if declared_end_date:
+        data["declared_end_date"] = True
+    return data
 
 
 def open_claim_exists() -> Exception:

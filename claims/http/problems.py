@@ -38,6 +38,7 @@ PUBLIC_DATA_KEYS: Mapping[str, str] = {
     "missing": "missing",
     "allowed_triggers": "allowed_triggers",
     "eligible_from": "eligible_from",
+    "eligibility_code": "eligibility_code",
     "retry_after": "retry_after",
     "current_etag": "current_etag",
     "allowed_roles": "allowed_roles",

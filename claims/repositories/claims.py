@@ -452,10 +452,26 @@ class CreationChecks(NamedTuple):
     branch_known: bool
     open_claims: int
     history: PersonHistory
+    other_kpj_active: bool
+
+
+def _other_kpj_active(
+    nik: ColumnElement[Any] | QueryableAttribute[Any],
+    kpj: ColumnElement[Any] | QueryableAttribute[Any],
+) -> ScalarSelect[Any]:
+    """The one definition of "another KPJ of the person is active": a participant row with
+    the NIK `nik`, another KPJ than `kpj`, and membership `active` (by ix_participants_nik)."""
+    other = aliased(Participant, name="other_kpj")
+    return (
+        select(func.count())
+        .select_from(other)
+        .where(other.nik == nik, other.kpj != kpj, other.membership_status == "active")
+        .scalar_subquery()
+    )
 
 
 # What creating a claim checks, in one round trip: the branch exists, the KPJ has no open
-# claim, and the person's history.
+# claim, the person's history, and whether another KPJ of the person is active.
 _CREATION_CHECKS = select(
     select(func.count())
     .select_from(Branch)
@@ -466,20 +482,39 @@ _CREATION_CHECKS = select(
     .where(Claim.kpj == bindparam("kpj"), in_fixed(Claim.status, OPEN_STATUS_VALUES))
     .scalar_subquery(),
     *_person_history_columns(bindparam("nik"), None),
+    _other_kpj_active(bindparam("nik"), bindparam("kpj")),
 )
 
 
 def creation_checks(session: Session, branch_code: str, kpj: str, nik: str) -> CreationChecks:
-    """The branch, the KPJ's open claims and the person's history, by one statement on the
-    driver."""
+    """The branch, the KPJ's open claims, the person's history and their other active KPJs,
+    by one statement on the driver."""
     checks = driver_first(
         session.connection(), _CREATION_CHECKS, {"branch": branch_code, "kpj": kpj, "nik": nik}
     )
-    assert checks is not None  # one row of four counts
-    branch_known, open_claims, partial, paid = checks
+    assert checks is not None  # one row of five counts
+    branch_known, open_claims, partial, paid, other_active = checks
     return CreationChecks(
-        bool(branch_known), int(open_claims), PersonHistory(bool(partial), int(paid or 0))
+        bool(branch_known),
+        int(open_claims),
+        PersonHistory(bool(partial), int(paid or 0)),
+        bool(other_active),
     )
+
+
+_OTHER_KPJ_ACTIVE = select(_other_kpj_active(bindparam("nik"), bindparam("kpj")))
+
+
+def other_kpj_active(session: Session, nik: str, kpj: str) -> bool:
+    """Whether another KPJ of the person `nik` than `kpj` is `active` in the registry (the
+    stop-work reasons re-checked after creation); read once per unit of work."""
+
+    def read() -> bool:
+        row = driver_first(session.connection(), _OTHER_KPJ_ACTIVE, {"nik": nik, "kpj": kpj})
+        assert row is not None  # one row of one count
+        return bool(row[0])
+
+    return _memo(session, ("other_kpj_active", nik, kpj), read)
 
 
 class OpenClaimExists(Exception):

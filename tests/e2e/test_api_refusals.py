@@ -132,6 +132,114 @@ def test_not_eligible_with_eligible_from(api: Api) -> None:
     assert problem["eligible_from"] > NOW.date().isoformat()
 
 
+LEFT_2_WEEKS_AGO = "resignation: left 2 weeks ago (not yet)"
+
+
+def test_an_end_date_the_registry_contradicts_is_422_on_its_field(api: Api) -> None:
+    """Issue 15: a person who left 2 weeks ago types an end date 4 months back. Before: the
+    claim opened, eligible at once. Now: 422 on `employment_end_date`, in both languages."""
+    four_months_back = (NOW.date() - timedelta(days=122)).isoformat()
+    body = claim_body(LEFT_2_WEEKS_AGO, employment_end_date=four_months_back)
+    messages = {}
+    for language in ("id", "en"):
+        answer = api.client.post("/api/v1/claims", json=body, headers={"Accept-Language": language})
+        problem = assert_problem(answer, 422, "validation_failed")
+        [error] = problem["errors"]
+        assert (error["field"], error["code"]) == ("employment_end_date", "differs_from_registry")
+        messages[language] = error["message"]
+    assert "pemberi kerja" in messages["id"] and "employer" in messages["en"]
+    assert api.client.get(f"/api/v1/tracking/{body['kpj']}").json()["claims"] == []
+    # the registry's own date is accepted, and the registry's waiting period applies
+    registry_date = sample(LEFT_2_WEEKS_AGO)["employment_end_date"]
+    same = claim_body(LEFT_2_WEEKS_AGO, employment_end_date=registry_date)
+    problem = assert_problem(api.client.post("/api/v1/claims", json=same), 422, "not_eligible")
+    assert problem["eligibility_code"] == "waiting_period_not_over"
+
+
+def test_an_active_member_choosing_leaving_indonesia_is_not_eligible(api: Api) -> None:
+    """Issue 15: an employed (active) member withdrew everything by choosing
+    `leaving_indonesia`. Now: 422 not_eligible, membership still active."""
+    body = claim_body("active member (no full claim possible)", "leaving_indonesia")
+    problem = assert_problem(api.client.post("/api/v1/claims", json=body), 422, "not_eligible")
+    assert problem["eligibility_code"] == "membership_still_active"
+    assert "eligible_from" not in problem
+    assert api.client.get(f"/api/v1/tracking/{body['kpj']}").json()["claims"] == []
+    # an inactive member leaving for good still can
+    moving = claim_body("leaving_indonesia: moving abroad", "leaving_indonesia")
+    assert api.client.post("/api/v1/claims", json=moving).status_code == 201
+
+
+def test_the_apply_page_shows_the_refused_end_date_on_its_field(api: Api) -> None:
+    import re
+
+    from tests.browser.test_pages_http import apply_form, csrf_token
+
+    row = sample(LEFT_2_WEEKS_AGO)
+    typed = NOW.date() - timedelta(days=122)
+    for language, words in (("id", "pemberi kerja"), ("en", "employer")):
+        form = apply_form(row, csrf_token(api.client, f"/apply?lang={language}")) | {
+            "employment_end_date": typed.strftime("%d-%m-%Y")
+        }
+        page = api.client.post("/apply", data=form)
+        assert page.status_code == 422
+        shown = dict(
+            re.findall(r'<p class="field-error" id="([a-z_]+)-error">([^<]*)</p>', page.text)
+        )
+        assert set(shown) == {"employment_end_date"}, shown
+        assert words in shown["employment_end_date"]
+    assert api.client.get(f"/api/v1/tracking/{row['kpj']}").json()["claims"] == []
+
+
+def _registry_row(api: Api, kpj: str, **values: object) -> None:
+    """Changes (or, for a new KPJ under a sample's NIK, adds) a registry row."""
+    from claims.models import Participant
+
+    with api.db.unit_of_work() as session:
+        row = session.get(Participant, kpj)
+        if row is None:
+            template = session.get(Participant, str(values.pop("like")))
+            assert template is not None
+            columns = {c.key: getattr(template, c.key) for c in Participant.__table__.columns}
+            session.add(Participant(**(columns | {"kpj": kpj} | values)))
+            return
+        for name, value in values.items():
+            setattr(row, name, value)
+
+
+def test_stop_work_is_not_eligible_while_another_kpj_of_the_nik_is_active(api: Api) -> None:
+    row = sample(RESIGNED)
+    _registry_row(api, "29999999901", like=row["kpj"], membership_status="active")
+    for reason in ("resignation", "leaving_indonesia"):
+        answer = api.client.post("/api/v1/claims", json=claim_body(RESIGNED, reason))
+        problem = assert_problem(answer, 422, "not_eligible")
+        assert problem["eligibility_code"] == "other_kpj_active"
+    _registry_row(api, "29999999901", membership_status="inactive")
+    create_claim(api)
+
+
+def test_an_end_date_is_declared_when_the_registry_has_none(api: Api) -> None:
+    from sqlalchemy import select
+
+    from claims.models import ClaimEvent
+
+    row = sample(RESIGNED)
+    _registry_row(api, row["kpj"], employment_end_date=None)
+    unknown = assert_problem(
+        api.client.post("/api/v1/claims", json=claim_body(RESIGNED)), 422, "not_eligible"
+    )
+    assert unknown["eligibility_code"] == "employment_end_unknown"
+    stated = (NOW.date() - timedelta(days=92)).isoformat()
+    answer = api.client.post(
+        "/api/v1/claims", json=claim_body(RESIGNED, employment_end_date=stated)
+    )
+    assert answer.status_code == 201, answer.text
+    with api.db.read_only() as session:
+        first = session.scalars(
+            select(ClaimEvent).where(ClaimEvent.claim_id == answer.json()["id"])
+        ).one()
+    assert first.data["declared_end_date"] is True
+
+
 def test_open_claim_exists_is_409(api: Api) -> None:
     create_claim(api)
     answer = api.client.post("/api/v1/claims", json=claim_body(RESIGNED))

@@ -4,6 +4,7 @@ through the machine, four-eyes, and the audit chain."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -543,3 +544,169 @@ def test_person_history_is_one_rule_read_three_ways(
             claim_with_context(session, excluded_id)
             history = person_history(session, nik, excluded_id)
         assert history == PersonHistory(had_partial, paid)
+
+
+# --- the registry's facts decide (issue 15): the end date, and the person's other KPJs ---
+
+
+def another_kpj(db: Database, row: dict[str, str], kpj: str, **registry: object) -> None:
+    """A second registry row under the sample's NIK (another employer), as the registry's
+    `registry` values say."""
+    with db.unit_of_work() as session:
+        template = session.get(Participant, row["kpj"])
+        assert template is not None
+        columns = {c.key: getattr(template, c.key) for c in Participant.__table__.columns}
+        session.add(Participant(**(columns | {"kpj": kpj} | registry)))
+
+
+def registry_says(db: Database, kpj: str, **values: object) -> None:
+    with db.unit_of_work() as session:
+        participant = session.get(Participant, kpj)
+        assert participant is not None
+        for name, value in values.items():
+            setattr(participant, name, value)
+
+
+def claims_of(db: Database, kpj: str) -> list[Claim]:
+    with db.read_only() as session:
+        return list(session.scalars(select(Claim).where(Claim.kpj == kpj)))
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        ClaimReason.resignation,
+        ClaimReason.termination,
+        ClaimReason.contract_end,
+        ClaimReason.leaving_indonesia,
+    ],
+)
+def test_stop_work_reasons_are_refused_while_another_kpj_of_the_person_is_active(
+    samples: Database, reason: ClaimReason
+) -> None:
+    row = sample("resignation: left 3 months ago")
+    another_kpj(samples, row, "29999999901", membership_status="active", employment_end_date=None)
+    with pytest.raises(WorkflowError) as refused:
+        create(samples, new_claim_request(row, reason))
+    assert (refused.value.code, refused.value.status_hint) == ("not_eligible", 422)
+    assert refused.value.data["eligibility_code"] == "other_kpj_active"
+    assert "eligible_from" not in refused.value.data
+    assert refused.value.message_id and refused.value.message_en
+    assert claims_of(samples, row["kpj"]) == []
+    # once the other employer reports the end of that membership, the claim opens
+    registry_says(samples, "29999999901", membership_status="inactive")
+    created = create(samples, new_claim_request(row, reason))
+    assert created.row["status"] == "documents_pending"
+
+
+def test_creation_checks_read_the_other_kpjs_of_the_person(samples: Database) -> None:
+    row = sample("resignation: left 3 months ago")
+    nik, kpj = row["nik"], row["kpj"]
+    branch = row["_branch"]
+    with samples.read_only() as session:
+        assert creation_checks(session, branch, kpj, nik).other_kpj_active is False
+    # an inactive second KPJ is no obstacle; the claim's own KPJ is not "another"
+    another_kpj(samples, row, "29999999901", membership_status="inactive")
+    registry_says(samples, kpj, membership_status="active")
+    with samples.read_only() as session:
+        assert creation_checks(session, branch, kpj, nik).other_kpj_active is False
+        assert creation_checks(session, branch, "29999999901", nik).other_kpj_active is True
+    another_kpj(samples, row, "29999999902", membership_status="active")
+    with samples.read_only() as session:
+        assert creation_checks(session, branch, kpj, nik).other_kpj_active is True
+        # another person's active KPJ is not this person's
+        other = sample("active member (no full claim possible)")
+        assert (
+            creation_checks(session, branch, other["kpj"], other["nik"]).other_kpj_active is False
+        )
+
+
+def test_eligibility_facts_after_creation_see_the_other_kpjs(samples: Database) -> None:
+    """What a re-check after creation (submission, approval) reads: the same rule."""
+    row = sample("resignation: left 3 months ago")
+    created = create(samples, new_claim_request(row, ClaimReason.resignation))
+    another_kpj(samples, row, "29999999901", membership_status="active")
+    with samples.unit_of_work() as session:
+        claim = session.get(Claim, created.claim_id)
+        assert claim is not None
+        participant = facts.claim_participant(session, claim)
+        seen = facts.eligibility_facts(session, participant, excluding_claim=claim.id)
+        without = facts.participant_facts(session, participant, excluding_claim=claim.id)
+        assert without.other_kpj_active is False  # the estimate's read does not ask
+        assert seen == replace(without, other_kpj_active=True)
+
+
+def test_an_active_member_cannot_claim_leaving_indonesia(samples: Database) -> None:
+    row = sample("active member (no full claim possible)")
+    with pytest.raises(WorkflowError) as refused:
+        create(samples, new_claim_request(row, ClaimReason.leaving_indonesia))
+    assert refused.value.code == "not_eligible"
+    assert refused.value.data["eligibility_code"] == "membership_still_active"
+    assert claims_of(samples, row["kpj"]) == []
+
+
+@pytest.mark.parametrize(
+    ("reason", "stated_days_back"),
+    [
+        (ClaimReason.resignation, 122),  # left 2 weeks ago, types 4 months back
+        (ClaimReason.resignation, 13),  # a day later than the registry's
+        (ClaimReason.termination, 60),
+        (ClaimReason.contract_end, 30),
+    ],
+)
+def test_an_end_date_other_than_the_registry_is_refused_on_its_field(
+    samples: Database, reason: ClaimReason, stated_days_back: int
+) -> None:
+    row = sample("resignation: left 2 weeks ago")
+    stated = NOW.date() - timedelta(days=stated_days_back)
+    assert stated != date.fromisoformat(row["employment_end_date"])
+    with pytest.raises(FieldProblem) as refused:
+        create(samples, new_claim_request(row, reason, employment_end_date=stated))
+    [error] = refused.value.data["errors"]
+    assert (error["field"], error["code"]) == ("employment_end_date", "differs_from_registry")
+    assert error["message_id"] and error["message_en"]
+    assert claims_of(samples, row["kpj"]) == []
+
+
+def test_the_registry_end_date_stated_again_opens_the_claim_undeclared(
+    samples: Database,
+) -> None:
+    row = sample("resignation: left 3 months ago")
+    end = date.fromisoformat(row["employment_end_date"])
+    created = create(
+        samples, new_claim_request(row, ClaimReason.resignation, employment_end_date=end)
+    )
+    assert created.row["employment_end_date"] == end
+    [first] = events(samples, created.claim_id)
+    assert "declared_end_date" not in first.data
+
+
+def test_an_end_date_is_declared_only_where_the_registry_has_none(samples: Database) -> None:
+    row = sample("resignation: left 3 months ago")
+    registry_says(samples, row["kpj"], employment_end_date=None)
+    # nothing stated, nothing known: refused, saying what would help
+    with pytest.raises(WorkflowError) as refused:
+        create(samples, new_claim_request(row, ClaimReason.resignation))
+    assert refused.value.data["eligibility_code"] == "employment_end_unknown"
+    # a stated date within the waiting period: refused as it would be from the registry
+    recent = NOW.date() - timedelta(days=10)
+    with pytest.raises(WorkflowError) as refused:
+        create(samples, new_claim_request(row, ClaimReason.resignation, employment_end_date=recent))
+    assert refused.value.data["eligibility_code"] == "waiting_period_not_over"
+    # a date for a reason no end date decides: refused on the field
+    with pytest.raises(FieldProblem) as wrong_reason:
+        create(
+            samples,
+            new_claim_request(row, ClaimReason.leaving_indonesia, employment_end_date=recent),
+        )
+    assert wrong_reason.value.data["errors"][0]["code"] == "not_for_this_reason"
+    # declared: the claim carries it, and its creation says it was declared
+    stated = NOW.date() - timedelta(days=92)
+    created = create(
+        samples, new_claim_request(row, ClaimReason.resignation, employment_end_date=stated)
+    )
+    assert created.row["employment_end_date"] == stated
+    [first] = events(samples, created.claim_id)
+    assert first.data["declared_end_date"] is True
+    with samples.read_only() as session:
+        assert verify_chains(session)[1] == []  # the flag is part of the chained event

@@ -8,7 +8,14 @@ from datetime import date
 import pytest
 
 from workflow.dates import add_months, add_years
-from workflow.eligibility import ParticipantFacts, check_eligibility
+from workflow.eligibility import (
+    END_DATE_DIFFERS,
+    END_DATE_NOT_TAKEN,
+    ClaimEndDate,
+    ParticipantFacts,
+    check_eligibility,
+    claim_end_date,
+)
 from workflow.rules import RULE_SETS, rules_by_version, rules_in_force
 from workflow.states import ClaimReason
 
@@ -25,6 +32,8 @@ BASE = ParticipantFacts(
 ACTIVE = replace(BASE, membership_status="active", employment_end_date=None)
 BORN_1970 = replace(BASE, birth_date=date(1970, 3, 15))  # 56 on 2026-03-15
 JOINED_2016 = replace(ACTIVE, membership_start=date(2016, 3, 10))  # 10 years on 2026-03-10
+# This KPJ ended, but another KPJ of the same NIK (another employer) is active.
+WORKS_ELSEWHERE = replace(BASE, other_kpj_active=True)
 
 
 @pytest.mark.parametrize(
@@ -105,8 +114,55 @@ JOINED_2016 = replace(ACTIVE, membership_start=date(2016, 3, 10))  # 10 years on
         (C.contract_end, BASE, date(2026, 11, 20), False, "contract_not_ended", date(2026, 11, 21)),
         (C.contract_end, BASE, date(2026, 11, 21), True, None, None),
         (C.contract_end, ACTIVE, date(2026, 11, 21), False, "membership_still_active", None),
-        # leaving Indonesia: always
-        (C.leaving_indonesia, ACTIVE, date(2026, 1, 1), True, None, None),
+        # leaving Indonesia: a way of stopping work, so the KPJ inactive, no waiting period
+        (C.leaving_indonesia, BASE, date(2026, 1, 1), True, None, None),
+        (C.leaving_indonesia, ACTIVE, date(2026, 1, 1), False, "membership_still_active", None),
+        # the stop-work reasons: no other KPJ of the NIK active, whatever the dates say
+        (C.leaving_indonesia, WORKS_ELSEWHERE, date(2026, 1, 1), False, "other_kpj_active", None),
+        (C.resignation, WORKS_ELSEWHERE, date(2030, 1, 1), False, "other_kpj_active", None),
+        (C.termination, WORKS_ELSEWHERE, date(2030, 1, 1), False, "other_kpj_active", None),
+        (C.contract_end, WORKS_ELSEWHERE, date(2030, 1, 1), False, "other_kpj_active", None),
+        (
+            C.resignation,
+            replace(ACTIVE, other_kpj_active=True),
+            date(2030, 1, 1),
+            False,
+            "membership_still_active",
+            None,
+        ),
+        # ... and the other reasons do not ask about other KPJs
+        (
+            C.retirement,
+            replace(BORN_1970, other_kpj_active=True),
+            date(2026, 3, 15),
+            True,
+            None,
+            None,
+        ),
+        (
+            C.disability,
+            replace(BORN_1970, other_kpj_active=True),
+            date(2026, 3, 14),
+            True,
+            None,
+            None,
+        ),
+        (
+            C.partial_housing,
+            replace(JOINED_2016, other_kpj_active=True),
+            date(2026, 3, 10),
+            True,
+            None,
+            None,
+        ),
+        (
+            C.death,
+            replace(WORKS_ELSEWHERE, deceased=True),
+            date(2026, 1, 1),
+            True,
+            None,
+            None,
+        ),
         # disability: under 56 only
         (C.disability, BORN_1970, date(2026, 3, 14), True, None, None),
         (C.disability, BORN_1970, date(2026, 3, 15), False, "retirement_age_reached", None),
@@ -180,12 +236,72 @@ def test_eligibility(
     assert result.message_id and result.message_en
 
 
-def test_declared_end_date_overrides_the_registry() -> None:
-    phk_date = date(2026, 5, 31)
-    result = check_eligibility(RULES, C.termination, BASE, date(2026, 6, 30), phk_date)
-    assert result.eligible
-    early = check_eligibility(RULES, C.termination, BASE, date(2026, 6, 29), phk_date)
-    assert early.eligible_from == date(2026, 6, 30)
+@pytest.mark.parametrize(
+    ("registry", "claim_carries", "claim_date", "eligible", "eligible_from"),
+    [
+        # the registry has no date: the one the claim carries (the applicant's) counts
+        (None, date(2026, 5, 31), date(2026, 6, 29), False, date(2026, 6, 30)),
+        (None, date(2026, 5, 31), date(2026, 6, 30), True, None),
+        # the registry has one: it decides, an earlier date carried by the claim changes nothing
+        (date(2026, 11, 21), date(2026, 5, 31), date(2026, 6, 30), False, date(2026, 12, 21)),
+        (date(2026, 11, 21), date(2026, 5, 31), date(2026, 12, 21), True, None),
+    ],
+)
+def test_the_registry_end_date_decides(
+    registry: date | None,
+    claim_carries: date,
+    claim_date: date,
+    eligible: bool,
+    eligible_from: date | None,
+) -> None:
+    participant = replace(BASE, employment_end_date=registry)
+    result = check_eligibility(RULES, C.termination, participant, claim_date, claim_carries)
+    assert (result.eligible, result.eligible_from) == (eligible, eligible_from)
+
+
+REGISTRY_END = date(2026, 11, 7)  # left 2 weeks before 2026-11-21
+
+
+@pytest.mark.parametrize(
+    ("reason", "registry", "stated", "expected"),
+    [
+        # nothing stated: the registry's date, or none
+        (C.resignation, REGISTRY_END, None, ClaimEndDate(REGISTRY_END)),
+        (C.resignation, None, None, ClaimEndDate(None)),
+        (C.retirement, None, None, ClaimEndDate(None)),
+        # the registry's own date stated again changes nothing
+        (C.termination, REGISTRY_END, REGISTRY_END, ClaimEndDate(REGISTRY_END)),
+        (C.retirement, REGISTRY_END, REGISTRY_END, ClaimEndDate(REGISTRY_END)),
+        # a different date is refused, earlier (4 months back) or later, for any reason
+        (C.resignation, REGISTRY_END, date(2026, 7, 21), END_DATE_DIFFERS),
+        (C.termination, REGISTRY_END, date(2026, 10, 12), END_DATE_DIFFERS),
+        (C.contract_end, REGISTRY_END, REGISTRY_END.replace(day=8), END_DATE_DIFFERS),
+        (C.retirement, REGISTRY_END, date(2026, 7, 21), END_DATE_DIFFERS),
+        # the registry has none: declared, for the reasons judged by it
+        (C.resignation, None, date(2026, 7, 21), ClaimEndDate(date(2026, 7, 21), declared=True)),
+        (C.termination, None, date(2026, 7, 21), ClaimEndDate(date(2026, 7, 21), declared=True)),
+        (C.contract_end, None, date(2026, 7, 21), ClaimEndDate(date(2026, 7, 21), declared=True)),
+        # ... and refused for the others, which no end date decides
+        (C.leaving_indonesia, None, date(2026, 7, 21), END_DATE_NOT_TAKEN),
+        (C.retirement, None, date(2026, 7, 21), END_DATE_NOT_TAKEN),
+        (C.partial_other, None, date(2026, 7, 21), END_DATE_NOT_TAKEN),
+        (C.death, None, date(2026, 7, 21), END_DATE_NOT_TAKEN),
+    ],
+)
+def test_the_end_date_a_claim_takes(
+    reason: ClaimReason, registry: date | None, stated: date | None, expected: ClaimEndDate | str
+) -> None:
+    taken = claim_end_date(reason, registry, stated)
+    if isinstance(expected, str):
+        assert (taken.problem, taken.declared) == (expected, False)
+        assert taken.message_id and taken.message_en
+    else:
+        assert taken == expected
+
+
+def test_a_differing_end_date_names_the_registry_date_in_both_languages() -> None:
+    taken = claim_end_date(C.resignation, REGISTRY_END, date(2026, 7, 21))
+    assert "07-11-2026" in taken.message_id and "2026-11-07" in taken.message_en
 
 
 def test_refusal_names_the_first_eligible_day_in_both_languages() -> None:
