@@ -40,7 +40,11 @@ class CreateClaimBody(StrictBody):
     branch_code: str = Field(max_length=20, examples=["DPS-RNN"])
     employment_end_date: date | None = Field(
         default=None,
-        description="For resignation, termination and contract_end; defaults to the registry's.",
+        description=(
+            "For resignation, termination and contract_end, only when the registry has none "
+            "(the claim is then flagged declared_end_date for the verifier); the registry's "
+            "date decides, and a different date is refused (422, field employment_end_date)."
+        ),
     )
     heir: HeirBody | None = Field(default=None, description="Required for a death claim only.")
 
