@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from workflow.checklist import npwp_required
-from workflow.dates import add_years
 from workflow.eligibility import ParticipantFacts
 from workflow.rules import RuleSet
 from workflow.states import ClaimReason
@@ -32,34 +32,68 @@ def benefit(rules: RuleSet, reason: ClaimReason, balance: int) -> int:
     return balance * rules.benefit_bp[reason] // _BP
 
 
-def is_progressive(rules: RuleSet, employment_end_date: date | None, pay_date: date) -> bool:
-    """Paid more than 2 years after employment ended: exactly 2 years is still the flat rate."""
-    if employment_end_date is None:
+@dataclass(frozen=True)
+class JhtPayment:
+    """A JHT benefit paid to the person: its payment day (the day its figures were fixed)
+    and its gross."""
+
+    paid_on: date
+    gross: int
+
+
+@dataclass(frozen=True)
+class EarlierPayments:
+    """What the person's earlier JHT payments (NIK, all KPJs) mean for the tax of a new one:
+    the day of the first and the gross of all of them. Every earlier payment falls between
+    the first and the new one, so while the new one is within the 2 calendar years of the
+    first, all of them count together with it."""
+
+    first_paid_on: date | None = None
+    gross: int = 0
+
+    @classmethod
+    def of(cls, payments: Iterable[JhtPayment]) -> EarlierPayments:
+        """The summary of these payments (a payment of nothing is no payment)."""
+        paid = [payment for payment in payments if payment.gross != 0]
+        if any(payment.gross < 0 for payment in paid):
+            raise ValueError("amounts cannot be negative")
+        if not paid:
+            return cls()
+        return cls(min(payment.paid_on for payment in paid), sum(payment.gross for payment in paid))
+
+
+NO_EARLIER_PAYMENTS = EarlierPayments()
+
+
+def is_progressive(rules: RuleSet, earlier: EarlierPayments, pay_date: date) -> bool:
+    """Paid in the third calendar year after the person's first JHT payment, or later. A
+    payment with none before it is a lump sum paid at once: flat, whenever it is paid (PP
+    68/2009, PMK 16/2010); how long ago work stopped does not matter."""
+    if earlier.first_paid_on is None:
         return False
-    return pay_date > add_years(employment_end_date, rules.progressive_after_years)
+    return pay_date.year >= earlier.first_paid_on.year + rules.staged_calendar_years
 
 
 def income_tax(
-    rules: RuleSet,
-    gross: int,
-    earlier_gross_paid: int,
-    has_npwp: bool,
-    employment_end_date: date | None,
-    pay_date: date,
+    rules: RuleSet, gross: int, pay_date: date, earlier: EarlierPayments, has_npwp: bool
 ) -> int:
-    """Final income tax withheld from a JHT payment of `gross`.
+    """Final income tax withheld from a JHT payment of `gross` paid on `pay_date`, by `rules`
+    (the rule set in force on `pay_date`).
 
-    Flat: the first Rp 50 juta over all JHT payments to the participant (`earlier_gross_paid`
-    counts the earlier ones) at 0%, the rest at 5%. Progressive (paid more than 2 years after
-    employment ended): the brackets on this payment alone, with no 0% band. Without NPWP every
-    rate is 20% higher. Rounded down once, at the end, so no band loses a fraction of a rupiah.
+    Flat: staged payments to the person count as one lump sum within the calendar year of
+    the first and the next, so the first Rp 50 juta over them all (`earlier` and this one)
+    is at 0% and the rest at 5%. Progressive (from the third calendar year on): the brackets
+    of `rules` on this payment alone, with no 0% band. Without NPWP every rate is 20%
+    higher. Rounded down once, at the end, so no band loses a fraction of a rupiah.
     """
-    if gross < 0 or earlier_gross_paid < 0:
+    if gross < 0 or earlier.gross < 0:
         raise ValueError("amounts cannot be negative")
-    if is_progressive(rules, employment_end_date, pay_date):
+    if earlier.first_paid_on is not None and earlier.first_paid_on > pay_date:
+        raise ValueError("an earlier payment cannot be paid after this one")
+    if is_progressive(rules, earlier, pay_date):
         weighted = _progressive_weighted(rules, gross)
     else:
-        tax_free_left = max(0, rules.tax_free_cumulative - earlier_gross_paid)
+        tax_free_left = max(0, rules.tax_free_cumulative - earlier.gross)
         weighted = max(0, gross - tax_free_left) * rules.flat_rate_bp
     surcharge_bp = 0 if has_npwp else rules.no_npwp_surcharge_bp
     # weighted is rupiah x basis points; the surcharge multiplies the rate by (1 + surcharge).
@@ -83,22 +117,22 @@ def estimate(
     rules: RuleSet,
     reason: ClaimReason,
     participant: ParticipantFacts,
-    earlier_gross_paid: int,
+    earlier: EarlierPayments,
     has_npwp: bool,
     on: date,
-    employment_end_date: date | None = None,
+    *,
+    tax_rules: RuleSet,
 ) -> Estimate:
-    """Gross, tax and net of a claim paid on `on` (the estimate day or the approval day).
-
-    `employment_end_date` overrides the registry's, as in check_eligibility."""
-    end_date = employment_end_date or participant.employment_end_date
+    """Gross, tax and net of a claim paid on `on` (the estimate day or the approval day),
+    after the person's `earlier` JHT payments: the benefit and the NPWP requirement by the
+    claim's `rules`, the tax by `tax_rules`, the rule set in force on `on`."""
     gross = benefit(rules, reason, participant.balance)
-    tax = income_tax(rules, gross, earlier_gross_paid, has_npwp, end_date, on)
+    tax = income_tax(tax_rules, gross, on, earlier, has_npwp)
     return Estimate(
         balance=participant.balance,
         gross=gross,
         tax=tax,
         net=gross - tax,
         npwp_required=npwp_required(rules, participant.balance, participant.had_partial_claim),
-        progressive=is_progressive(rules, end_date, on),
+        progressive=is_progressive(tax_rules, earlier, on),
     )

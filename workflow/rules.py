@@ -148,12 +148,22 @@ _BENEFIT_BP: Mapping[ClaimReason, int] = MappingProxyType(
     }
 )
 
-_PROGRESSIVE_BRACKETS = (
-    TaxBracket(up_to=60_000_000, rate_bp=500),
-    TaxBracket(up_to=250_000_000, rate_bp=1_500),
-    TaxBracket(up_to=500_000_000, rate_bp=2_500),
-    TaxBracket(up_to=5_000_000_000, rate_bp=3_000),
-    TaxBracket(up_to=None, rate_bp=3_500),
+# The income-tax rates of PPh art. 17(1)a, which a JHT payment in the third calendar year
+# after the person's first one pays (PP 68/2009; PMK 16/2010).
+# UU 36/2008 (PPh), art. 17(1)a, tax years 2009-2021:
+_PROGRESSIVE_BRACKETS_UU_36_2008 = (
+    TaxBracket(up_to=50_000_000, rate_bp=500),  # 5% up to Rp 50 juta
+    TaxBracket(up_to=250_000_000, rate_bp=1_500),  # 15% above Rp 50 juta up to Rp 250 juta
+    TaxBracket(up_to=500_000_000, rate_bp=2_500),  # 25% above Rp 250 juta up to Rp 500 juta
+    TaxBracket(up_to=None, rate_bp=3_000),  # 30% above Rp 500 juta
+)
+# UU 7/2021 (HPP), art. 3 amending PPh art. 17(1)a, from tax year 2022:
+_PROGRESSIVE_BRACKETS_UU_7_2021 = (
+    TaxBracket(up_to=60_000_000, rate_bp=500),  # 5% up to Rp 60 juta
+    TaxBracket(up_to=250_000_000, rate_bp=1_500),  # 15% above Rp 60 juta up to Rp 250 juta
+    TaxBracket(up_to=500_000_000, rate_bp=2_500),  # 25% above Rp 250 juta up to Rp 500 juta
+    TaxBracket(up_to=5_000_000_000, rate_bp=3_000),  # 30% above Rp 500 juta up to Rp 5 miliar
+    TaxBracket(up_to=None, rate_bp=3_500),  # 35% above Rp 5 miliar
 )
 
 
@@ -190,12 +200,16 @@ class RuleSet:
     retirement_age_years: int = 56
     partial_min_membership_years: int = 10
     benefit_bp: Mapping[ClaimReason, int] = field(default_factory=lambda: _BENEFIT_BP)
-    # Tax (PP 68/2009, PMK 16/2010)
+    # Tax: the rule set in force on the payment day taxes the payment.
+    # A JHT lump sum, final PPh 21 (PP 68/2009; PMK 16/2010): the first Rp 50 juta at 0%,
     tax_free_cumulative: int = 50_000_000
-    flat_rate_bp: int = 500
-    progressive_brackets: tuple[TaxBracket, ...] = _PROGRESSIVE_BRACKETS
-    progressive_after_years: int = 2
-    no_npwp_surcharge_bp: int = 2_000  # +20% of the rate: 5% becomes 6%
+    flat_rate_bp: int = 500  # the part above at 5%,
+    # over the payments to one person in the calendar year of the first and the next one;
+    staged_calendar_years: int = 2
+    # from the third calendar year on, the progressive rates of PPh art. 17(1)a.
+    progressive_brackets: tuple[TaxBracket, ...] = _PROGRESSIVE_BRACKETS_UU_7_2021
+    # Without NPWP, rates 20% higher (UU PPh art. 21(5a)): 5% becomes 6%.
+    no_npwp_surcharge_bp: int = 2_000
     npwp_required_above_balance: int = 50_000_000
     # Documents
     common_documents: tuple[DocumentType, ...] = _COMMON_DOCUMENTS
@@ -218,19 +232,24 @@ class RuleSet:
     identity_attempt_window_hours: int = 24
 
 
-# Newest last. Both sets hold the same numbers today (Permenaker 19/2015 and 4/2022 both set a
-# one-month wait); the second exists because claims are judged by the set in force on the day
-# they were submitted, and audit events record which one that was.
+# Newest last. Both sets set a one-month wait (Permenaker 19/2015 and 4/2022) and differ in the
+# income-tax brackets; the second exists because claims are judged by the set in force on the
+# day they were submitted (their tax by the set in force on the payment day), and audit events
+# record which one that was.
 RULE_SETS: tuple[RuleSet, ...] = (
     RuleSet(
         version="2015-07-01",
         effective_from=date(2015, 7, 1),
         legal_basis="PP 46/2015 jo. PP 60/2015; Permenaker 19/2015; PP 68/2009; PMK 16/2010",
+        # The brackets of its time. UU 7/2021 changed them from 1 January 2022, before the
+        # next set; the engine pays on the day it approves, never in that past.
+        progressive_brackets=_PROGRESSIVE_BRACKETS_UU_36_2008,
     ),
     RuleSet(
         version="2022-04-26",
         effective_from=date(2022, 4, 26),
         legal_basis="PP 46/2015 jo. PP 60/2015; Permenaker 4/2022; PP 68/2009; PMK 16/2010",
+        progressive_brackets=_PROGRESSIVE_BRACKETS_UU_7_2021,
     ),
 )
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Participant
 from claims.repositories.claims import (
+    PersonHistory,
     Registrant,
     claim_rules,
     claim_with_context,
@@ -22,7 +23,8 @@ from claims.repositories.claims import (
 )
 from workflow.checklist import Checklist, document_checklist
 from workflow.eligibility import ParticipantFacts
-from workflow.money import Estimate, estimate
+from workflow.money import EarlierPayments, Estimate, estimate
+from workflow.rules import rules_in_force
 from workflow.states import EDITABLE_STATUSES, ClaimReason
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -75,10 +77,19 @@ def had_partial_claim(session: Session, nik: str, excluding_claim: str | None = 
     return person_history(session, nik, excluding_claim).had_partial_claim
 
 
-def earlier_gross_paid(session: Session, nik: str, excluding_claim: str | None = None) -> int:
-    """JHT benefit already paid (or being paid) to the same person: the Rp 50 juta band is
-    counted over all of it."""
-    return person_history(session, nik, excluding_claim).gross_paid
+def earlier_payments(
+    session: Session, nik: str, excluding_claim: str | None = None
+) -> EarlierPayments:
+    """JHT benefit already paid (or being paid) to the same person, which the tax of a new
+    payment counts with it."""
+    return earlier_payments_of(person_history(session, nik, excluding_claim))
+
+
+def earlier_payments_of(history: PersonHistory) -> EarlierPayments:
+    """The person's earlier JHT payments as the tax rule reads them: the payment day of the
+    first (the Jakarta day its payout was made) and the gross of all."""
+    first = history.first_paid_at
+    return EarlierPayments(None if first is None else wib_date(first), history.gross_paid)
 
 
 def facts_of(
@@ -127,18 +138,20 @@ def claim_checklist(session: Session, claim: Claim, participant: Participant) ->
 def claim_estimate(
     session: Session, claim: Claim, participant: Participant, on: datetime
 ) -> Estimate:
-    """The benefit, tax and net of the claim as of `on`, on the balance it was opened with."""
+    """The benefit, tax and net of the claim paid on `on`'s day, on the balance it was opened
+    with: the tax by the rules in force that day, after the person's earlier payments."""
     facts = replace(
         participant_facts(session, participant, excluding_claim=claim.id),
         balance=claim.balance_snapshot,
     )
-    earlier = earlier_gross_paid(session, participant.nik, excluding_claim=claim.id)
+    earlier = earlier_payments(session, participant.nik, excluding_claim=claim.id)
+    pay_date = wib_date(on)
     return estimate(
         claim_rules(claim),
         ClaimReason(claim.reason),
         facts,
         earlier,
         claim.npwp is not None,
-        wib_date(on),
-        claim.employment_end_date,
+        pay_date,
+        tax_rules=rules_in_force(pay_date),
     )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 # HeirInput is NewClaim's heir, so callers building a NewClaim take it from here too.
 from claims.casework.claim_fields import HeirInput as HeirInput
 from claims.casework.claim_fields import check_claim_fields
-from claims.casework.facts import facts_of, wib_date
+from claims.casework.facts import earlier_payments_of, facts_of, wib_date
 from claims.errors import Conflict, FieldProblem, refusal
 from claims.notifications_outbox import notification_row
 from claims.repositories.claims import (
@@ -177,7 +177,7 @@ def create_claim(
         )
     if problems:
         raise FieldProblem(problems)
-    had_partial, earlier_paid = history
+    had_partial = history.had_partial_claim
     facts = facts_of(participant, had_partial, other_active)
     end_date = end.value
     eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
@@ -239,7 +239,9 @@ def create_claim(
     )
     reason = request.reason
     checklist = document_checklist(rules, reason, participant.balance, had_partial)
-    figures = estimate(rules, reason, facts, earlier_paid, False, today, end_date)
+    figures = estimate(
+        rules, reason, facts, earlier_payments_of(history), False, today, tax_rules=rules
+    )
     return CreatedClaim(row, token, checklist, figures)
 
 

@@ -259,15 +259,19 @@ class PersonHistory(NamedTuple):
 
     had_partial_claim: bool
     gross_paid: int
+    # When the first of those payouts was made (its figures fixed): the tax's 2 calendar years
+    # count from it.
+    first_paid_at: datetime | None = None
 
 
 def _person_history_columns(
     nik: ColumnElement[Any] | QueryableAttribute[Any],
     excluding: ColumnElement[Any] | QueryableAttribute[Any] | None,
-) -> tuple[ScalarSelect[Any], ScalarSelect[Any]]:
+) -> tuple[ScalarSelect[Any], ScalarSelect[Any], ScalarSelect[Any]]:
     """The history rule, the one definition of it: (count of the person's partial claims open
-    or paid, sum of the gross of their live payouts pending, sent, unknown or paid) over every
-    KPJ of the NIK `nik`, leaving out the claim `excluding`. Its own aliases, so that it
+    or paid, sum of the gross of their live payouts pending, sent, unknown or paid, and when
+    the first of those was made) over every KPJ of the NIK `nik`, leaving out the claim
+    `excluding`. Its own aliases, so that it
     correlates with a statement that reads a claim and participant itself."""
     claim, participant = aliased(Claim), aliased(Participant)
     partial = (
@@ -299,7 +303,8 @@ def _person_history_columns(
     if excluding is not None:
         partial = partial.where(claim.id != excluding)
         paid = paid.where(paid_claim.id != excluding)
-    return partial.scalar_subquery(), paid.scalar_subquery()
+    first_paid = paid.with_only_columns(func.min(payout.created_at))
+    return partial.scalar_subquery(), paid.scalar_subquery(), first_paid.scalar_subquery()
 
 
 # Built once (with and without an excluded claim): a statement object keeps its cache key.
@@ -347,7 +352,14 @@ def _read_person_history(session: Session, nik: str, excluding_claim: str | None
         parameters["excluding"] = excluding_claim
     session.flush()  # what a query would autoflush; then the statement without the ORM
     row = session.connection().execute(_HISTORY[bool(excluding_claim)], parameters).one()
-    return PersonHistory(bool(row[0]), int(row[1] or 0))
+    return _history(*row)
+
+
+def _history(partial: Any, paid: Any, first_paid_at: Any) -> PersonHistory:
+    """The person's history from the columns of `_person_history_columns`."""
+    return PersonHistory(
+        bool(partial), int(paid or 0), None if first_paid_at is None else as_utc(first_paid_at)
+    )
 
 
 # --- reading a claim ------------------------------------------------------------------------
@@ -390,13 +402,11 @@ def claim_with_context(session: Session, claim_id: str) -> Claim | None:
     row = session.execute(_CLAIM_CONTEXT, {"claim_id": claim_id}).first()
     if row is None:
         return None
-    claim, participant, seq, hash_, at, partial, paid = row
+    claim, participant, seq, hash_, at, partial, paid, first_paid_at = row
     hold_rows(session, claim, participant)
     if seq is not None:
         _remember_chain_head(session, claim, ChainHead(seq, hash_, as_utc(at)))
-    _remember_history(
-        session, participant.nik, claim.id, PersonHistory(bool(partial), int(paid or 0))
-    )
+    _remember_history(session, participant.nik, claim.id, _history(partial, paid, first_paid_at))
     return cast(Claim, claim)
 
 
@@ -492,12 +502,12 @@ def creation_checks(session: Session, branch_code: str, kpj: str, nik: str) -> C
     checks = driver_first(
         session.connection(), _CREATION_CHECKS, {"branch": branch_code, "kpj": kpj, "nik": nik}
     )
-    assert checks is not None  # one row of five counts
-    branch_known, open_claims, partial, paid, other_active = checks
+    assert checks is not None  # one row of six values
+    branch_known, open_claims, partial, paid, first_paid_at, other_active = checks
     return CreationChecks(
         bool(branch_known),
         int(open_claims),
-        PersonHistory(bool(partial), int(paid or 0)),
+        _history(partial, paid, first_paid_at),
         bool(other_active),
     )
 

@@ -529,13 +529,14 @@ def test_person_history_is_one_rule_read_three_ways(
     samples: Database, excluded: str | None, person: str, had_partial: bool, paid: int
 ) -> None:
     """The person's history (a partial claim open or paid; the gross of live payouts pending,
-    sent, unknown or paid) over every KPJ of the NIK: as read alone, with a claim (the claim
-    context), and by the creation checks all say the same."""
+    sent, unknown or paid, and when the first was made) over every KPJ of the NIK: as read
+    alone, with a claim (the claim context), and by the creation checks all say the same."""
+    expected = PersonHistory(had_partial, paid, NOW if paid else None)
     claims = _history_samples(samples)
     nik = claims[person][1]
     excluded_id = claims[excluded][0] if excluded else None
     with samples.unit_of_work() as session:
-        assert person_history(session, nik, excluded_id) == (had_partial, paid)
+        assert person_history(session, nik, excluded_id) == expected
     with samples.unit_of_work() as session:
         if excluded_id is None:
             history = creation_checks(session, "no-such-branch", "00000000000", nik).history
@@ -543,7 +544,7 @@ def test_person_history_is_one_rule_read_three_ways(
             # What claim_with_context read with the claim answers the next question.
             claim_with_context(session, excluded_id)
             history = person_history(session, nik, excluded_id)
-        assert history == PersonHistory(had_partial, paid)
+        assert history == expected
 
 
 # --- the registry's facts decide (issue 15): the end date, and the person's other KPJs ---
