@@ -25,6 +25,7 @@ from claims.repositories.payouts import (
     payout_by_reference,
     payouts_made,
     retire_live_payout,
+    retired_payouts,
     save_proposal,
     settlement_proposal,
 )
@@ -52,11 +53,18 @@ def next_payout_reference(session: Session, claim: Claim) -> str:
     return f"{claim.reference}-P{payouts_made(session, claim.id) + 1}"
 
 
-def create_payout(session: Session, claim: Claim, reference: str, now: datetime) -> Payout:
-    """The claim's live payout of the benefit as of `now`, to the claim's account, with the
-    outbox row that will send it."""
+def create_payout(
+    session: Session, claim: Claim, reference: str, now: datetime, approved: Payout | None = None
+) -> Payout:
+    """The claim's live payout to the claim's account, with the outbox row that will send it:
+    the benefit, tax and net as of `now` (approval), or for a replacement those fixed at
+    approval, of `approved` (the claim's first payout)."""
     assert claim.bank_code and claim.account_number and claim.account_holder
-    figures = claim_estimate(session, claim, claim_participant(session, claim), now)
+    figures = (
+        claim_estimate(session, claim, claim_participant(session, claim), now)
+        if approved is None
+        else approved
+    )
     payout = Payout(
         claim_id=claim.id,
         reference=reference,
@@ -102,7 +110,8 @@ def replace_failed_payout(
         changes={**account_fields, "last_activity_at": now},
     )
     retire_live_payout(session, claim.id)
-    return create_payout(session, claim, reference, now)
+    # A replacement pays the figures fixed at approval (domain.md, Tax and NPWP).
+    return create_payout(session, claim, reference, now, retired_payouts(session, claim.id)[0])
 
 
 def masked_account(payout: Payout) -> str:
