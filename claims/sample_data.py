@@ -230,7 +230,7 @@ def scenarios(today: date) -> list[Scenario]:
             80_000_000,
         ),
         Scenario(
-            "resignation: left 3 years ago (progressive tax)",
+            "resignation: left 3 years ago (flat tax: one payment)",
             "M",
             y(today, 45),
             y(today, 20),

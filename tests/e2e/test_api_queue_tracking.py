@@ -22,7 +22,7 @@ LABELS = [
     "resignation: left 3 months ago",
     "resignation: balance 49.999.999 (no NPWP needed)",
     "resignation: balance 80.000.000 (tax example)",
-    "resignation: left 3 years ago (progressive tax)",
+    "resignation: left 3 years ago (flat tax: one payment)",
 ]
 
 
