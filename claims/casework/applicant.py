@@ -13,7 +13,7 @@ from claims.casework.facts import (
     claim_participant,
     claimant_name,
     claimant_nik,
-    participant_facts,
+    eligibility_facts,
     require_editable,
     wib_date,
 )
@@ -103,8 +103,9 @@ def submission_facts(session: Session, claim: Claim, now: datetime) -> Transitio
         checklist, present, claim.account_number is not None, claim.npwp is not None
     )
     rules = claim_rules(claim)
-    # The claim itself is not an "earlier" partial claim.
-    facts = participant_facts(session, participant, excluding_claim=claim.id)
+    # The claim itself is not an "earlier" partial claim; another KPJ of the person that
+    # became active since creation stops the stop-work reasons.
+    facts = eligibility_facts(session, participant, excluding_claim=claim.id)
     eligibility = check_eligibility(
         rules, ClaimReason(claim.reason), facts, wib_date(now), claim.employment_end_date
     )

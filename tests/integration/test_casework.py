@@ -711,3 +711,22 @@ def test_an_end_date_is_declared_only_where_the_registry_has_none(samples: Datab
     assert first.data["declared_end_date"] is True
     with samples.read_only() as session:
         assert verify_chains(session)[1] == []  # the flag is part of the chained event
+
+
+def test_submission_rechecks_the_other_kpjs_of_the_person(samples: Database) -> None:
+    """A job started since the claim opened (another KPJ of the NIK now active) stops the
+    submission of a stop-work claim; once it ends again, the claim goes in."""
+    row = sample("resignation: left 3 months ago")
+    created = create(samples, new_claim_request(row, ClaimReason.resignation))
+    with samples.unit_of_work() as session:
+        claim = facts.get_claim(session, created.claim_id)
+        applicant.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
+    attach_documents_directly(samples, created.claim_id)
+    another_kpj(samples, row, "29999999901", membership_status="active")
+    with samples.unit_of_work() as session, pytest.raises(GuardFailed) as refused:
+        applicant.submit(session, facts.get_claim(session, created.claim_id), NOW)
+    assert refused.value.data["eligibility_code"] == "other_kpj_active"
+    registry_says(samples, "29999999901", membership_status="inactive")
+    with samples.unit_of_work() as session:
+        submitted = applicant.submit(session, facts.get_claim(session, created.claim_id), NOW)
+        assert submitted.status == "under_review"
