@@ -6,6 +6,7 @@ the replacement. And the sandbox clock paying within one move."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,16 +20,21 @@ from claims.casework.applicant import set_bank_account
 from claims.casework.facts import get_claim
 from claims.clock import Clock
 from claims.db import Database
+from claims.errors import ServiceError
 from claims.models import Claim, ClaimEvent, OutboxMessage, Payout
 from claims.payouts.dispatcher import dispatch_payouts
 from claims.payouts.gateway import TransferResult
+from claims.payouts.service import find_payout, settle_manually
 from claims.ratelimits import RateLimits
 from claims.registry.officers import add_officer
+from claims.repositories.credentials import active_officer_by_token
 from claims.runtime import Runtime
 from claims.security import hash_token
 from claims.settings import Settings
 from tests.e2e.payout_process import approve_one, reasons_for
 from tests.support import NOW, add_staff, load_samples, sample
+from workflow.payout_lifecycle import SettlementAction
+from workflow.states import Actor, ActorRole
 
 LATER = NOW + timedelta(days=40)
 ROW = "resignation: balance 80.000.000"
@@ -417,3 +423,47 @@ def test_one_sandbox_clock_move_pays(db: Database, data_dir: Path, tmp_path: Pat
         )
     assert sent and all(m.done_at is not None for m in sent)  # the mail went out in the same move
     assert sorted(p.name for p in (data_dir / "mail").iterdir() if p.suffix == ".eml")
+
+
+def test_concurrent_calls_of_two_officers_settle_once(setup: tuple[TestClient, Runtime]) -> None:
+    """Twenty identical calls at once, ten by each of two finance officers: one proposal, one
+    settlement by the officer who did not propose, every other call 409."""
+    _, runtime = setup
+    claim_id, reference, first, second = sent_payout(runtime, Bank())
+    identities = [active_officer_by_token(runtime.db, token) for token in (first, second)]
+    officers = [identity.id for identity in identities if identity is not None]
+    start = threading.Barrier(20)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def call(officer_id: int) -> None:
+        start.wait()
+        try:
+            with runtime.db.unit_of_work() as session:
+                payout = find_payout(session, reference)
+                step, _ = settle_manually(
+                    session,
+                    payout,
+                    Actor(ActorRole.finance, officer_id),
+                    SettlementAction.confirm,
+                    "BCA-9",
+                    None,
+                    LATER,
+                )
+            result = step.value
+        except ServiceError as refused:
+            assert refused.status_hint == 409, refused
+            result = "409"
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=call, args=(officers[i % 2],)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["409"] * 18 + ["propose", "settle"]
+    confirmations = [e for e in events_of(runtime.db, claim_id) if e.trigger == "confirm_payout"]
+    assert len(confirmations) == 1
+    assert confirmations[0].actor_id != confirmations[0].data["proposed_by"]
+    assert status_of(runtime.db, claim_id) == "paid"
