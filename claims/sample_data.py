@@ -142,6 +142,9 @@ class Scenario:
     employment_end_date: date | None
     balance: int
     deceased: bool = False
+    # The label of an earlier scenario whose person (NIK, name, birth date, contact) this KPJ
+    # also belongs to: one person, another employer.
+    same_person_as: str | None = None
 
 
 def scenarios(today: date) -> list[Scenario]:
@@ -385,52 +388,94 @@ def scenarios(today: date) -> list[Scenario]:
                 5_000_000 + index * 3_750_000,
             )
         )
-    return edges + everyday
+    # Cases of the registry's facts (issue 15), after the rest so that no KPJ above moves.
+    left_one_job = Scenario(
+        "two KPJs: left this employer 3 months ago, works for another",
+        "F",
+        y(today, 34) - 50 * d,
+        y(today, 9),
+        "inactive",
+        today - 92 * d,
+        46_000_000,
+    )
+    registry_facts = [
+        left_one_job,
+        Scenario(
+            "two KPJs: the other employer, active (no stop-work claim on either)",
+            "F",
+            left_one_job.birth_date,
+            today - 80 * d,
+            "active",
+            None,
+            2_400_000,
+            same_person_as=left_one_job.label,
+        ),
+        Scenario(
+            "resignation: no end date in the registry (state it: declared)",
+            "M",
+            y(today, 41) - 20 * d,
+            y(today, 13),
+            "inactive",
+            None,
+            57_000_000,
+        ),
+    ]
+    return edges + everyday + registry_facts
 
 
 def participant_rows(today: date) -> list[dict[str, str]]:
-    rows = []
+    rows: list[dict[str, str]] = []
+    by_label: dict[str, dict[str, str]] = {}
     used = {"M": 0, "F": 0}
     for index, scenario in enumerate(scenarios(today)):
         branch = BRANCHES[index % len(BRANCHES)]
-        names = FEMALE_NAMES if scenario.gender == "F" else MALE_NAMES
-        turn, position = divmod(used[scenario.gender], len(names))
-        used[scenario.gender] += 1
-        # A second round of names gets a second given name, so every sample name is unique.
-        name = names[position] + (
-            "" if turn == 0 else (" Putri" if scenario.gender == "F" else " Putra")
-        )
-        nik = make_nik(
-            branch.province,
-            1 + index % 20,
-            1 + index % 30,
-            scenario.birth_date,
-            scenario.gender,
-            serial=1 + index,
-        )
-        phone = Phone.parse(f"0812{index:04d}{(index * 37) % 10000:04d}").value
-        email = name.lower().replace(" ", ".").replace("'", "") + "@contoh.id"
-        rows.append(
-            {
-                "kpj": str(FIRST_KPJ + index),
+        if scenario.same_person_as is not None:
+            # Another KPJ of a person above: their identity and contact, this employer's facts.
+            person = by_label[scenario.same_person_as]
+            identity = {key: person[key] for key in ("nik", "full_name", "email", "phone")}
+        else:
+            names = FEMALE_NAMES if scenario.gender == "F" else MALE_NAMES
+            turn, position = divmod(used[scenario.gender], len(names))
+            used[scenario.gender] += 1
+            # A second round of names gets a second given name, so every sample name is unique.
+            name = names[position] + (
+                "" if turn == 0 else (" Putri" if scenario.gender == "F" else " Putra")
+            )
+            nik = make_nik(
+                branch.province,
+                1 + index % 20,
+                1 + index % 30,
+                scenario.birth_date,
+                scenario.gender,
+                serial=1 + index,
+            )
+            identity = {
                 "nik": nik.value,
                 "full_name": name,
-                "birth_date": scenario.birth_date.isoformat(),
-                "gender": scenario.gender,
-                "membership_start": scenario.membership_start.isoformat(),
-                "membership_status": scenario.membership_status,
-                "employer_name": EMPLOYERS[index % len(EMPLOYERS)],
-                "employment_end_date": (
-                    scenario.employment_end_date.isoformat() if scenario.employment_end_date else ""
-                ),
-                "balance": str(scenario.balance),
-                "email": email,
-                "phone": phone,
-                "deceased": "true" if scenario.deceased else "false",
-                "_label": scenario.label,
-                "_branch": branch.code,
+                "email": name.lower().replace(" ", ".").replace("'", "") + "@contoh.id",
+                "phone": Phone.parse(f"0812{index:04d}{(index * 37) % 10000:04d}").value,
             }
-        )
+        row = {
+            "kpj": str(FIRST_KPJ + index),
+            "nik": identity["nik"],
+            "full_name": identity["full_name"],
+            "birth_date": scenario.birth_date.isoformat(),
+            "gender": scenario.gender,
+            "membership_start": scenario.membership_start.isoformat(),
+            "membership_status": scenario.membership_status,
+            "employer_name": EMPLOYERS[index % len(EMPLOYERS)],
+            "employment_end_date": (
+                scenario.employment_end_date.isoformat() if scenario.employment_end_date else ""
+            ),
+            "balance": str(scenario.balance),
+            "email": identity["email"],
+            "phone": identity["phone"],
+            "deceased": "true" if scenario.deceased else "false",
+            "_label": scenario.label,
+            "_branch": branch.code,
+        }
+        by_label[scenario.label] = row
+        rows.append(row)
     return rows
 
 

@@ -730,3 +730,22 @@ def test_submission_rechecks_the_other_kpjs_of_the_person(samples: Database) -> 
     with samples.unit_of_work() as session:
         submitted = applicant.submit(session, facts.get_claim(session, created.claim_id), NOW)
         assert submitted.status == "under_review"
+
+
+def test_the_samples_show_the_registry_facts(samples: Database) -> None:
+    """The sample cases a new user tries: one person with two KPJs, one still active, and a
+    participant the registry has no end date for."""
+    left = sample("two KPJs: left this employer")
+    other = sample("two KPJs: the other employer, active")
+    assert left["nik"] == other["nik"] and left["kpj"] != other["kpj"]
+    for row, code in ((left, "other_kpj_active"), (other, "membership_still_active")):
+        with pytest.raises(WorkflowError) as refused:
+            create(samples, new_claim_request(row, ClaimReason.resignation))
+        assert refused.value.data["eligibility_code"] == code
+    undated = sample("resignation: no end date in the registry")
+    stated = NOW.date() - timedelta(days=60)
+    created = create(
+        samples, new_claim_request(undated, ClaimReason.resignation, employment_end_date=stated)
+    )
+    [first] = events(samples, created.claim_id)
+    assert first.data["declared_end_date"] is True
