@@ -5,6 +5,7 @@ upload pipeline, for casework tests that are not about documents."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from claims.models import Claim, Document, Participant
 from claims.registry.importer import import_branches, import_participants
 from claims.registry.officers import add_officer
 from claims.sample_data import participant_rows, write_samples
+from workflow.rules import rules_in_force
 from workflow.states import Actor, ActorRole, ClaimReason
 
 SAMPLE_DAY = date(2026, 11, 16)  # a Monday
@@ -128,3 +130,39 @@ def participant(db: Database, kpj: str) -> Participant:
         found = session.scalar(select(Participant).where(Participant.kpj == kpj))
         assert found is not None
         return found
+
+
+def bare_claim_row(
+    kpj: str,
+    branch_code: str,
+    status: str,
+    now: datetime = NOW,
+    *,
+    reason: str = "resignation",
+    balance: int = 10_000_000,
+) -> dict[str, object]:
+    """The columns of a claim written straight to the table (no identity check, no event):
+    for tests about seats or history that need many claims or a status reached by no
+    request. Unique id, reference and token hash each call."""
+    token = uuid.uuid4().hex
+    return {
+        "id": str(uuid.uuid4()),
+        "reference": f"JHT-T-{token[:12]}",
+        "kpj": kpj,
+        "reason": reason,
+        "status": status,
+        "version": 1,
+        "branch_code": branch_code,
+        "rules_version": rules_in_force(now.date()).version,
+        "access_token_hash": token + token,
+        "email": "uji@contoh.id",
+        "phone": "+6281200000000",
+        "language": "id",
+        "balance_snapshot": balance,
+        "reschedules_used": 0,
+        "misses": 0,
+        "sla_used_seconds": 0,
+        "created_at": now,
+        "updated_at": now,
+        "last_activity_at": now,
+    }

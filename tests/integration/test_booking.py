@@ -37,6 +37,7 @@ from tests.support import (
     Staff,
     add_staff,
     attach_documents_directly,
+    bare_claim_row,
     create,
     load_samples,
     new_claim_request,
@@ -86,26 +87,7 @@ def bulk_claims(
                 )
             )
             session.flush()  # the participant first: the models declare no relationships
-            claim = Claim(
-                id=str(uuid.uuid4()),
-                reference=f"JHT-T-{token[:12]}",
-                kpj=kpj,
-                reason="resignation",
-                status=status,
-                branch_code=branch,
-                rules_version="2022-04-26",
-                access_token_hash=token + token,
-                email="uji@contoh.id",
-                phone="+6281200000000",
-                language="id",
-                balance_snapshot=10_000_000,
-                reschedules_used=0,
-                misses=0,
-                sla_used_seconds=0,
-                created_at=now,
-                updated_at=now,
-                last_activity_at=now,
-            )
+            claim = Claim(**bare_claim_row(kpj, branch, status, now))
             session.add(claim)
             ids.append(claim.id)
     return ids

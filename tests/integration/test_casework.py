@@ -32,13 +32,13 @@ from tests.support import (
     NOW,
     add_staff,
     attach_documents_directly,
+    bare_claim_row,
     create,
     load_samples,
     new_claim_request,
     sample,
 )
 from workflow.errors import FourEyesViolation, GuardFailed, TransitionNotAllowed, WorkflowError
-from workflow.rules import rules_in_force
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
 
 
@@ -469,25 +469,9 @@ def _history_samples(db: Database) -> dict[str, tuple[str, str]]:
             row = new_claim_row()
             claim_id = f"00000000-0000-0000-0000-{len(written):012d}"
             row.update(
+                bare_claim_row(kpj, branch, status.value, NOW, reason=reason.value, balance=1),
                 id=claim_id,
                 reference=f"JHT-TEST-{len(written)}",
-                kpj=kpj,
-                reason=reason.value,
-                status=status.value,
-                version=1,
-                branch_code=branch,
-                rules_version=rules_in_force(NOW.date()).version,
-                access_token_hash=f"{len(written):064d}",
-                email="x@example.com",
-                phone="+628123456789",
-                language="id",
-                balance_snapshot=1,
-                reschedules_used=0,
-                misses=0,
-                sla_used_seconds=0,
-                created_at=NOW,
-                updated_at=NOW,
-                last_activity_at=NOW,
             )
             session.execute(insert(Claim), row)
             for number, (gross, payout_status, live) in enumerate(payouts):
