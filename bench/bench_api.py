@@ -142,8 +142,7 @@ def participant_row(index: int, fresh: bool, updated: str) -> tuple[Any, ...]:
         email,
         phone,
         deceased == "true",
-        0,
-        False,
+        updated[:10],  # the statement's day: the day of this load
         updated,
     )
 
@@ -216,7 +215,7 @@ def prepare_database(folder: Path, claims: int, now: datetime) -> tuple[dict[str
     connection.executemany(
         "INSERT INTO participants (kpj, nik, full_name, birth_date, gender, membership_start, "
         "membership_status, employer_name, employment_end_date, balance, email, phone, deceased, "
-        "jht_paid_total, had_partial_claim, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "balance_date, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (participant_row(i, i >= claims, updated) for i in range(total)),
     )
     columns = list(claim_row(0, now, "x"))

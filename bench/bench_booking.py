@@ -75,8 +75,7 @@ def prepare(db: Database, folder: Path, bookings: int, interviewers: int) -> lis
                 "email": "bench@contoh.id",
                 "phone": "+6281200000000",
                 "deceased": False,
-                "jht_paid_total": 0,
-                "had_partial_claim": False,
+                "balance_date": NOW.date(),
                 "updated_at": NOW,
             }
         )

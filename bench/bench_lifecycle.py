@@ -84,8 +84,7 @@ def seed(db: Database, count: int, folder: Path) -> dict[str, dict[str, Actor]]:
                     email=f"uji{index}@contoh.id",
                     phone="+6281234567890",
                     deceased=False,
-                    jht_paid_total=0,
-                    had_partial_claim=False,
+                    balance_date=NOW.date(),
                     updated_at=NOW,
                 )
             )

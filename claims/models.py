@@ -89,14 +89,13 @@ class Participant(Base):
     membership_status: Mapped[str] = mapped_column(String(10))
     employer_name: Mapped[str] = mapped_column(String(200))
     employment_end_date: Mapped[date | None] = mapped_column(Date)
+    # The statement balance of the JHT account on `balance_date` (domain.md, "The JHT
+    # account"); the account on another day is workflow.account's computation.
     balance: Mapped[int] = mapped_column(BigInteger)
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(20))
     deceased: Mapped[bool] = mapped_column(Boolean)
-    # Cumulative JHT benefit already paid to this participant (for the Rp 50 juta tax band
-    # and the one-partial-claim rule); kept by the payout service.
-    jht_paid_total: Mapped[int] = mapped_column(BigInteger, default=0)
-    had_partial_claim: Mapped[bool] = mapped_column(Boolean, default=False)
+    balance_date: Mapped[date] = mapped_column(Date)
     updated_at: Mapped[datetime]
 
 
@@ -175,6 +174,9 @@ class Claim(Base):
     updated_at: Mapped[datetime]
     last_activity_at: Mapped[datetime]
     expiry_warned_at: Mapped[datetime | None]
+    # What an officer should look at twice (workflow.flags), sorted: computed when the facts
+    # change (claim created, bank account set, upload stored) and stored for the queue.
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -279,6 +281,9 @@ class Payout(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the transfer was confirmed (by the bank, or settled by two finance officers): the
+    # JHT account subtracts the payouts confirmed after its statement's day.
+    paid_at: Mapped[datetime | None]
     # The bank's last final word on this reference (a transfer's answer or an inquiry's),
     # cleared whenever the payout is sent again; finance may fail a payout only after
     # `refused` or `not_found`.

@@ -19,7 +19,6 @@ from claims.notifications_outbox import enqueue_notification
 from claims.repositories.claims import apply_transition
 from claims.repositories.payouts import (
     add_payout,
-    add_to_paid_total,
     apply_payout_trigger,
     close_proposal,
     payout_by_reference,
@@ -42,7 +41,7 @@ from workflow.payout_lifecycle import (
     StandingProposal,
     settlement_step,
 )
-from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
+from workflow.states import Actor, ActorRole, ClaimStatus, Trigger
 
 PAYOUT = "payout"  # the outbox kind of a payout's transfer
 SYSTEM = Actor(ActorRole.system)
@@ -172,9 +171,8 @@ def confirm_payout(
         payout,
         PayoutTrigger.confirm,
         now,
-        {"bank_reference": bank_reference, **_bank_word(answer, now)},
+        {"bank_reference": bank_reference, "paid_at": now, **_bank_word(answer, now)},
     )
-    add_to_paid_total(session, claim.kpj, payout.gross, ClaimReason(claim.reason).is_partial)
     enqueue_notification(
         session,
         claim,

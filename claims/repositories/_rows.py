@@ -6,6 +6,7 @@ approval) spend more in SQLAlchemy's per-call work than in SQLite itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Select, bindparam, event, inspect, select, update
@@ -59,24 +60,30 @@ def hold_rows(session: Session, *rows: object) -> None:
     session.info.setdefault(HELD_ROWS_KEY, []).extend(rows)
 
 
-_ROW_DEFAULTS: dict[type[Any], dict[str, Any]] = {}
+_ROW_DEFAULTS: dict[type[Any], tuple[dict[str, Any], dict[str, Callable[[Any], Any]]]] = {}
 
 
 def row_defaults(model: type[Any]) -> dict[str, Any]:
     """Every column of `model` but its primary key, with the value a new row takes when it
-    is not given (as `insert_row` fills them): the column's scalar default, else NULL. A
-    fresh copy for the caller to fill in."""
-    defaults = _ROW_DEFAULTS.get(model)
-    if defaults is None:
-        defaults = {}
+    is not given (as `insert_row` fills them): the column's scalar default, a new value of
+    its callable default (a list, say), else NULL. A fresh copy for the caller to fill in."""
+    known = _ROW_DEFAULTS.get(model)
+    if known is None:
+        defaults: dict[str, Any] = {}
+        factories: dict[str, Callable[[Any], Any]] = {}
         for prop in cast(Mapper[Any], inspect(model)).column_attrs:
             column = prop.columns[0]
             if not column.primary_key:
                 default = column.default
                 scalar = default is not None and default.is_scalar
                 defaults[column.key] = default.arg if scalar else None
-        _ROW_DEFAULTS[model] = defaults
-    return dict(defaults)
+                if default is not None and default.is_callable:
+                    factories[column.key] = default.arg
+        _ROW_DEFAULTS[model] = defaults, factories
+    else:
+        defaults, factories = known
+    # SQLAlchemy wraps a column's callable default to take the execution context.
+    return dict(defaults) | {key: make(None) for key, make in factories.items()}
 
 
 def insert_row(session: Session, row: Any) -> None:

@@ -1,20 +1,18 @@
 """The payouts repository: payout rows (the claim's live payout, how many it has had, the one
 way a payout's status changes, the bank's last word on it and the alert when the bank did
-a transfer we marked failed), finance's settlement proposals, the participant's running
-paid totals, and the sandbox bank's own ledger (`sim_bank_transfers`)."""
+a transfer we marked failed), finance's settlement proposals, and the sandbox bank's own ledger (`sim_bank_transfers`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Boolean, Table, bindparam, case, func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from claims.db import Database
 from claims.models import (
     Claim,
-    Participant,
     Payout,
     PayoutSettlementProposal,
     SimulatedBankTransfer,
@@ -37,21 +35,6 @@ from workflow.payout_lifecycle import (
 _PAYOUT_COUNT = (
     select(func.count()).select_from(Payout).where(Payout.claim_id == bindparam("claim_id"))
 )
-# The participant's running totals, added to in the database (no read of the row first).
-_PARTICIPANTS = cast(Table, Participant.__table__)
-_ADD_PAID = (
-    update(_PARTICIPANTS)
-    .where(_PARTICIPANTS.c.kpj == bindparam("participant_kpj"))
-    .values(
-        jht_paid_total=func.coalesce(_PARTICIPANTS.c.jht_paid_total, 0) + bindparam("gross"),
-        had_partial_claim=case(
-            (bindparam("partial", type_=Boolean()), True),
-            else_=_PARTICIPANTS.c.had_partial_claim,
-        ),
-    )
-)
-
-
 # --- payouts -------------------------------------------------------------------------------
 
 
@@ -198,22 +181,6 @@ def close_proposal(
 ) -> None:
     """The second officer settled the payout as proposed."""
     update_row(session, proposal, {"settled_by": officer_id, "settled_at": now})
-
-
-def add_to_paid_total(session: Session, kpj: str, gross: int, partial: bool) -> None:
-    """Adds a paid benefit to the participant's running total (and, for a partial claim,
-    records that they had one)."""
-    participant = session.identity_map.get((Participant, (kpj,), None))
-    if isinstance(participant, Participant):
-        totals: dict[str, object] = {"jht_paid_total": (participant.jht_paid_total or 0) + gross}
-        if partial:
-            totals["had_partial_claim"] = True
-        update_row(session, participant, totals)
-    else:
-        # Not loaded in this unit of work: one UPDATE, without reading the row first.
-        session.connection().execute(
-            _ADD_PAID, {"participant_kpj": kpj, "gross": gross, "partial": partial}
-        )
 
 
 # --- the sandbox bank's ledger -------------------------------------------------------------

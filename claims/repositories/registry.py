@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Table, func, select
 from sqlalchemy.engine import Dialect
@@ -109,8 +110,12 @@ def _table(model: type[Participant] | type[Branch]) -> Table:
 
 
 def participants_upsert(dialect: Dialect, columns: Sequence[str], now: datetime) -> RegistryUpsert:
-    """The participants' upsert by KPJ, stamping `updated_at` with `now`."""
-    return RegistryUpsert(_table(Participant), "kpj", columns, dialect, {"updated_at": now})
+    """The participants' upsert by KPJ, stamping `updated_at` with `now` and, for a file
+    without statement dates, `balance_date` with the import's day in Jakarta."""
+    constants: dict[str, Any] = {"updated_at": now}
+    if "balance_date" not in columns:
+        constants["balance_date"] = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+    return RegistryUpsert(_table(Participant), "kpj", columns, dialect, constants)
 
 
 def branches_upsert(dialect: Dialect, columns: Sequence[str]) -> RegistryUpsert:

@@ -77,6 +77,7 @@ def add_claim(
                     email="budi@contoh.id",
                     phone="081200000000",
                     deceased=False,
+                    balance_date=date(2026, 1, 1),
                     updated_at=NOW,
                 )
             )

@@ -83,6 +83,7 @@ def bulk_claims(
                     email="uji@contoh.id",
                     phone="+6281200000000",
                     deceased=False,
+                    balance_date=date(2026, 1, 1),
                     updated_at=now,
                 )
             )
