@@ -77,6 +77,8 @@ STORIES = [
     Story("death", "death: deceased participant (heir claims)"),
     Story("partial_housing", "partial_housing: member 12 years"),
     Story("partial_other", "partial_other: member 15 years"),
+    # After its partial claim is paid, the same person claims the rest (`rest_after_partial`).
+    Story("partial_housing", "partial then full", twist="then_full"),
 ]
 
 
@@ -96,6 +98,7 @@ class Demo:
 
         self.client: TestClient = TestClient(app)
         self.stories = [Story(s.reason, s.label, s.twist, s.account) for s in STORIES]
+        self.partial_gross = 0
         self.tokens: dict[tuple[str, str], str] = {}
         self.scans = Path(runtime.settings.data_dir) / "samples" / "scans"
         self.live: Live | None = None
@@ -260,6 +263,8 @@ class Demo:
             json={"note": "lengkap"},
         )
         payout: dict[str, Any] = approved["payout"]
+        if story.twist == "then_full":
+            self.partial_gross = payout["gross"]
         self.say(
             story,
             f"approved: gross {payout['gross']:,} tax {payout['tax']:,} net {payout['net']:,}".replace(
@@ -323,9 +328,34 @@ class Demo:
                             "payout_refused": " to the new account",
                             "missed_interview": " after a rebooked interview",
                             "revision": " after a send-back",
+                            "then_full": f" (30% partial: {self.partial_gross:,})".replace(
+                                ",", "."
+                            ),
                         }.get(story.twist, ""),
                     )
+            self.rest_after_partial()
             self.live = None
+
+    def rest_after_partial(self) -> None:
+        """The person whose 30% partial claim was just paid claims the rest: the account pays
+        what is left (the statement, developed, less the partial), not the whole statement."""
+        partial = next(s for s in self.stories if s.twist == "then_full")
+        full = Story("resignation", partial.label, twist="after_partial", account=partial.account)
+        full.row = partial.row
+        self.stories.append(full)
+        self.create(full)
+        self.review(full)
+        assert full.interview_start is not None
+        self.move_clock(full.interview_start + timedelta(minutes=5))
+        self.outcome(full, "passed")
+        payout = self.approve(full)
+        self.move_clock(self.now() + timedelta(minutes=1))
+        statement = int(full.row["balance"])
+        self.say(
+            full,
+            f"paid what is left: gross {payout['gross']:,} = statement {statement:,} "
+            f"+ development - partial {self.partial_gross:,}".replace(",", "."),
+        )
 
     def interviews(self) -> None:
         """Walks the sandbox clock through the interviews in time order."""
@@ -385,6 +415,10 @@ class Demo:
         def rupiah(amount: int) -> str:
             return f"Rp {amount:,}".replace(",", ".")
 
+        for story in self.stories:
+            if story.twist == "after_partial":
+                # Whole on one line, whatever the terminal's width: the figures go together.
+                self.console.print(f"after the partial claim: {story.note}", soft_wrap=True)
         self.console.print(
             f"paid {len(paid)} claims: gross {rupiah(gross)}, tax withheld {rupiah(tax)}, "
             f"net transferred {rupiah(gross - tax)}"

@@ -420,7 +420,20 @@ def scenarios(today: date) -> list[Scenario]:
             57_000_000,
         ),
     ]
-    return edges + everyday + registry_facts
+    # Last, so that no KPJ above moves: the issue-15 example of the account, a 30% partial of
+    # Rp 140 juta (Rp 42 juta), then a full claim that pays what is left, not Rp 140 juta.
+    account = [
+        Scenario(
+            "partial then full: member 12 years, left 2 months ago (Rp 140 juta)",
+            "M",
+            y(today, 40) - 11 * d,
+            y(today, 12),
+            "inactive",
+            today - 60 * d,
+            140_000_000,
+        ),
+    ]
+    return edges + everyday + registry_facts + account
 
 
 def participant_rows(today: date) -> list[dict[str, str]]:

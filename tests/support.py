@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -32,6 +33,25 @@ from workflow.states import Actor, ActorRole, ClaimReason
 SAMPLE_DAY = date(2026, 11, 16)  # a Monday
 # 03:00 UTC is 10:00 in Jakarta: claims made on SAMPLE_DAY
 NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
+# The development rate the account uses in 2026: none is declared yet, so the last declared
+# one (workflow.rules.DECLARED_DEVELOPMENT_RATES), 5.63%.
+RATE_2026_BP = 563
+
+
+def developed(balance: int, since: datetime, on: datetime, rate_bp: int = RATE_2026_BP) -> int:
+    """`balance` stated on `since`'s Jakarta day, with its development until `on`'s, both in
+    one calendar year of 365 days: domain.md's rule (pro rata per day, rounded down) written
+    out by hand, apart from workflow.account, as the figure a test expects."""
+    jakarta = ZoneInfo("Asia/Jakarta")
+    start, end = since.astimezone(jakarta).date(), on.astimezone(jakarta).date()
+    assert start.year == end.year != 2028, "one calendar year of 365 days"
+    return balance + balance * rate_bp * (end - start).days // (10_000 * 365)
+
+
+def flat_tax(gross: int, earlier: int = 0) -> int:
+    """The tax of a lump sum with NPWP after `earlier` in the same window: 5% above the
+    Rp 50 juta band, rounded down."""
+    return max(0, gross - max(0, 50_000_000 - earlier)) * 5 // 100
 
 
 def load_samples(db: Database, folder: Path, today: date = SAMPLE_DAY) -> None:

@@ -17,6 +17,10 @@ _BP = 10_000
 
 @dataclass(frozen=True)
 class Estimate:
+    """A claim's figures paid on `on`: `balance` is what the account has available that day.
+    Worked out on the approval day they are the payout's; on any other day, an estimate."""
+
+    on: date
     balance: int
     gross: int
     tax: int
@@ -129,6 +133,7 @@ def estimate(
     gross = benefit(rules, reason, participant.balance)
     tax = income_tax(tax_rules, gross, on, earlier, has_npwp)
     return Estimate(
+        on=on,
         balance=participant.balance,
         gross=gross,
         tax=tax,

@@ -187,6 +187,54 @@ WORKING_DAY_CALENDAR = HolidayCalendar(
 
 
 @dataclass(frozen=True)
+class DevelopmentRate:
+    """The yearly development rate (hasil pengembangan) of JHT accounts in `year`: declared by
+    BPJS Ketenagakerjaan (`source` says where it was published), or, for a year with no
+    declared rate in our data, the last declared one before it, `assumed`."""
+
+    year: int
+    rate_bp: int
+    source: str
+    assumed: bool = False
+
+
+# The rates BPJS Ketenagakerjaan declared, each with where it was published. A year missing
+# here takes the last declared rate before it, marked as an assumption (`development_rate`);
+# add a year's rate here when it is declared (each January, for the year before).
+DECLARED_DEVELOPMENT_RATES: tuple[DevelopmentRate, ...] = (
+    DevelopmentRate(
+        2016,
+        719,  # 7.19%
+        "BPJS Ketenagakerjaan, Investor Gathering 2017 (Dirut Agus Susanto, 7 Feb 2017): "
+        "https://pasardana.id/news/2017/2/8/imbal-hasil-jht-diklaim-lebih-besar-dari-deposito-bank-bumn",
+    ),
+    DevelopmentRate(
+        2020,
+        563,  # 5.63%
+        "BPJAMSOSTEK, results of 2020 (28 Jan 2021): https://kabarpriangan.pikiran-rakyat.com/"
+        "ekonomi-bisnis/pr-1481342064/walau-pandemi-peserta-bpjs-ketenagakerjaan-tetap-"
+        "peroleh-imbal-hasil-di-atas-deposito",
+    ),
+)
+
+
+def development_rate(
+    year: int, declared: tuple[DevelopmentRate, ...] = DECLARED_DEVELOPMENT_RATES
+) -> DevelopmentRate:
+    """The development rate of `year`: the declared one, else the last declared before it
+    (an assumption, and said to be one); 0 before the first declared year."""
+    earlier = [rate for rate in declared if rate.year <= year]
+    if not earlier:
+        return DevelopmentRate(year, 0, "no rate declared before this year", assumed=True)
+    last = max(earlier, key=lambda rate: rate.year)
+    if last.year == year:
+        return last
+    return DevelopmentRate(
+        year, last.rate_bp, f"assumed: the rate declared for {last.year} ({last.source})", True
+    )
+
+
+@dataclass(frozen=True)
 class RuleSet:
     """Every configurable number of the rule book, valid from `effective_from`.
 

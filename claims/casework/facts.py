@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Participant
+from claims.repositories.accounts import account_payouts, statement_of
 from claims.repositories.claims import (
     PersonHistory,
     Registrant,
@@ -21,6 +22,7 @@ from claims.repositories.claims import (
     participant_of_claim,
     person_history,
 )
+from workflow.account import Account, account_on
 from workflow.checklist import Checklist, document_checklist
 from workflow.eligibility import ParticipantFacts
 from workflow.money import EarlierPayments, Estimate, estimate
@@ -135,17 +137,27 @@ def claim_checklist(session: Session, claim: Claim, participant: Participant) ->
     )
 
 
+def claim_account(session: Session, claim: Claim, participant: Participant, on: date) -> Account:
+    """The claim's KPJ account on `on`, as if the claim's own payouts had not been made (its
+    figures are what is being worked out)."""
+    return account_on(
+        statement_of(participant), account_payouts(session, participant.kpj, claim.id), on
+    )
+
+
 def claim_estimate(
     session: Session, claim: Claim, participant: Participant, on: datetime
 ) -> Estimate:
-    """The benefit, tax and net of the claim paid on `on`'s day, on the balance it was opened
-    with: the tax by the rules in force that day, after the person's earlier payments."""
+    """The benefit, tax and net of the claim paid on `on`'s day (the approval day, or today
+    for an estimate): its share of what the account has then, the tax by the rules in force
+    that day, after the person's earlier payments."""
+    pay_date = wib_date(on)
+    account = claim_account(session, claim, participant, pay_date)
     facts = replace(
         participant_facts(session, participant, excluding_claim=claim.id),
-        balance=claim.balance_snapshot,
+        balance=account.available,
     )
     earlier = earlier_payments(session, participant.nik, excluding_claim=claim.id)
-    pay_date = wib_date(on)
     return estimate(
         claim_rules(claim),
         ClaimReason(claim.reason),

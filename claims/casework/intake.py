@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from claims.casework.claim_fields import check_claim_fields
 from claims.casework.facts import earlier_payments_of, facts_of, wib_date
 from claims.errors import Conflict, FieldProblem, refusal
 from claims.notifications_outbox import notification_row
+from claims.repositories.accounts import account_payouts, lock_person
 from claims.repositories.claims import (
     OpenClaimExists,
     Registrant,
@@ -29,8 +30,10 @@ from claims.repositories.claims import (
 )
 from claims.repositories.outbox import add_outbox_row
 from claims.security import hash_token, new_token
+from workflow.account import Account, Statement, account_on
 from workflow.audit_chain import chained_event
 from workflow.checklist import Checklist, document_checklist
+from workflow.dates import format_date_id
 from workflow.eligibility import Eligibility, check_eligibility, claim_end_date
 from workflow.identifiers import Nik, normalize_holder_name
 from workflow.money import Estimate, estimate
@@ -151,6 +154,10 @@ def create_claim(
     request = checked.request
     today = wib_date(now)
     rules = rules_in_force(today)
+    if request.reason.is_partial:
+        # One partial claim per person: two at once on two KPJs of one NIK must not both
+        # pass the check below.
+        lock_person(session, participant.nik)
     branch_known, open_claims, history, other_active = creation_checks(
         session, request.branch_code, participant.kpj, participant.nik
     )
@@ -178,13 +185,20 @@ def create_claim(
     if problems:
         raise FieldProblem(problems)
     had_partial = history.had_partial_claim
-    facts = facts_of(participant, had_partial, other_active)
+    account = account_on(
+        Statement(participant.balance, participant.balance_date),
+        account_payouts(session, participant.kpj),
+        today,
+    )
+    facts = replace(facts_of(participant, had_partial, other_active), balance=account.available)
     end_date = end.value
     eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
     if not eligibility.eligible:
         raise not_eligible(eligibility)
     if open_claims:
         raise open_claim_exists()
+    if account.available == 0:
+        raise nothing_to_claim(account)
     token = new_token()
     heir = request.heir
     row = new_claim_row()
@@ -206,7 +220,7 @@ def create_claim(
         heir_full_name=heir.full_name.strip() if heir else None,
         heir_birth_date=heir.birth_date if heir else None,
         heir_relationship=heir.relationship if heir else None,
-        balance_snapshot=participant.balance,
+        balance_snapshot=account.available,
         reschedules_used=0,
         misses=0,
         sla_used_seconds=0,
@@ -238,7 +252,7 @@ def create_claim(
         ),
     )
     reason = request.reason
-    checklist = document_checklist(rules, reason, participant.balance, had_partial)
+    checklist = document_checklist(rules, reason, account.available, had_partial)
     figures = estimate(
         rules, reason, facts, earlier_payments_of(history), False, today, tax_rules=rules
     )
@@ -253,6 +267,22 @@ def creation_data(row: dict[str, Any], declared_end_date: bool) -> dict[str, Any
     if declared_end_date:
         data["declared_end_date"] = True
     return data
+
+
+def nothing_to_claim(account: Account) -> Exception:
+    """The refusal of a claim on an account with nothing left (422): its statement and what
+    this engine has paid or is paying from it since."""
+    return refusal(
+        "nothing_to_claim",
+        422,
+        f"The JHT account has nothing left to claim: its statement of "
+        f"{account.statement_date.isoformat()} has been paid out.",
+        f"Saldo JHT tidak tersisa untuk diklaim: saldo per "
+        f"{format_date_id(account.statement_date)} sudah dibayarkan.",
+        statement_date=account.statement_date.isoformat(),
+        paid_out=account.paid_out,
+        held=account.held,
+    )
 
 
 def open_claim_exists() -> Exception:

@@ -114,6 +114,10 @@ class ChecklistItem(BaseModel):
 
 
 class EstimateView(BaseModel):
+    """The claim's figures if paid on `as_of`: an estimate until the approval day, on which
+    they are worked out again from the account and become the payout's."""
+
+    as_of: date
     balance: int
     gross: int
     tax: int

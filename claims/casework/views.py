@@ -98,6 +98,7 @@ def estimate_view(
 
 def estimate_figures(figures: Estimate) -> schemas.EstimateView:
     return schemas.EstimateView(
+        as_of=figures.on,
         balance=figures.balance,
         gross=figures.gross,
         tax=figures.tax,

@@ -46,6 +46,11 @@ PUBLIC_DATA_KEYS: Mapping[str, str] = {
     "status": "claim_status",
     "resource": "resource",
     "file_index": "file_index",
+    # nothing_to_claim: the account's statement and what was paid or is being paid from it,
+    # told to the applicant who just proved who they are.
+    "statement_date": "statement_date",
+    "paid_out": "paid_out",
+    "held": "held",
 }
 
 # (Bahasa Indonesia, English): one title per HTTP status, as RFC 9457 asks of a type's title.

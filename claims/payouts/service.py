@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from claims.casework.facts import claim_estimate, claim_participant, get_claim
+from claims.casework.facts import get_claim
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Payout
 from claims.notifications_outbox import enqueue_notification
@@ -52,18 +53,24 @@ def next_payout_reference(session: Session, claim: Claim) -> str:
     return f"{claim.reference}-P{payouts_made(session, claim.id) + 1}"
 
 
+class Figures(Protocol):
+    """What a payout pays: an approval's estimate, or the first payout's for a replacement."""
+
+    @property
+    def gross(self) -> int: ...
+    @property
+    def tax(self) -> int: ...
+    @property
+    def net(self) -> int: ...
+
+
 def create_payout(
-    session: Session, claim: Claim, reference: str, now: datetime, approved: Payout | None = None
+    session: Session, claim: Claim, reference: str, now: datetime, figures: Figures
 ) -> Payout:
-    """The claim's live payout to the claim's account, with the outbox row that will send it:
-    the benefit, tax and net as of `now` (approval), or for a replacement those fixed at
-    approval, of `approved` (the claim's first payout)."""
+    """The claim's live payout of `figures` to the claim's account, with the outbox row that
+    will send it: the figures worked out on the approval day, or for a replacement those
+    fixed at approval (the claim's first payout's)."""
     assert claim.bank_code and claim.account_number and claim.account_holder
-    figures = (
-        claim_estimate(session, claim, claim_participant(session, claim), now)
-        if approved is None
-        else approved
-    )
     payout = Payout(
         claim_id=claim.id,
         reference=reference,

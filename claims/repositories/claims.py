@@ -331,8 +331,9 @@ def _remember_history(
     session.info.setdefault(PERSON_FACTS_KEY, {})[("history", nik, excluding_claim)] = history
 
 
-def _forget_person_facts(session: Session) -> None:
-    """Drops every person fact read in this unit of work (a claim was just added)."""
+def forget_person_facts(session: Session) -> None:
+    """Drops every person fact read in this unit of work (a claim was just added, or the
+    person was just locked and what was read before may be stale)."""
     session.info.pop(PERSON_FACTS_KEY, None)
 
 
@@ -434,6 +435,7 @@ class Registrant:
     employment_end_date: date | None
     balance: int
     deceased: bool
+    balance_date: date
 
 
 _REGISTRANT = select(
@@ -446,6 +448,7 @@ _REGISTRANT = select(
     Participant.employment_end_date,
     Participant.balance,
     Participant.deceased,
+    Participant.balance_date,
 ).where(Participant.kpj == bindparam("kpj"))
 
 
@@ -542,7 +545,7 @@ def insert_new_claim(session: Session, row: dict[str, Any], first_event: dict[st
     """Writes a new claim and the first event of its chain, each by one INSERT on the driver,
     without ORM objects (every claim creation runs this). OpenClaimExists when the KPJ has
     an open claim by now."""
-    _forget_person_facts(session)  # the person's history now counts this claim
+    forget_person_facts(session)  # the person's history now counts this claim
     try:
         driver_execute(session.connection(), insert_of(_CLAIMS, row), row)
     except IntegrityError:

@@ -25,7 +25,7 @@ def test_import_then_officer_token_alone_on_stdout(tmp_path: Path) -> None:
         "participants", "import", str(SAMPLES / "participants.csv"), env=env, cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert "67 imported" in result.stderr
+    assert "68 imported" in result.stderr
     added = run_jht(
         "officers",
         "add",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.e2e.serving import jht_env, run_jht
@@ -26,7 +27,18 @@ def test_demo_drives_every_reason_and_verifies_the_audit(tmp_path: Path) -> None
     ):
         assert reason in out
     assert "0 broken chain(s)" in out
-    assert "paid 8 claims" in out and "tax withheld Rp" in out
+    assert "paid 10 claims" in out and "tax withheld Rp" in out
+    # The partial claim, then the full claim of the same person: what is left, not the
+    # statement again (a few days of development at 5.63% on Rp 140 juta is under Rp 100.000).
+    left = re.search(
+        r"paid what is left: gross ([\d.]+) = statement 140\.000\.000 \+ development - "
+        r"partial ([\d.]+)",
+        out,
+    )
+    assert left is not None, out[-3000:]
+    rest, partial = (int(figure.replace(".", "")) for figure in left.groups())
+    assert 42_000_000 <= partial < 42_030_000
+    assert 140_000_000 < rest + partial < 140_100_000
     assert "Traceback" not in out + result.stderr
 
 

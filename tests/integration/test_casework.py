@@ -34,6 +34,8 @@ from tests.support import (
     attach_documents_directly,
     bare_claim_row,
     create,
+    developed,
+    flat_tax,
     load_samples,
     new_claim_request,
     sample,
@@ -257,7 +259,14 @@ def test_whole_lifecycle_to_approval_creates_one_payout(samples: Database) -> No
         payout = decisions.approve(
             session, facts.get_claim(session, claim_id), staff.approver, "ok", during
         )
-    assert (payout.gross, payout.tax, payout.net) == (80_000_000, 1_500_000, 78_500_000)
+    # What the account has on the approval day: the statement of the import day, developed.
+    gross = developed(80_000_000, NOW, during)
+    assert gross > 80_000_000
+    assert (payout.gross, payout.tax, payout.net) == (
+        gross,
+        flat_tax(gross),
+        gross - flat_tax(gross),
+    )
     with samples.read_only() as session:
         claim = session.get(Claim, claim_id)
         assert (

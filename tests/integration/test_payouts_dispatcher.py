@@ -28,7 +28,7 @@ from claims.payouts.simulated_bank import SimulatedBank
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.e2e.payout_process import approve_one, reasons_for
-from tests.support import NOW, Staff, add_staff, load_samples, sample
+from tests.support import NOW, Staff, add_staff, developed, flat_tax, load_samples, sample
 from workflow.errors import TransitionNotAllowed
 from workflow.payout_lifecycle import BankTransferStatus
 
@@ -122,7 +122,13 @@ def test_approval_makes_one_payout_with_a_snapshot_and_an_outbox_row(runtime: Ru
     claim_id = approved(runtime.db, "1234567890")
     [payout] = payouts_of(runtime.db, claim_id)
     claim = claim_of(runtime.db, claim_id)
-    assert (payout.gross, payout.tax, payout.net) == (80_000_000, 1_500_000, 78_500_000)
+    # The account on the approval day: the statement of the import day, developed.
+    gross = developed(80_000_000, NOW, payout.created_at)
+    assert (payout.gross, payout.tax, payout.net) == (
+        gross,
+        flat_tax(gross),
+        gross - flat_tax(gross),
+    )
     assert (payout.bank_code, payout.account_number, payout.account_holder) == (
         claim.bank_code,
         claim.account_number,

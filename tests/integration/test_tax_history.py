@@ -7,20 +7,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import insert, select, update
 
 from claims.casework import applicant, facts
 from claims.db import Database
-from claims.models import Claim, Payout
+from claims.models import Claim, Participant, Payout
 from claims.repositories.claims import new_claim_row
 from tests.e2e.payout_process import approve_one, reasons_for
-from tests.support import add_staff, load_samples, sample
+from tests.support import NOW, add_staff, developed, flat_tax, load_samples, sample
 from workflow.states import ClaimStatus
 
 JUTA = 1_000_000
 ROW = "resignation: balance 80.000.000 (tax example)"
+JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
@@ -44,14 +46,16 @@ def _payout(db: Database, claim_id: str) -> Payout:
         return payout
 
 
-def _later_claim(db: Database, first_claim_id: str, first_paid_at: datetime) -> str:
-    """The first claim paid (its payout made at `first_paid_at`) and a later claim of the rest,
-    Rp 540 juta, on the same KPJ, written straight into the tables."""
+def _later_claim(db: Database, first_claim_id: str, first_paid_at: datetime, on: datetime) -> str:
+    """The first claim paid (its payout made and confirmed at `first_paid_at`) and a later
+    claim on the same KPJ, written straight into the tables, with a statement of Rp 540 juta
+    on `on`'s day (after the first payment, so it is in the statement): what the later claim
+    pays on `on`."""
     with db.unit_of_work() as session:
         session.execute(
             update(Payout)
             .where(Payout.claim_id == first_claim_id)
-            .values(status="paid", created_at=first_paid_at)
+            .values(status="paid", created_at=first_paid_at, paid_at=first_paid_at)
         )
         session.execute(
             update(Claim).where(Claim.id == first_claim_id).values(status=ClaimStatus.paid.value)
@@ -68,6 +72,11 @@ def _later_claim(db: Database, first_claim_id: str, first_paid_at: datetime) -> 
             balance_snapshot=540 * JUTA,
         )
         session.execute(insert(Claim), row)
+        session.execute(
+            update(Participant)
+            .where(Participant.kpj == first.kpj)
+            .values(balance=540 * JUTA, balance_date=on.astimezone(JAKARTA).date())
+        )
         return str(row["id"])
 
 
@@ -112,7 +121,7 @@ def test_the_estimate_counts_the_earlier_payouts_by_their_day(
     progressive: bool,
 ) -> None:
     db, first_claim_id = approved
-    later_id = _later_claim(db, first_claim_id, first_paid_at)
+    later_id = _later_claim(db, first_claim_id, first_paid_at, on)
     # Read alone and with the claim (the claim context's one statement): the same answer.
     for read_with_claim in (False, True):
         with db.read_only() as session:
@@ -129,13 +138,14 @@ def test_the_estimate_counts_the_earlier_payouts_by_their_day(
 def test_a_replacement_payout_pays_the_approved_figures(approved: tuple[Database, str]) -> None:
     db, claim_id = approved
     first = _payout(db, claim_id)
-    assert (first.gross, first.tax, first.net) == (80 * JUTA, 1_500_000, 78_500_000)
+    gross = developed(80 * JUTA, NOW, first.created_at)
+    assert (first.gross, first.tax, first.net) == (gross, flat_tax(gross), gross - flat_tax(gross))
     # The figures fixed at approval differ from what a new computation would give today.
     with db.unit_of_work() as session:
         session.execute(
             update(Payout)
             .where(Payout.id == first.id)
-            .values(status="failed", tax=1_234_567, net=80 * JUTA - 1_234_567)
+            .values(status="failed", tax=1_234_567, net=first.gross - 1_234_567)
         )
         session.execute(
             update(Claim).where(Claim.id == claim_id).values(status=ClaimStatus.payout_failed.value)
@@ -148,7 +158,7 @@ def test_a_replacement_payout_pays_the_approved_figures(approved: tuple[Database
     replacement = _payout(db, claim_id)
     assert replacement.reference != first.reference
     assert (replacement.gross, replacement.tax, replacement.net) == (
-        80 * JUTA,
+        gross,
         1_234_567,
-        80 * JUTA - 1_234_567,
+        gross - 1_234_567,
     )

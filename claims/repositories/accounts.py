@@ -1,0 +1,81 @@
+"""The accounts repository: what the JHT account of a KPJ is made of (workflow.account) — the
+registry's statement and this engine's payouts from it — and the lock that serialises work
+on one person's money (all KPJs of a NIK)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from claims.clock import as_utc
+from claims.db import in_fixed
+from claims.models import Claim, Participant, Payout
+from workflow.account import AccountPayout, Statement
+from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutStatus
+
+WIB = ZoneInfo("Asia/Jakarta")
+# A payout takes money from the account from its creation (approval) until it fails: while
+# pending, sent or unknown it is held, once paid it is paid out. Retired payouts count too:
+# a payout marked failed that the bank nonetheless carried out is `paid` again.
+_TAKING_STATUSES = (*OPEN_PAYOUT_STATUSES, PayoutStatus.paid)
+
+_KPJ_PAYOUTS = (
+    select(Payout.reference, Payout.gross, Payout.status, Payout.paid_at)
+    .join(Claim, Claim.id == Payout.claim_id)
+    .where(
+        Claim.kpj == bindparam("kpj"),
+        Claim.id != bindparam("excluding"),
+        in_fixed(Payout.status, _TAKING_STATUSES),
+    )
+    .order_by(Payout.id)
+)
+
+
+def statement_of(participant: Participant) -> Statement:
+    """The registry's latest statement of the participant's KPJ."""
+    return Statement(participant.balance, participant.balance_date)
+
+
+def account_payouts(
+    session: Session, kpj: str, excluding_claim: str | None = None
+) -> list[AccountPayout]:
+    """The payouts this engine made, or is making, from the KPJ's account, oldest first,
+    but those of `excluding_claim` (whose own figures are being worked out); a paid payout
+    with the Jakarta day the bank confirmed it."""
+    return [
+        AccountPayout(
+            reference,
+            int(gross),
+            as_utc(paid_at).astimezone(WIB).date()
+            if status == PayoutStatus.paid and paid_at is not None
+            else None,
+        )
+        for reference, gross, status, paid_at in session.execute(
+            _KPJ_PAYOUTS, {"kpj": kpj, "excluding": excluding_claim or ""}
+        )
+    ]
+
+
+_LOCK_PERSON = (
+    select(Participant.kpj)
+    .where(Participant.nik == bindparam("nik"))
+    .order_by(Participant.kpj)
+    .with_for_update()
+)
+
+
+def lock_person(session: Session, nik: str) -> None:
+    """Serialises work on one person's money until the transaction ends: on PostgreSQL a row
+    lock on every KPJ of the NIK (in KPJ order, so two lockers never deadlock); on SQLite the
+    unit of work already holds the one writer's lock (BEGIN IMMEDIATE), so nothing runs
+    beside it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_LOCK_PERSON, {"nik": nik}).all()
+
+
+def refresh_participant(session: Session, participant: Participant) -> None:
+    """Reads the participant's row again (an import may have changed it since it was read
+    in this unit of work: deceased, a newer statement)."""
+    session.refresh(participant)
