@@ -13,10 +13,11 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from claims.casework.facts import get_claim
+from claims.casework.facts import claim_participant, get_claim
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Payout
 from claims.notifications_outbox import enqueue_notification
+from claims.repositories.accounts import lock_person
 from claims.repositories.claims import apply_transition
 from claims.repositories.payouts import (
     add_payout,
@@ -279,9 +280,11 @@ def settle_manually(
     (`propose`), a second officer's identical call settles the payout (`settle`: the claim
     `paid` or `payout_failed`). 409 when the payout is not open, not yet sent, may still be
     carried out by the bank (fail), or the call is the proposer's own or differs from the
-    standing proposal. The payout's row is held (find_payout), so two calls do not cross."""
+    standing proposal. The payout's row is held (find_payout), so two calls do not cross,
+    and the person's money is locked, as for an approval (domain.md, "The JHT account")."""
     assert actor.officer_id is not None
     claim = _settle_check(session, payout)
+    lock_person(session, claim_participant(session, claim).nik)
     row = settlement_proposal(session, payout)
     standing = None
     if row is not None and row.settled_at is None:
