@@ -11,15 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from claims.db import Database
 from claims.registry.csv_rows import (
     BRANCH_COLUMNS,
     PARTICIPANT_COLUMNS,
+    STATEMENT_DATE_COLUMN,
     BadLine,
     RowError,
     check_header,
+    dated_participant_parser,
+    header_columns,
     parse_branch,
     parse_participant,
 )
@@ -34,6 +38,15 @@ from claims.repositories.registry import (
 # enough that memory stays flat and the progress bar moves every second or so.
 BATCH_SIZE = 20_000
 ProgressCallback = Callable[[int], None]  # called with the number of bytes read so far
+# The registry's day: a statement without a date is the import day's there.
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+class FileLayout(NamedTuple):
+    """How the rows under one accepted header are parsed, and how their records are written."""
+
+    parse: Callable[[list[str]], Any]
+    upsert: RegistryUpsert
 
 
 @dataclass
@@ -54,16 +67,13 @@ def _import(
     path: Path,
     *,
     columns: tuple[str, ...],
-    parse: Callable[[list[str]], Any],
-    upsert: RegistryUpsert,
+    optional_last: str | None = None,
+    layout: Callable[[tuple[str, ...]], FileLayout],
     progress: ProgressCallback | None,
 ) -> ImportReport:
+    """Imports a file whose header is `columns`, or those and `optional_last`; `layout` says
+    how rows under the file's own header are parsed and written."""
     report = ImportReport()
-    key = upsert.key
-    as_record = attrgetter(*columns)
-    key_index = columns.index(key)
-    with db.read_only() as session:
-        before = upsert.count(session)
     seen: set[str] = set()
     batch: list[Record] = []
     writing: Future[None] | None = None
@@ -92,9 +102,16 @@ def _import(
         # end, which is what the progress bar counts towards.
         text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
         reader = csv.reader(text)
-        report.header_error = check_header(next(reader, None), columns)
+        header = next(reader, None)
+        report.header_error = check_header(header, columns, optional_last)
         if report.header_error:
             return report
+        file_columns = header_columns(header)
+        parse, upsert = layout(file_columns)
+        as_record = attrgetter(*file_columns)
+        key_index = file_columns.index(upsert.key)
+        with db.read_only() as session:
+            before = upsert.count(session)
         for values in reader:
             if not values:
                 continue
@@ -109,7 +126,7 @@ def _import(
             row_key = record[key_index]
             if row_key in seen:
                 report.bad.append(
-                    BadLine(reader.line_num, f"{key} {row_key} appears earlier in the file")
+                    BadLine(reader.line_num, f"{upsert.key} {row_key} appears earlier in the file")
                 )
                 continue
             seen.add(row_key)
@@ -131,12 +148,24 @@ def _import(
 def import_participants(
     db: Database, path: Path, now: datetime, progress: ProgressCallback | None = None
 ) -> ImportReport:
+    """The registry's statement of each row is dated by its `balance_date` column, or by the
+    import's day in Jakarta for a file without it (or an empty value)."""
+    import_day = now.astimezone(JAKARTA).date()
+    dialect = db.engine.dialect
+
+    def layout(columns: tuple[str, ...]) -> FileLayout:
+        dated = STATEMENT_DATE_COLUMN in columns
+        return FileLayout(
+            dated_participant_parser(import_day) if dated else parse_participant,
+            participants_upsert(dialect, columns, now, import_day),
+        )
+
     return _import(
         db,
         path,
         columns=PARTICIPANT_COLUMNS,
-        parse=parse_participant,
-        upsert=participants_upsert(db.engine.dialect, PARTICIPANT_COLUMNS, now),
+        optional_last=STATEMENT_DATE_COLUMN,
+        layout=layout,
         progress=progress,
     )
 
@@ -148,7 +177,8 @@ def import_branches(
         db,
         path,
         columns=BRANCH_COLUMNS,
-        parse=parse_branch,
-        upsert=branches_upsert(db.engine.dialect, BRANCH_COLUMNS),
+        layout=lambda columns: FileLayout(
+            parse_branch, branches_upsert(db.engine.dialect, columns)
+        ),
         progress=progress,
     )
