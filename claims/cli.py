@@ -79,6 +79,11 @@ def _import_with_progress(kind: str, path: Path) -> None:
         f"{kind}: {report.read} read, {good} imported ({report.inserted} new, "
         f"{report.updated} updated), {len(report.bad)} bad"
     )
+    if report.withdrawn:
+        err.print(
+            f"{report.withdrawn} open claim(s) withdrawn: the registry reports the participant "
+            "deceased"
+        )
     if report.bad:
         raise typer.Exit(1)
 

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from claims.db import Database
+from claims.jobs.deceased import withdraw_claims_of_deceased
 from claims.registry.csv_rows import (
     BRANCH_COLUMNS,
     PARTICIPANT_COLUMNS,
@@ -56,6 +57,9 @@ class ImportReport:
     updated: int = 0
     bad: list[BadLine] = field(default_factory=list)
     header_error: str | None = None
+    # Participants only: the open claims withdrawn after the import because the registry now
+    # reports their participant deceased.
+    withdrawn: int = 0
 
     @property
     def ok(self) -> bool:
@@ -149,7 +153,8 @@ def import_participants(
     db: Database, path: Path, now: datetime, progress: ProgressCallback | None = None
 ) -> ImportReport:
     """The registry's statement of each row is dated by its `balance_date` column, or by the
-    import's day in Jakarta for a file without it (or an empty value)."""
+    import's day in Jakarta for a file without it (or an empty value). Then the open claims
+    of participants the registry reports deceased are withdrawn."""
     import_day = now.astimezone(JAKARTA).date()
     dialect = db.engine.dialect
 
@@ -160,7 +165,7 @@ def import_participants(
             participants_upsert(dialect, columns, now, import_day),
         )
 
-    return _import(
+    report = _import(
         db,
         path,
         columns=PARTICIPANT_COLUMNS,
@@ -168,6 +173,11 @@ def import_participants(
         layout=layout,
         progress=progress,
     )
+    if report.header_error is None:
+        # Within the import's run, not a minute later: the claims of the deaths it reported
+        # close before anyone can approve them (the minute job catches whatever else).
+        report.withdrawn = withdraw_claims_of_deceased(db, now)
+    return report
 
 
 def import_branches(
