@@ -6,7 +6,6 @@ the rest; a second run changes nothing."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,21 +20,19 @@ from claims.db import Database
 from claims.jobs.deceased import death_claim_documents, deceased_withdrawals
 from claims.models import Claim, ClaimEvent, Interview, OutboxMessage, Participant, Payout
 from claims.payouts.dispatcher import dispatch_payouts
-from claims.registry.csv_rows import PARTICIPANT_COLUMNS
 from claims.registry.importer import import_participants
 from claims.repositories.bookings import live_interview
 from claims.runtime import Runtime
-from claims.sample_data import participant_rows
 from claims.settings import Settings
 from tests.e2e.payout_process import approve_one
 from tests.support import (
     NOW,
-    SAMPLE_DAY,
     add_staff,
     attach_documents_directly,
     create,
     load_samples,
     new_claim_request,
+    registry_reporting_deaths,
     sample,
 )
 from workflow.states import ClaimReason, ClaimStatus
@@ -95,19 +92,6 @@ def claim_in(db: Database, label: str, reason: ClaimReason, status: str) -> str:
     return claim_id
 
 
-def registry_csv(path: Path, deceased_labels: set[str]) -> Path:
-    """The samples' registry as a CSV file, with the participants of `deceased_labels` now
-    reported deceased."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(PARTICIPANT_COLUMNS)
-        for row in participant_rows(SAMPLE_DAY):
-            dead = any(label in row["_label"] for label in deceased_labels)
-            values = {**row, "deceased": "true" if dead else row["deceased"]}
-            writer.writerow([values[column] for column in PARTICIPANT_COLUMNS])
-    return path
-
-
 def statuses(db: Database, claim_ids: dict[str, str]) -> dict[str, str]:
     with db.read_only() as session:
         return {
@@ -160,8 +144,11 @@ def test_an_import_that_reports_deaths_withdraws_those_participants_open_claims(
         assert live_interview(session, seat_claim) is not None
     before_staying = {claim_id: trail(db, claim_id) for claim_id in staying.values()}
 
-    deaths = {*DYING, *STAYING}  # the death claim's participant was deceased already
-    report = import_participants(db, registry_csv(tmp_path / "r.csv", deaths), IMPORTED_AT)
+    # the approved claim's participant dies too; the death claim's had died already
+    deaths = {sample(label)["kpj"] for label in (*DYING, *STAYING)}
+    report = import_participants(
+        db, registry_reporting_deaths(tmp_path / "r.csv", deaths), IMPORTED_AT
+    )
 
     assert report.ok and report.withdrawn == len(DYING)
     assert set(statuses(db, dying).values()) == {"cancelled"}
@@ -192,7 +179,9 @@ def test_an_import_that_reports_deaths_withdraws_those_participants_open_claims(
     events = {claim_id: trail(db, claim_id) for claim_id in dying.values()}
     messages = {claim_id: notifications(db, claim_id) for claim_id in dying.values()}
     assert deceased_withdrawals(runtime, IMPORTED_AT + timedelta(minutes=1)) == 0
-    again = import_participants(db, registry_csv(tmp_path / "r2.csv", deaths), IMPORTED_AT)
+    again = import_participants(
+        db, registry_reporting_deaths(tmp_path / "r2.csv", deaths), IMPORTED_AT
+    )
     assert again.ok and again.withdrawn == 0
     assert {claim_id: trail(db, claim_id) for claim_id in dying.values()} == events
     assert {claim_id: notifications(db, claim_id) for claim_id in dying.values()} == messages
@@ -203,7 +192,8 @@ def test_after_the_withdrawal_the_heirs_can_open_the_death_claim(
 ) -> None:
     label = "resignation: left 3 months ago"
     withdrawn = claim_in(runtime.db, label, ClaimReason.resignation, "documents_pending")
-    import_participants(runtime.db, registry_csv(tmp_path / "r.csv", {label}), IMPORTED_AT)
+    deaths = registry_reporting_deaths(tmp_path / "r.csv", {sample(label)["kpj"]})
+    import_participants(runtime.db, deaths, IMPORTED_AT)
     assert statuses(runtime.db, {label: withdrawn}) == {label: "cancelled"}
     heirs = create(runtime.db, new_claim_request(sample(label), ClaimReason.death), IMPORTED_AT)
     assert heirs.row["status"] == ClaimStatus.documents_pending
