@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from workflow.identifiers import InvalidIdentifier, Kpj, Nik, Phone
@@ -68,9 +69,16 @@ class ParticipantRow:
     email: str
     phone: str
     deceased: bool
-    # Set only for a file with the statement date column (the upsert stamps the import day
-    # on the rows of a file without it).
-    balance_date: date | None = None
+
+
+class DatedParticipantRow(NamedTuple):
+    """A row of a file with the statement date column: the classic columns' row, and the day
+    of its statement. (A file without the column has its rows stamped with the import day by
+    the upsert; keeping the date out of ParticipantRow keeps that common path as cheap as
+    it was.)"""
+
+    participant: ParticipantRow
+    balance_date: date
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,10 +103,8 @@ def check_header(
     those followed by `optional_last`)."""
     if not found:
         return "the file is empty: a header row is required"
-    cleaned = list(header_columns(found))
-    if tuple(cleaned) == expected:
-        return None
-    if optional_last and tuple(cleaned) == (*expected, optional_last):
+    cleaned = header_columns(found)
+    if cleaned == expected or (optional_last and cleaned == (*expected, optional_last)):
         return None
     expected_text = ",".join(expected) + (f"[,{optional_last}]" if optional_last else "")
     missing = [name for name in expected if name not in cleaned]
@@ -146,17 +152,21 @@ def parse_participant(values: list[str]) -> ParticipantRow:
     return _parse_canonical(values) or _parse_checked(values)
 
 
-def dated_participant_parser(import_day: date) -> Callable[[list[str]], ParticipantRow]:
+def dated_participant_parser(import_day: date) -> Callable[[list[str]], DatedParticipantRow]:
     """The parser of a file with the statement date as its last column: the classic columns as
     `parse_participant` reads them, then the date (empty: the import day)."""
     width = len(DATED_PARTICIPANT_COLUMNS)
 
-    def parse_dated_participant(values: list[str]) -> ParticipantRow:
+    def parse_dated_participant(values: list[str]) -> DatedParticipantRow:
         if len(values) != width:
             raise RowError(f"expected {width} columns, found {len(values)}")
         classic = values[:-1]
-        row = _parse_canonical(classic) or _parse_checked(classic)
-        return replace(row, balance_date=_statement_date(values[-1], import_day))
+        try:
+            stated = _statement_date(values[-1], import_day)
+        except RowError:
+            parse_participant(classic)  # a fault of an earlier column is named first
+            raise
+        return DatedParticipantRow(parse_participant(classic), stated)
 
     return parse_dated_participant
 

@@ -21,6 +21,7 @@ from claims.registry.csv_rows import (
     PARTICIPANT_COLUMNS,
     STATEMENT_DATE_COLUMN,
     BadLine,
+    DatedParticipantRow,
     RowError,
     check_header,
     dated_participant_parser,
@@ -44,9 +45,11 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 class FileLayout(NamedTuple):
-    """How the rows under one accepted header are parsed, and how their records are written."""
+    """How the rows under one accepted header are parsed, made into records (values in the
+    order of the header's columns) and written."""
 
     parse: Callable[[list[str]], Any]
+    as_record: Callable[[Any], Record]
     upsert: RegistryUpsert
 
 
@@ -111,8 +114,7 @@ def _import(
         if report.header_error:
             return report
         file_columns = header_columns(header)
-        parse, upsert = layout(file_columns)
-        as_record = attrgetter(*file_columns)
+        parse, as_record, upsert = layout(file_columns)
         key_index = file_columns.index(upsert.key)
         with db.read_only() as session:
             before = upsert.count(session)
@@ -158,12 +160,16 @@ def import_participants(
     import_day = now.astimezone(JAKARTA).date()
     dialect = db.engine.dialect
 
+    classic_record = attrgetter(*PARTICIPANT_COLUMNS)
+
+    def dated_record(row: DatedParticipantRow) -> Record:
+        return (*classic_record(row.participant), row.balance_date)
+
     def layout(columns: tuple[str, ...]) -> FileLayout:
-        dated = STATEMENT_DATE_COLUMN in columns
-        return FileLayout(
-            dated_participant_parser(import_day) if dated else parse_participant,
-            participants_upsert(dialect, columns, now, import_day),
-        )
+        upsert = participants_upsert(dialect, columns, now, import_day)
+        if STATEMENT_DATE_COLUMN in columns:
+            return FileLayout(dated_participant_parser(import_day), dated_record, upsert)
+        return FileLayout(parse_participant, classic_record, upsert)
 
     report = _import(
         db,
@@ -188,7 +194,7 @@ def import_branches(
         path,
         columns=BRANCH_COLUMNS,
         layout=lambda columns: FileLayout(
-            parse_branch, branches_upsert(db.engine.dialect, columns)
+            parse_branch, attrgetter(*columns), branches_upsert(db.engine.dialect, columns)
         ),
         progress=progress,
     )
