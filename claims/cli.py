@@ -79,13 +79,26 @@ def _import_with_progress(kind: str, path: Path) -> None:
         f"{kind}: {report.read} read, {good} imported ({report.inserted} new, "
         f"{report.updated} updated), {len(report.bad)} bad"
     )
+    if report.withdrawn:
+        err.print(
+            f"{report.withdrawn} open claim(s) withdrawn: the registry reports the participant "
+            "deceased"
+        )
     if report.bad:
         raise typer.Exit(1)
 
 
 @participants_app.command("import")
-def participants_import(file: Annotated[Path, typer.Argument(help="CSV file (domain.md)")]) -> None:
-    """Upsert participants by KPJ from CSV; every bad line is printed, good lines are kept."""
+def participants_import(
+    file: Annotated[Path, typer.Argument(help="CSV file with a header row (columns below)")],
+) -> None:
+    """Upsert participants by KPJ from CSV; every bad line is printed, good lines are kept.
+
+    Columns: kpj, nik, full_name, birth_date, gender, membership_start, membership_status,
+    employer_name, employment_end_date, balance, email, phone, deceased, and optionally
+    balance_date (YYYY-MM-DD, the statement's day; absent or empty: today in Jakarta). A
+    statement older than the stored one keeps the stored balance. Then the open claims of
+    participants reported deceased are withdrawn."""
     _import_with_progress("participants", file)
 
 

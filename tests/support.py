@@ -4,6 +4,7 @@ upload pipeline, for casework tests that are not about documents."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from claims.casework.intake import (
 )
 from claims.db import Database
 from claims.models import Claim, Document, Participant
+from claims.registry.csv_rows import PARTICIPANT_COLUMNS
 from claims.registry.importer import import_branches, import_participants
 from claims.registry.officers import add_officer
 from claims.sample_data import participant_rows, write_samples
@@ -186,3 +188,17 @@ def bare_claim_row(
         "updated_at": now,
         "last_activity_at": now,
     }
+
+
+def registry_reporting_deaths(
+    path: Path, deceased_kpjs: set[str], today: date = SAMPLE_DAY
+) -> Path:
+    """The samples' registry as a participant CSV file in which the KPJs `deceased_kpjs` are
+    now reported deceased (the others as the samples have them)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(PARTICIPANT_COLUMNS)
+        for row in participant_rows(today):
+            dead = row["kpj"] in deceased_kpjs or row["deceased"] == "true"
+            writer.writerow([row[c] for c in PARTICIPANT_COLUMNS[:-1]] + [str(dead).lower()])
+    return path

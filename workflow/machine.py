@@ -20,7 +20,15 @@ from transitions import Machine, MachineError
 from workflow.errors import FourEyesViolation, GuardFailed, RoleNotAllowed, TransitionNotAllowed
 from workflow.reason_codes import parse_reason_code
 from workflow.rules import RuleSet, rules_in_force
-from workflow.states import INITIAL_STATUS, Actor, ActorRole, ClaimStatus, Trigger
+from workflow.states import (
+    INITIAL_STATUS,
+    WITHDRAWN_AT_DEATH_STATUSES,
+    Actor,
+    ActorRole,
+    ClaimReason,
+    ClaimStatus,
+    Trigger,
+)
 
 S = ClaimStatus
 T = Trigger
@@ -59,6 +67,10 @@ class TransitionFacts:
     note: str | None = None
     # expire: the last applicant activity (upload, bank account or NPWP change, submit)
     last_activity_at: datetime | None = None
+    # withdraw_deceased: the registry reports the claim's participant deceased, and the
+    # claim's own reason (a death claim is the heirs' and stays)
+    participant_deceased: bool = False
+    claim_reason: ClaimReason | None = None
 
 
 # The roles whose acts on a claim bar the officer from approving it (four-eyes, workflow.md):
@@ -177,6 +189,15 @@ TRANSITIONS: tuple[TransitionRow, ...] = (
         S.expired,
         (R.system,),
         ("draft_inactive_long_enough",),
+    ),
+    # The registry reports the participant deceased: their own claim closes before anything is
+    # paid into the account of someone who has died; the heirs then make a death claim.
+    TransitionRow(
+        T.withdraw_deceased,
+        WITHDRAWN_AT_DEATH_STATUSES,
+        S.cancelled,
+        (R.system,),
+        ("registry_reports_death", "not_a_death_claim"),
     ),
 )
 
@@ -326,6 +347,25 @@ def draft_inactive_long_enough(ctx: GuardContext) -> None:
         )
 
 
+def registry_reports_death(ctx: GuardContext) -> None:
+    if not ctx.facts.participant_deceased:
+        raise GuardFailed(
+            "participant_not_deceased",
+            "The registry does not report the participant deceased.",
+            "Registri tidak mencatat peserta telah meninggal dunia.",
+        )
+
+
+def not_a_death_claim(ctx: GuardContext) -> None:
+    if ctx.facts.claim_reason is ClaimReason.death:
+        raise GuardFailed(
+            "death_claim",
+            "A death claim is the heirs' claim: the participant's death does not withdraw it.",
+            "Klaim meninggal dunia adalah klaim ahli waris: tidak ditarik karena peserta "
+            "meninggal dunia.",
+        )
+
+
 Guard = Callable[[GuardContext], None]
 GUARDS: dict[str, Guard] = {
     guard.__name__: guard
@@ -342,6 +382,8 @@ GUARDS: dict[str, Guard] = {
         approver_independent,
         new_bank_account_valid,
         draft_inactive_long_enough,
+        registry_reports_death,
+        not_a_death_claim,
     )
 }
 

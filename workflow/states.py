@@ -38,6 +38,7 @@ class Trigger(StrEnum):
     update_bank_account = "update_bank_account"
     cancel = "cancel"
     expire = "expire"
+    withdraw_deceased = "withdraw_deceased"
 
 
 # The first audit event of every claim: sequence 1, no from-status, to `INITIAL_STATUS`.
@@ -52,6 +53,18 @@ OPEN_STATUSES: frozenset[ClaimStatus] = frozenset(set(ClaimStatus) - FINAL_STATU
 # The claim waits for the applicant's documents: their data may still change, and a draft
 # left quiet for too long expires.
 EDITABLE_STATUSES = (ClaimStatus.documents_pending, ClaimStatus.revision_requested)
+# A participant's own claim that the registry's report of their death withdraws: nothing has
+# been paid yet (every status before approval), or the payment failed and waits on a new
+# account of the participant's (workflow.md, withdraw_deceased).
+WITHDRAWN_AT_DEATH_STATUSES = (
+    ClaimStatus.documents_pending,
+    ClaimStatus.under_review,
+    ClaimStatus.revision_requested,
+    ClaimStatus.interview_scheduled,
+    ClaimStatus.interview_missed,
+    ClaimStatus.awaiting_approval,
+    ClaimStatus.payout_failed,
+)
 
 Party = Literal["applicant", "officer", "system"]
 

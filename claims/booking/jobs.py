@@ -15,19 +15,16 @@ deterministic keys as a second line of defence. The numbers come from the claim'
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from claims.booking.book import interview_notice
 from claims.booking.outcomes import SYSTEM, record_outcome
 from claims.casework.applicant import cancel
 from claims.casework.facts import wib_date
-from claims.errors import ServiceError
+from claims.jobs.items import each_in_own_transaction
 from claims.jobs.registry import register_job
 from claims.models import Claim, Interview
 from claims.notifications_outbox import enqueue_notification
@@ -60,7 +57,6 @@ from scheduling.policy import (
     reminders_to_schedule,
 )
 from scheduling.slots import Slot
-from workflow.errors import WorkflowError
 from workflow.interview_lifecycle import InterviewStatus
 from workflow.machine import TransitionFacts
 from workflow.rules import RULE_SETS
@@ -68,10 +64,6 @@ from workflow.states import EDITABLE_STATUSES, ClaimStatus, Trigger
 
 if TYPE_CHECKING:
     from claims.runtime import Runtime
-
-log = logging.getLogger(__name__)
-
-K = TypeVar("K")
 
 REMINDER_TEMPLATES = {
     ReminderKind.day_before: "reminder_24h",
@@ -84,26 +76,6 @@ _MIN_GRACE = timedelta(minutes=min(r.no_show_grace_minutes for r in RULE_SETS))
 _MIN_WARNING_AGE = timedelta(
     days=min(r.draft_expiry_days - r.draft_expiry_warning_days for r in RULE_SETS)
 )
-
-
-def _each_in_own_transaction(
-    runtime: Runtime, job: str, keys: Iterable[K], handle: Callable[[Session, K], bool]
-) -> int:
-    """Runs `handle` for each key in its own unit of work; counts the items it changed.
-
-    An item another process changed first (a concurrent change, a duplicate outbox key) or
-    that is no longer due is skipped; a failure of one item is logged and never stops the
-    others."""
-    handled = 0
-    for key in keys:
-        try:
-            with runtime.db.unit_of_work() as session:
-                changed = handle(session, key)
-        except (ServiceError, WorkflowError, IntegrityError) as error:
-            log.info("job %s: item %s skipped: %s", job, key, error)
-            continue
-        handled += int(changed)
-    return handled
 
 
 # --- reminders ------------------------------------------------------------------------------
@@ -156,8 +128,8 @@ def interview_reminders(runtime: Runtime, now: datetime) -> int:
     with runtime.db.read_only() as session:
         upcoming = interviews_to_remind(session, now, now + REMINDER_DAY_BEFORE)
         ids = [i.id for i in upcoming if due_reminder(i, now) is not None]
-    return _each_in_own_transaction(
-        runtime, "interview_reminders", ids, lambda s, i: send_reminder(s, i, now)
+    return each_in_own_transaction(
+        runtime.db, "interview_reminders", ids, lambda s, i: send_reminder(s, i, now)
     )
 
 
@@ -187,8 +159,8 @@ def interview_no_shows(runtime: Runtime, now: datetime) -> int:
     outcome; the machine's `no_show_grace_over` guard checks the time again."""
     with runtime.db.read_only() as session:
         ids = booked_interviews_ended_by(session, now - _MIN_GRACE)
-    return _each_in_own_transaction(
-        runtime, "interview_no_shows", ids, lambda s, i: record_no_show(s, i, now)
+    return each_in_own_transaction(
+        runtime.db, "interview_no_shows", ids, lambda s, i: record_no_show(s, i, now)
     )
 
 
@@ -233,8 +205,8 @@ def missed_interview_cancellations(runtime: Runtime, now: datetime) -> int:
     with runtime.db.read_only() as session:
         missed = claims_with_status(session, ClaimStatus.interview_missed)
         ids = [c.id for c in missed if _due(miss_cancellation_due_at(session, c), now)]
-    return _each_in_own_transaction(
-        runtime,
+    return each_in_own_transaction(
+        runtime.db,
         "missed_interview_cancellations",
         ids,
         lambda s, i: cancel_unrebooked_miss(s, i, now),
@@ -310,6 +282,6 @@ def draft_expiry(runtime: Runtime, now: datetime) -> int:
     with runtime.db.read_only() as session:
         quiet = quiet_claims(session, EDITABLE_STATUSES, now - _MIN_WARNING_AGE)
         ids = [c.id for c in quiet if draft_action(c, now) is not None]
-    return _each_in_own_transaction(
-        runtime, "draft_expiry", ids, lambda s, i: handle_draft(s, i, now)
+    return each_in_own_transaction(
+        runtime.db, "draft_expiry", ids, lambda s, i: handle_draft(s, i, now)
     )

@@ -25,6 +25,7 @@ JOB_MODULES: list[str] = [
     "claims.payouts.jobs",
     "claims.notifications.jobs",
     "claims.jobs.housekeeping",
+    "claims.jobs.deceased",
 ]
 
 

@@ -17,6 +17,7 @@ each template reads (missing ones render as blanks, never as an error):
 | cancelled | reason (optional: interview_missed_twice, interview_not_rebooked, ...) |
 | expiry_warning | expires_on (YYYY-MM-DD), days_left (optional) |
 | expired | - |
+| withdrawn_deceased | documents: [doc_type] (what a death claim asks for) |
 """
 
 from __future__ import annotations
@@ -382,6 +383,42 @@ def _expired(c: Context) -> tuple[str, list[str]]:
     ]
 
 
+def _withdrawn_deceased(c: Context) -> tuple[str, list[str]]:
+    # Read by a family in mourning, or by a participant the registry got wrong: it says what
+    # happened and what the heirs can do, and how to correct a mistake, without pressing.
+    documents = c.params.get("documents") or []
+    return c.t(f"Klaim {c.reference} ditutup", f"Claim {c.reference} has been closed"), [
+        c.t(
+            "Kami turut berduka cita. Menurut data kepesertaan BPJS Ketenagakerjaan, peserta "
+            f"klaim JHT {c.reference} telah meninggal dunia, sehingga klaim ini kami tutup.",
+            "Please accept our condolences. The BPJS Ketenagakerjaan membership records show "
+            f"that the participant of JHT claim {c.reference} has passed away, so we have "
+            "closed this claim.",
+        ),
+        c.t(
+            "Tidak ada dana yang dibayarkan dari klaim ini. Saldo JHT peserta tetap tersimpan "
+            "untuk ahli warisnya.",
+            "No money was paid out on this claim. The participant's JHT savings remain in "
+            "place for their heirs.",
+        ),
+        c.t(
+            "Bila dan kapan pun keluarga siap, ahli waris dapat mengajukan klaim baru dengan "
+            "alasan meninggal dunia. Dokumen yang diperlukan:",
+            "Whenever the family is ready, an heir may make a new claim for the reason "
+            "'death of the participant'. It needs these documents:",
+        ),
+        *(
+            f"- {document_label(doc_type, c.language)}"
+            for doc_type in (documents if isinstance(documents, list) else [])
+        ),
+        c.t(
+            "Bila data ini keliru, mohon hubungi kantor cabang BPJS Ketenagakerjaan terdekat.",
+            "If this is a mistake, please contact your nearest BPJS Ketenagakerjaan branch.",
+        ),
+        c.link_line(),
+    ]
+
+
 TEMPLATES: dict[str, Callable[[Context], tuple[str, list[str]]]] = {
     "claim_created": _claim_created,
     "revision_requested": _revision_requested,
@@ -397,6 +434,7 @@ TEMPLATES: dict[str, Callable[[Context], tuple[str, list[str]]]] = {
     "cancelled": _cancelled,
     "expiry_warning": _expiry_warning,
     "expired": _expired,
+    "withdrawn_deceased": _withdrawn_deceased,
 }
 
 SIGNATURE = {

@@ -6,8 +6,10 @@ a bad line is never half-imported."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from workflow.identifiers import InvalidIdentifier, Kpj, Nik, Phone
@@ -27,6 +29,10 @@ PARTICIPANT_COLUMNS = (
     "phone",
     "deceased",
 )
+# The day of the statement `balance` is from (domain.md, The JHT account): an optional last
+# column. Without it, or where it is empty, the statement is the import day's.
+STATEMENT_DATE_COLUMN = "balance_date"
+DATED_PARTICIPANT_COLUMNS = (*PARTICIPANT_COLUMNS, STATEMENT_DATE_COLUMN)
 BRANCH_COLUMNS = ("code", "name", "city", "timezone", "opens", "closes")
 BRANCH_TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -65,6 +71,16 @@ class ParticipantRow:
     deceased: bool
 
 
+class DatedParticipantRow(NamedTuple):
+    """A row of a file with the statement date column: the classic columns' row, and the day
+    of its statement. (A file without the column has its rows stamped with the import day by
+    the upsert; keeping the date out of ParticipantRow keeps that common path as cheap as
+    it was.)"""
+
+    participant: ParticipantRow
+    balance_date: date
+
+
 @dataclass(frozen=True, slots=True)
 class BranchRow:
     code: str
@@ -75,15 +91,24 @@ class BranchRow:
     closes: str
 
 
-def check_header(found: list[str] | None, expected: tuple[str, ...]) -> str | None:
-    """The reason a header is wrong, or None when it is exactly the expected columns."""
+def header_columns(found: list[str] | None) -> tuple[str, ...]:
+    """The column names of a header row as the file means them (spaces and a BOM dropped)."""
+    return tuple(name.strip().lstrip("\ufeff") for name in found or ())
+
+
+def check_header(
+    found: list[str] | None, expected: tuple[str, ...], optional_last: str | None = None
+) -> str | None:
+    """The reason a header is wrong, or None when it is exactly the expected columns (or
+    those followed by `optional_last`)."""
     if not found:
         return "the file is empty: a header row is required"
-    cleaned = [name.strip().lstrip("\ufeff") for name in found]
-    if tuple(cleaned) == expected:
+    cleaned = header_columns(found)
+    if cleaned == expected or (optional_last and cleaned == (*expected, optional_last)):
         return None
+    expected_text = ",".join(expected) + (f"[,{optional_last}]" if optional_last else "")
     missing = [name for name in expected if name not in cleaned]
-    extra = [name for name in cleaned if name not in expected]
+    extra = [name for name in cleaned if name not in (*expected, optional_last)]
     parts = []
     if missing:
         parts.append("missing " + ", ".join(missing))
@@ -91,7 +116,7 @@ def check_header(found: list[str] | None, expected: tuple[str, ...]) -> str | No
         parts.append("unexpected " + ", ".join(extra))
     if not parts:
         parts.append("columns out of order")
-    return f"wrong header ({'; '.join(parts)}); expected: {','.join(expected)}"
+    return f"wrong header ({'; '.join(parts)}); expected: {expected_text}"
 
 
 def _date(value: str, column: str, *, optional: bool = False) -> date | None:
@@ -125,6 +150,39 @@ def parse_participant(values: list[str]) -> ParticipantRow:
     if len(values) != len(PARTICIPANT_COLUMNS):
         raise RowError(f"expected {len(PARTICIPANT_COLUMNS)} columns, found {len(values)}")
     return _parse_canonical(values) or _parse_checked(values)
+
+
+def dated_participant_parser(import_day: date) -> Callable[[list[str]], DatedParticipantRow]:
+    """The parser of a file with the statement date as its last column: the classic columns as
+    `parse_participant` reads them, then the date (empty: the import day)."""
+    width = len(DATED_PARTICIPANT_COLUMNS)
+
+    def parse_dated_participant(values: list[str]) -> DatedParticipantRow:
+        if len(values) != width:
+            raise RowError(f"expected {width} columns, found {len(values)}")
+        classic = values[:-1]
+        try:
+            stated = _statement_date(values[-1], import_day)
+        except RowError:
+            parse_participant(classic)  # a fault of an earlier column is named first
+            raise
+        return DatedParticipantRow(parse_participant(classic), stated)
+
+    return parse_dated_participant
+
+
+def _statement_date(value: str, import_day: date) -> date:
+    stated = _date(value, STATEMENT_DATE_COLUMN, optional=True)
+    if stated is None:
+        return import_day
+    # A newer statement replaces an older one, so a date still to come would keep every
+    # real statement out until that day: refused, like any other impossible value.
+    if stated > import_day:
+        raise RowError(
+            f"{STATEMENT_DATE_COLUMN}: '{value.strip()}' is after the day of the import "
+            f"({import_day.isoformat()})"
+        )
+    return stated
 
 
 def _parse_canonical(values: list[str]) -> ParticipantRow | None:

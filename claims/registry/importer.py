@@ -11,15 +11,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from claims.db import Database
+from claims.jobs.deceased import withdraw_claims_of_deceased
 from claims.registry.csv_rows import (
     BRANCH_COLUMNS,
     PARTICIPANT_COLUMNS,
+    STATEMENT_DATE_COLUMN,
     BadLine,
+    DatedParticipantRow,
     RowError,
     check_header,
+    dated_participant_parser,
+    header_columns,
     parse_branch,
     parse_participant,
 )
@@ -34,6 +40,17 @@ from claims.repositories.registry import (
 # enough that memory stays flat and the progress bar moves every second or so.
 BATCH_SIZE = 20_000
 ProgressCallback = Callable[[int], None]  # called with the number of bytes read so far
+# The registry's day: a statement without a date is the import day's there.
+JAKARTA = ZoneInfo("Asia/Jakarta")
+
+
+class FileLayout(NamedTuple):
+    """How the rows under one accepted header are parsed, made into records (values in the
+    order of the header's columns) and written."""
+
+    parse: Callable[[list[str]], Any]
+    as_record: Callable[[Any], Record]
+    upsert: RegistryUpsert
 
 
 @dataclass
@@ -43,6 +60,9 @@ class ImportReport:
     updated: int = 0
     bad: list[BadLine] = field(default_factory=list)
     header_error: str | None = None
+    # Participants only: the open claims withdrawn after the import because the registry now
+    # reports their participant deceased.
+    withdrawn: int = 0
 
     @property
     def ok(self) -> bool:
@@ -54,16 +74,13 @@ def _import(
     path: Path,
     *,
     columns: tuple[str, ...],
-    parse: Callable[[list[str]], Any],
-    upsert: RegistryUpsert,
+    optional_last: str | None = None,
+    layout: Callable[[tuple[str, ...]], FileLayout],
     progress: ProgressCallback | None,
 ) -> ImportReport:
+    """Imports a file whose header is `columns`, or those and `optional_last`; `layout` says
+    how rows under the file's own header are parsed and written."""
     report = ImportReport()
-    key = upsert.key
-    as_record = attrgetter(*columns)
-    key_index = columns.index(key)
-    with db.read_only() as session:
-        before = upsert.count(session)
     seen: set[str] = set()
     batch: list[Record] = []
     writing: Future[None] | None = None
@@ -92,9 +109,15 @@ def _import(
         # end, which is what the progress bar counts towards.
         text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace", newline="")
         reader = csv.reader(text)
-        report.header_error = check_header(next(reader, None), columns)
+        header = next(reader, None)
+        report.header_error = check_header(header, columns, optional_last)
         if report.header_error:
             return report
+        file_columns = header_columns(header)
+        parse, as_record, upsert = layout(file_columns)
+        key_index = file_columns.index(upsert.key)
+        with db.read_only() as session:
+            before = upsert.count(session)
         for values in reader:
             if not values:
                 continue
@@ -109,7 +132,7 @@ def _import(
             row_key = record[key_index]
             if row_key in seen:
                 report.bad.append(
-                    BadLine(reader.line_num, f"{key} {row_key} appears earlier in the file")
+                    BadLine(reader.line_num, f"{upsert.key} {row_key} appears earlier in the file")
                 )
                 continue
             seen.add(row_key)
@@ -131,14 +154,36 @@ def _import(
 def import_participants(
     db: Database, path: Path, now: datetime, progress: ProgressCallback | None = None
 ) -> ImportReport:
-    return _import(
+    """The registry's statement of each row is dated by its `balance_date` column, or by the
+    import's day in Jakarta for a file without it (or an empty value). Then the open claims
+    of participants the registry reports deceased are withdrawn."""
+    import_day = now.astimezone(JAKARTA).date()
+    dialect = db.engine.dialect
+
+    classic_record = attrgetter(*PARTICIPANT_COLUMNS)
+
+    def dated_record(row: DatedParticipantRow) -> Record:
+        return (*classic_record(row.participant), row.balance_date)
+
+    def layout(columns: tuple[str, ...]) -> FileLayout:
+        upsert = participants_upsert(dialect, columns, now, import_day)
+        if STATEMENT_DATE_COLUMN in columns:
+            return FileLayout(dated_participant_parser(import_day), dated_record, upsert)
+        return FileLayout(parse_participant, classic_record, upsert)
+
+    report = _import(
         db,
         path,
         columns=PARTICIPANT_COLUMNS,
-        parse=parse_participant,
-        upsert=participants_upsert(db.engine.dialect, PARTICIPANT_COLUMNS, now),
+        optional_last=STATEMENT_DATE_COLUMN,
+        layout=layout,
         progress=progress,
     )
+    if report.header_error is None:
+        # Within the import's run, not a minute later: the claims of the deaths it reported
+        # close before anyone can approve them (the minute job catches whatever else).
+        report.withdrawn = withdraw_claims_of_deceased(db, now)
+    return report
 
 
 def import_branches(
@@ -148,7 +193,8 @@ def import_branches(
         db,
         path,
         columns=BRANCH_COLUMNS,
-        parse=parse_branch,
-        upsert=branches_upsert(db.engine.dialect, BRANCH_COLUMNS),
+        layout=lambda columns: FileLayout(
+            parse_branch, attrgetter(*columns), branches_upsert(db.engine.dialect, columns)
+        ),
         progress=progress,
     )

@@ -602,3 +602,24 @@ def quiet_claims(
             .order_by(Claim.last_activity_at, Claim.id)
         )
     )
+
+
+def claims_of_deceased_participants(
+    session: Session, statuses: tuple[ClaimStatus, ...]
+) -> list[str]:
+    """The ids of the claims in one of `statuses`, death claims aside, whose participant the
+    registry reports deceased, oldest first. Walks the claims in those statuses (by the
+    status indexes) and looks each participant up by KPJ: open claims are few next to the
+    registry's participants."""
+    return list(
+        session.scalars(
+            select(Claim.id)
+            .join(Participant, Participant.kpj == Claim.kpj)
+            .where(
+                Claim.status.in_(statuses),
+                Claim.reason != ClaimReason.death.value,
+                Participant.deceased.is_(True),
+            )
+            .order_by(Claim.created_at, Claim.id)
+        )
+    )

@@ -4,9 +4,8 @@ counts, and the branches the pages and views read) and officers (their creation)
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Table, func, select
 from sqlalchemy.engine import Dialect
@@ -33,8 +32,13 @@ class RegistryUpsert:
         columns: Sequence[str],
         dialect: Dialect,
         constants: Mapping[str, Any],
+        newer_wins: tuple[str, Sequence[str]] | None = None,
     ) -> None:
-        """`columns` come from each record; `constants` are the same for every row."""
+        """`columns` come from each record; `constants` are the same for every row.
+
+        `newer_wins` is (date column, the columns it dates): a row already stored keeps
+        those columns, date included, when the incoming date is earlier than its own (an
+        older statement arriving late); every other column is updated all the same."""
         self.table = table
         self.key = key
         self.columns = [*columns, *constants]
@@ -49,7 +53,9 @@ class RegistryUpsert:
         )
         # Table and column names come from the model, never from the file: S608 does not apply.
         names = ", ".join(self.columns)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in self.columns if name != key)
+        updates = ", ".join(
+            _update(table.name, name, newer_wins) for name in self.columns if name != key
+        )
         conflict = f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
         if self.is_postgresql:
             self.staging = f"{table.name}_import"
@@ -95,6 +101,22 @@ class RegistryUpsert:
         return session.scalar(select(func.count()).select_from(self.table)) or 0
 
 
+def _update(table: str, name: str, newer_wins: tuple[str, Sequence[str]] | None) -> str:
+    """The SET clause of one column in the upsert's ON CONFLICT DO UPDATE. Both SQLite and
+    PostgreSQL read `table.column` there as the stored row's value and `excluded.column` as
+    the incoming one, and evaluate every SET against the row as it was, so the date column
+    can be compared in its own SET too. Dates are ISO text on SQLite: text order is date
+    order."""
+    if newer_wins is not None:
+        dated_by, dated = newer_wins
+        if name == dated_by or name in dated:
+            return (
+                f"{name} = CASE WHEN excluded.{dated_by} >= {table}.{dated_by} "
+                f"THEN excluded.{name} ELSE {table}.{name} END"
+            )
+    return f"{name} = excluded.{name}"
+
+
 def _bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
     # The dialect's own variant of the type: on SQLite, Date and DateTime become text there.
     processor: Callable[[Any], Any] | None = column.type.dialect_impl(dialect).bind_processor(
@@ -109,13 +131,24 @@ def _table(model: type[Participant] | type[Branch]) -> Table:
     return table
 
 
-def participants_upsert(dialect: Dialect, columns: Sequence[str], now: datetime) -> RegistryUpsert:
+def participants_upsert(
+    dialect: Dialect, columns: Sequence[str], now: datetime, import_day: date
+) -> RegistryUpsert:
     """The participants' upsert by KPJ, stamping `updated_at` with `now` and, for a file
-    without statement dates, `balance_date` with the import's day in Jakarta."""
+    without statement dates, `balance_date` with `import_day`. A statement older than the
+    one stored leaves the stored balance and its date as they are (domain.md, The JHT
+    account: a newer statement replaces an older one)."""
     constants: dict[str, Any] = {"updated_at": now}
     if "balance_date" not in columns:
-        constants["balance_date"] = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
-    return RegistryUpsert(_table(Participant), "kpj", columns, dialect, constants)
+        constants["balance_date"] = import_day
+    return RegistryUpsert(
+        _table(Participant),
+        "kpj",
+        columns,
+        dialect,
+        constants,
+        newer_wins=("balance_date", ("balance",)),
+    )
 
 
 def branches_upsert(dialect: Dialect, columns: Sequence[str]) -> RegistryUpsert:

@@ -54,6 +54,7 @@ PARAMS: dict[str, dict[str, Any]] = {
     "cancelled": {"reason": "interview_missed_twice"},
     "expiry_warning": {"expires_on": "2026-12-16", "days_left": 7},
     "expired": {},
+    "withdrawn_deceased": {"documents": ["akta_kematian", "surat_ahli_waris"]},
 }
 EXPECTED = {
     ("revision_requested", "id"): ["e-KTP", "tidak dapat dibaca", "blur"],
@@ -74,6 +75,8 @@ EXPECTED = {
     ("expiry_warning", "id"): ["16 Desember 2026"],
     ("expiry_warning", "en"): ["16 December 2026"],
     ("cancelled", "en"): ["missed the interview twice"],
+    ("withdrawn_deceased", "id"): ["telah meninggal dunia", "- Akta kematian"],
+    ("withdrawn_deceased", "en"): ["has passed away", "- Death certificate", "- Heir certificate"],
 }
 
 

@@ -27,6 +27,7 @@ from workflow.states import (
     WAITING_ON,
     Actor,
     ActorRole,
+    ClaimReason,
     ClaimStatus,
     Trigger,
     sla_clock_runs,
@@ -70,6 +71,15 @@ EXPECTED: dict[tuple[ClaimStatus, Trigger], tuple[ClaimStatus, set[ActorRole]]] 
     (S.approved, T.confirm_payout): (S.paid, {R.system, R.finance}),
     (S.approved, T.fail_payout): (S.payout_failed, {R.system, R.finance}),
     (S.payout_failed, T.update_bank_account): (S.approved, {R.applicant}),
+    # the registry reports the participant deceased: every status before approval, and a
+    # failed payout, but never once the money is on its way (approved) or paid
+    (S.documents_pending, T.withdraw_deceased): (S.cancelled, {R.system}),
+    (S.under_review, T.withdraw_deceased): (S.cancelled, {R.system}),
+    (S.revision_requested, T.withdraw_deceased): (S.cancelled, {R.system}),
+    (S.interview_scheduled, T.withdraw_deceased): (S.cancelled, {R.system}),
+    (S.interview_missed, T.withdraw_deceased): (S.cancelled, {R.system}),
+    (S.awaiting_approval, T.withdraw_deceased): (S.cancelled, {R.system}),
+    (S.payout_failed, T.withdraw_deceased): (S.cancelled, {R.system}),
 }
 
 # Facts under which every guard passes.
@@ -86,6 +96,8 @@ PASSING = TransitionFacts(
     bank_account_valid=True,
     reason_code="document_unreadable",
     last_activity_at=NOW - timedelta(days=31),
+    participant_deceased=True,
+    claim_reason=ClaimReason.resignation,
 )
 
 
@@ -357,6 +369,20 @@ def test_reason_code_guard(
             {"last_activity_at": None},
             "draft_still_active",
         ),
+        (
+            S.awaiting_approval,
+            T.withdraw_deceased,
+            R.system,
+            {"participant_deceased": False},
+            "participant_not_deceased",
+        ),
+        (
+            S.payout_failed,
+            T.withdraw_deceased,
+            R.system,
+            {"claim_reason": ClaimReason.death},
+            "death_claim",
+        ),
     ],
 )
 def test_other_guards(
@@ -366,6 +392,12 @@ def test_other_guards(
     assert isinstance(result, GuardFailed)
     assert (result.code, result.status_hint) == (code, 422)
     assert result.message_id and result.message_en
+
+
+@pytest.mark.parametrize("reason", [r for r in ClaimReason if r is not ClaimReason.death])
+def test_the_participant_s_death_withdraws_every_claim_of_their_own(reason: ClaimReason) -> None:
+    facts = replace(PASSING, claim_reason=reason)
+    assert fire(S.under_review, T.withdraw_deceased, ACTORS[R.system], facts, NOW) is S.cancelled
 
 
 def test_draft_expires_exactly_after_the_configured_days() -> None:
