@@ -67,7 +67,27 @@ _QUEUE_COLUMNS = (
     Claim.branch_code,
     type_coerce(Claim.sla_due_at, String).label("sla_due_at"),
     type_coerce(Claim.updated_at, String).label("updated_at"),
+    type_coerce(Claim.flags, String).label("flags"),
 )
+
+# The flags as stored JSON text (SQLite's quick path) -> the list, parsed once per distinct
+# text: a claim's flags are a sorted set of five names, so there are at most 32 texts, and
+# most claims share "[]". The lists are shared between pages and never changed.
+_PARSED_FLAGS: dict[str, list[str]] = {}
+_MAX_PARSED_FLAGS = 64
+
+
+def _flag_list(stored: str | list[str] | None) -> list[str]:
+    if stored is None:
+        return []
+    if not isinstance(stored, str):  # a driver that parses JSON itself (psycopg)
+        return stored
+    parsed = _PARSED_FLAGS.get(stored)
+    if parsed is None:
+        parsed = list(json.loads(stored))
+        if len(_PARSED_FLAGS) < _MAX_PARSED_FLAGS:
+            _PARSED_FLAGS[stored] = parsed
+    return parsed
 
 
 QueueShape = tuple[str, bool, bool, bool, bool]
@@ -170,10 +190,10 @@ def queue_page(
             "reason": claim_reason,
             "branch_code": branch_code,
             "sla_due_at": stored_utc_json(due),
-            "flags": [],
+            "flags": _flag_list(flags),
             "updated_at": stored_utc_json(updated),
         }
-        for claim_id, reference, claim_status, claim_reason, branch_code, due, updated in rows
+        for claim_id, reference, claim_status, claim_reason, branch_code, due, updated, flags in rows
     ]
     next_cursor = None
     if more and rows:
