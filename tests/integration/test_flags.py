@@ -11,12 +11,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from alembic import command
+from sqlalchemy import func, select, update
 
 from claims.casework import applicant, facts
 from claims.casework.intake import HeirInput
 from claims.clock import Clock
 from claims.db import Database
+from claims.migrate import alembic_config
 from claims.models import Claim, ClaimEvent, Document
 from claims.payouts.dispatcher import dispatch_payouts
 from claims.repositories.queue import queue_page
@@ -235,3 +237,33 @@ def test_the_queue_reads_the_stored_flags(samples: Database) -> None:
             (flagged["id"], ["duplicate_bank_account"]),
             (plain["id"], []),
         ]
+
+
+def test_migration_0007_computes_the_flags_of_claims_made_before_they_were_stored(
+    samples: Database,
+) -> None:
+    first, second = open_claim(samples, RESIGNED), open_claim(samples, TERMINATED)
+    set_account(samples, first, "1234567890")
+    set_account(samples, second, "1234567890")
+    heir = HeirInput("3171015503900001", "Ahli Waris Contoh", date(1990, 3, 15), "child")
+    death = create(samples, new_claim_request(sample(DECEASED), ClaimReason.death, heir=heir))
+    plain = open_claim(samples, "resignation: balance 80.000.000")
+    stated = NOW.date() - timedelta(days=60)
+    undated = new_claim_request(
+        sample(UNDATED), ClaimReason.resignation, employment_end_date=stated
+    )
+    declared = create(samples, undated).claim_id
+    with samples.engine.begin() as connection:  # as 0006 left every claim
+        connection.execute(update(Claim).values(flags=[]))
+    assert flags_of(samples, first) == [] and flags_of(samples, death.claim_id) == []
+
+    for step, revision in ((command.downgrade, "0006"), (command.upgrade, "head")):
+        with samples.engine.begin() as connection:
+            config = alembic_config(samples.url)
+            config.attributes["connection"] = connection
+            step(config, revision)
+    assert flags_of(samples, first) == ["duplicate_bank_account"]
+    assert flags_of(samples, second) == ["duplicate_bank_account"]
+    assert flags_of(samples, death.claim_id) == ["later_heir"]
+    assert flags_of(samples, declared) == ["declared_end_date"]
+    assert flags_of(samples, plain) == []
