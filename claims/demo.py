@@ -47,7 +47,9 @@ class Story:
     reason: str
     label: str
     twist: str = ""
-    account: str = "1234567890"
+    # The bank account paid; empty: one of the participant's own (`own_account`), so that no
+    # two people share an account and the officers see no duplicate_bank_account flag.
+    account: str = ""
     row: dict[str, str] = field(default_factory=dict)
     claim_id: str = ""
     token: str = ""
@@ -80,6 +82,11 @@ STORIES = [
     # After its partial claim is paid, the same person claims the rest (`rest_after_partial`).
     Story("partial_housing", "partial then full", twist="then_full"),
 ]
+
+
+def own_account(row: dict[str, str]) -> str:
+    """A sandbox account number of the participant's own, from their KPJ."""
+    return f"77{row['kpj'][-8:]}"
 
 
 class Demo:
@@ -193,7 +200,7 @@ class Demo:
             story.token,
             json={
                 "bank_code": "014",
-                "account_number": story.account,
+                "account_number": story.account or own_account(story.row),
                 "account_holder": story.holder,
             },
         )

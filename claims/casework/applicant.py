@@ -17,6 +17,7 @@ from claims.casework.facts import (
     require_editable,
     wib_date,
 )
+from claims.casework.flags import bank_account_of, refresh_flags_after_account_change
 from claims.errors import FieldProblem
 from claims.models import Claim, Participant
 from claims.payouts.service import replace_failed_payout
@@ -64,14 +65,16 @@ def set_bank_account(
 ) -> Claim:
     """The account the benefit is paid to; after a failed payout, a new payout to it."""
     participant = claim_participant(session, claim)
+    previous = bank_account_of(claim)
     if claim.status is ClaimStatus.payout_failed:
         account = checked_bank_account(claim, participant, bank_code, number, holder)
         replace_failed_payout(session, claim, _account_fields(account), now)
-        return claim
-    require_editable(claim, "bank account")
-    account = checked_bank_account(claim, participant, bank_code, number, holder)
-    values = _account_fields(account)
-    update_claim_details(session, claim, dict(values, last_activity_at=now, updated_at=now))
+    else:
+        require_editable(claim, "bank account")
+        account = checked_bank_account(claim, participant, bank_code, number, holder)
+        values = _account_fields(account)
+        update_claim_details(session, claim, dict(values, last_activity_at=now, updated_at=now))
+    refresh_flags_after_account_change(session, claim, previous)
     return claim
 
 

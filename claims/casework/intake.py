@@ -35,6 +35,7 @@ from workflow.audit_chain import chained_event
 from workflow.checklist import Checklist, document_checklist
 from workflow.dates import format_date_id
 from workflow.eligibility import Eligibility, check_eligibility, claim_end_date
+from workflow.flags import creation_flags
 from workflow.identifiers import Nik, normalize_holder_name
 from workflow.money import Estimate, estimate
 from workflow.rules import rules_in_force
@@ -220,6 +221,7 @@ def create_claim(
         heir_full_name=heir.full_name.strip() if heir else None,
         heir_birth_date=heir.birth_date if heir else None,
         heir_relationship=heir.relationship if heir else None,
+        flags=creation_flags(end.declared, heir.relationship if heir else None),
         balance_snapshot=account.available,
         reschedules_used=0,
         misses=0,

@@ -218,11 +218,28 @@ class RegistryView(BaseModel):
     deceased: bool
 
 
+class HeirOrderStep(BaseModel):
+    rank: int
+    relationship: str = Field(description="The relationship code a claim states for this step.")
+    label_id: str
+    label_en: str
+
+
 class HeirView(BaseModel):
     nik: str
     full_name: str
     birth_date: date
     relationship: str
+    relationship_label_id: str
+    relationship_label_en: str
+    rank: int | None = Field(
+        description="The heir's place in the heir order (1: the widow or widower); for "
+        "`other` (grandchild, parent-in-law, person named in a will) the earliest it may be."
+    )
+    order: list[HeirOrderStep] = Field(
+        description="The heir order of Permenaker 4/2022 art. 16: an heir inherits only when "
+        "no heir of an earlier order exists."
+    )
 
 
 class OfficerDocumentView(BaseModel):

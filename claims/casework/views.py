@@ -10,27 +10,18 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from claims.casework import schemas
-from claims.casework.facts import (
-    claim_checklist,
-    claim_estimate,
-    claim_participant,
-    claimant_name,
-)
+from claims.casework.facts import claim_checklist, claim_estimate, claim_participant
 from claims.casework.intake import CreatedClaim
 from claims.models import Claim, Document, Participant, Payout
 from claims.payouts.service import masked_account
 from claims.repositories.bookings import latest_interview
-from claims.repositories.claim_views import (
-    bank_account_shared,
-    claim_events,
-    claim_payouts,
-    reused_file_counts,
-)
+from claims.repositories.claim_views import claim_events, claim_payouts, reused_file_counts
 from claims.repositories.documents import documents_of_claim
 from claims.repositories.registry import branch_of
 from workflow.checklist import Checklist, missing_items
 from workflow.document_lifecycle import present_doc_types
-from workflow.identifiers import BankAccount, Nik, normalize_holder_name
+from workflow.heirs import HEIR_ORDER, HEIR_RELATIONSHIP_LABELS, heir_rank
+from workflow.identifiers import BankAccount, Nik
 from workflow.machine import allowed_triggers
 from workflow.money import Estimate
 from workflow.reason_codes import parse_reason_code
@@ -226,20 +217,32 @@ def event_views(session: Session, claim_id: str) -> list[schemas.EventView]:
     ]
 
 
-def claim_flags(
-    session: Session, claim: Claim, participant: Participant, reused: Mapping[int, int]
-) -> list[str]:
-    """What an officer should look at twice; `reused`: `reused_file_counts` of the claim."""
-    flags = []
-    if bank_account_shared(session, claim, participant.nik):
-        flags.append("duplicate_bank_account")
-    if reused:
-        flags.append("reused_document")
-    if claim.account_holder and normalize_holder_name(
-        claim.account_holder
-    ) != normalize_holder_name(claimant_name(claim, participant)):
-        flags.append("name_mismatch")
-    return flags
+def heir_view(claim: Claim) -> schemas.HeirView | None:
+    """The heir of a death claim with their place in the heir order, and the whole order, so
+    the officer can check on the family card that no heir of an earlier order exists (the
+    claim is flagged `later_heir` when the heir is not of the first)."""
+    if not (claim.heir_nik and claim.heir_birth_date):
+        return None
+    relationship = claim.heir_relationship or "other"
+    words = HEIR_RELATIONSHIP_LABELS.get(relationship, (relationship, relationship))
+    return schemas.HeirView(
+        nik=claim.heir_nik,
+        full_name=claim.heir_full_name or "",
+        birth_date=claim.heir_birth_date,
+        relationship=relationship,
+        relationship_label_id=words[0],
+        relationship_label_en=words[1],
+        rank=heir_rank(relationship),
+        order=[
+            schemas.HeirOrderStep(
+                rank=step.rank,
+                relationship=step.relationship,
+                label_id=step.label_id,
+                label_en=step.label_en,
+            )
+            for step in HEIR_ORDER
+        ],
+    )
 
 
 def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.OfficerClaimView:
@@ -272,16 +275,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
             balance=participant.balance,
             deceased=participant.deceased,
         ),
-        heir=(
-            schemas.HeirView(
-                nik=claim.heir_nik,
-                full_name=claim.heir_full_name or "",
-                birth_date=claim.heir_birth_date,
-                relationship=claim.heir_relationship or "other",
-            )
-            if claim.heir_nik and claim.heir_birth_date
-            else None
-        ),
+        heir=heir_view(claim),
         email=claim.email,
         phone=claim.phone,
         employment_end_date=claim.employment_end_date,
@@ -312,7 +306,8 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
         ],
         missing_documents=missing,
         estimate=estimate_view(session, claim, participant, now),
-        flags=claim_flags(session, claim, participant, reused),
+        # Stored when their facts changed (casework.flags), as the queue reads them.
+        flags=list(claim.flags or []),
         interview=interview_view(session, claim),
         verifier_id=claim.verifier_id,
         interviewer_id=claim.interviewer_id,

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from claims.casework.claim_fields import HeirRelationship
+from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirRelationship
 from workflow.dates import format_date_id
+from workflow.heirs import HEIR_RELATIONSHIP_LABELS as RELATIONSHIP_WORDS
 from workflow.states import ClaimReason, ClaimStatus
 
 Language = Literal["id", "en"]
@@ -135,13 +136,10 @@ MISSING_DATA_LABELS = {
     "bank_account": ("Rekening bank", "Bank account"),
     "npwp_number": ("Nomor NPWP", "NPWP number"),
 }
-# One label for each of HEIR_RELATIONSHIPS (tests/unit/test_claim_fields.py checks).
+# One label for each of HEIR_RELATIONSHIPS (tests/unit/test_claim_fields.py checks), as the
+# heir order of workflow.heirs names them for the officer too.
 HEIR_RELATIONSHIP_LABELS: dict[HeirRelationship, tuple[str, str]] = {
-    "spouse": ("Suami/istri", "Spouse"),
-    "child": ("Anak", "Child"),
-    "parent": ("Orang tua", "Parent"),
-    "sibling": ("Saudara kandung", "Sibling"),
-    "other": ("Lainnya", "Other"),
+    code: RELATIONSHIP_WORDS[code] for code in HEIR_RELATIONSHIPS
 }
 
 

@@ -1,5 +1,6 @@
 """The reads behind the officer's and the applicant's views of a claim: its events and
-payouts, and what other people's claims share with it (uploaded files, the bank account).
+payouts, and the uploaded files other people's claims share with it (per document; the
+claim's flags are stored, see repositories.flags).
 The branches are read in the registry repository."""
 
 from __future__ import annotations
@@ -40,21 +41,3 @@ def reused_file_counts(session: Session, claim_id: str, nik: str) -> dict[int, i
         .group_by(mine.c.document_id)
     )
     return {int(document_id): int(count) for document_id, count in rows}
-
-
-def bank_account_shared(session: Session, claim: Claim, nik: str) -> bool:
-    """Whether a claim of someone other than `nik` names the same bank account as `claim`."""
-    if not claim.account_number:
-        return False
-    count = session.scalar(
-        select(func.count())
-        .select_from(Claim)
-        .join(Participant, Participant.kpj == Claim.kpj)
-        .where(
-            Claim.bank_code == claim.bank_code,
-            Claim.account_number == claim.account_number,
-            Claim.id != claim.id,
-            Participant.nik != nik,
-        )
-    )
-    return bool(count)

@@ -12,7 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, or_, select, text, type_coerce
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 
 from claims.db import Database
 from claims.errors import FieldProblem
@@ -67,7 +79,24 @@ _QUEUE_COLUMNS = (
     Claim.branch_code,
     type_coerce(Claim.sla_due_at, String).label("sla_due_at"),
     type_coerce(Claim.updated_at, String).label("updated_at"),
+    # As JSON text on every database (psycopg would parse it): see _ParsedFlags.
+    cast(Claim.flags, Text).label("flags"),
 )
+
+
+class _ParsedFlags(dict[str, list[str]]):
+    """The stored flags' JSON text -> the list, parsed on first sight of each text: a claim's
+    flags are a sorted set of five names (at most 32 texts), most claims share "[]", and one
+    subscript per row is all a page pays. The lists are shared and never changed."""
+
+    def __missing__(self, stored: str) -> list[str]:
+        parsed = [str(flag) for flag in json.loads(stored)]
+        if len(self) < 64:  # bounded, whatever the column holds
+            self[stored] = parsed
+        return parsed
+
+
+_PARSED_FLAGS = _ParsedFlags()
 
 
 QueueShape = tuple[str, bool, bool, bool, bool]
@@ -170,10 +199,10 @@ def queue_page(
             "reason": claim_reason,
             "branch_code": branch_code,
             "sla_due_at": stored_utc_json(due),
-            "flags": [],
+            "flags": _PARSED_FLAGS[flags],
             "updated_at": stored_utc_json(updated),
         }
-        for claim_id, reference, claim_status, claim_reason, branch_code, due, updated in rows
+        for claim_id, reference, claim_status, claim_reason, branch_code, due, updated, flags in rows
     ]
     next_cursor = None
     if more and rows:

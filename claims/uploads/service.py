@@ -17,6 +17,7 @@ import anyio
 from sqlalchemy.orm import Session
 
 from claims.casework.facts import claim_checklist, claim_participant, require_editable
+from claims.casework.flags import file_hashes, refresh_flags_after_files_change
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Document
 from claims.repositories.documents import (
@@ -100,7 +101,10 @@ def store_upload(
         OriginalFile(received.sha256, received.size, _content_type(received.path))
         for received in files
     ]
-    return record_upload(session, claim, doc_type, stored.key, built, originals, now)
+    previous = file_hashes(session, claim)
+    document = record_upload(session, claim, doc_type, stored.key, built, originals, now)
+    refresh_flags_after_files_change(session, claim, previous)
+    return document
 
 
 def _content_type(path: Path) -> str:
@@ -120,7 +124,9 @@ def find_document(session: Session, claim_id: str, doc_type: str) -> Document:
 
 def delete_document(session: Session, claim: Claim, doc_type: str, now: datetime) -> None:
     require_editable(claim, "documents")
+    previous = file_hashes(session, claim)
     remove_document(session, claim, find_document(session, claim.id, doc_type), now)
+    refresh_flags_after_files_change(session, claim, previous)
 
 
 def bundle_parts(

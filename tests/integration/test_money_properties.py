@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
-from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from sqlalchemy import select, update
 
 from claims.casework import decisions, facts

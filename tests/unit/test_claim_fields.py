@@ -10,7 +10,7 @@ import pytest
 
 from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirInput, check_claim_fields
 from claims.casework.schemas import HeirBody
-from claims.pages.i18n import HEIR_RELATIONSHIP_LABELS
+from workflow.heirs import HEIR_RELATIONSHIP_LABELS
 
 # A woman of Jakarta Utara born 15-03-1990 (the day is 15 + 40).
 HEIR_NIK = "3171015503900001"
@@ -70,7 +70,8 @@ def test_claim_fields(case: str, changes: dict[str, Any], refused: set[str]) -> 
 
 
 def test_heir_relationships_are_listed_once() -> None:
-    """The API's schema takes the same Literal; the page has a label for each, and no more."""
+    """The API's schema takes the same Literal; the rule data (the page's and the officer's
+    words) has a label for each, and no more."""
     schema = HeirBody.model_json_schema()["properties"]["relationship"]
     assert tuple(schema["enum"]) == HEIR_RELATIONSHIPS
     assert tuple(HEIR_RELATIONSHIP_LABELS) == HEIR_RELATIONSHIPS
