@@ -137,6 +137,11 @@ def claim_checklist(session: Session, claim: Claim, participant: Participant) ->
     )
 
 
+def kpj_account(session: Session, participant: Participant, on: date) -> Account:
+    """The participant's KPJ account on `on`, every payout of it counted."""
+    return account_on(statement_of(participant), account_payouts(session, participant.kpj), on)
+
+
 def claim_account(session: Session, claim: Claim, participant: Participant, on: date) -> Account:
     """The claim's KPJ account on `on`, as if the claim's own payouts had not been made (its
     figures are what is being worked out)."""

@@ -181,6 +181,18 @@ class CreatedClaimView(BaseModel):
     estimate: EstimateView
 
 
+class SettlementProposalView(BaseModel):
+    """A manual settlement proposed by one finance officer, waiting for a second one's
+    identical call (officers only)."""
+
+    action: str = Field(description="confirm or fail")
+    detail: str = Field(
+        description="The bank reference of a confirmation, the reason code of a failure."
+    )
+    proposed_by: str
+    proposed_at: datetime
+
+
 class PayoutView(BaseModel):
     reference: str
     gross: int
@@ -190,6 +202,25 @@ class PayoutView(BaseModel):
     bank_code: str
     account_number_masked: str
     created_at: datetime
+    paid_at: datetime | None = None
+    settlement_proposal: SettlementProposalView | None = Field(
+        default=None, description="The standing manual settlement of this payout, if any."
+    )
+
+
+class AccountView(BaseModel):
+    """The KPJ's JHT account on `as_of` (domain.md, "The JHT account")."""
+
+    as_of: date
+    statement_balance: int
+    statement_date: date
+    development: int = Field(description="Since the statement's day, at each year's rate.")
+    paid_out: int = Field(description="Payouts confirmed after the statement's day.")
+    held: int = Field(description="Payouts still being paid: not yet confirmed, not claimable.")
+    available: int
+    rate_bp: int = Field(description="This year's development rate, in basis points.")
+    rate_assumed: bool = Field(description="No rate is declared for this year: the last one.")
+    rate_source: str
 
 
 class EventView(BaseModel):
@@ -215,6 +246,7 @@ class RegistryView(BaseModel):
     employer_name: str
     employment_end_date: date | None
     balance: int
+    balance_date: date
     deceased: bool
 
 
@@ -274,6 +306,7 @@ class OfficerClaimView(BaseModel):
     npwp: str | None
     documents: list[OfficerDocumentView]
     missing_documents: list[str]
+    account: AccountView
     estimate: EstimateView
     flags: list[str]
     interview: InterviewView | None

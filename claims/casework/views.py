@@ -10,14 +10,26 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from claims.casework import schemas
-from claims.casework.facts import claim_checklist, claim_estimate, claim_participant
+from claims.casework.facts import (
+    claim_checklist,
+    claim_estimate,
+    claim_participant,
+    kpj_account,
+    wib_date,
+)
 from claims.casework.intake import CreatedClaim
-from claims.models import Claim, Document, Participant, Payout
+from claims.models import Claim, Document, Participant, Payout, PayoutSettlementProposal
 from claims.payouts.service import masked_account
 from claims.repositories.bookings import latest_interview
-from claims.repositories.claim_views import claim_events, claim_payouts, reused_file_counts
+from claims.repositories.claim_views import (
+    claim_events,
+    claim_payouts,
+    reused_file_counts,
+    standing_proposals,
+)
 from claims.repositories.documents import documents_of_claim
 from claims.repositories.registry import branch_of
+from workflow.account import Account
 from workflow.checklist import Checklist, missing_items
 from workflow.document_lifecycle import present_doc_types
 from workflow.heirs import HEIR_ORDER, HEIR_RELATIONSHIP_LABELS, heir_rank
@@ -187,7 +199,9 @@ def created_view(created: CreatedClaim, language: Language) -> schemas.CreatedCl
 # --- officers -------------------------------------------------------------------------------
 
 
-def payout_view(payout: Payout) -> schemas.PayoutView:
+def payout_view(
+    payout: Payout, proposal: PayoutSettlementProposal | None = None
+) -> schemas.PayoutView:
     return schemas.PayoutView(
         reference=payout.reference,
         gross=payout.gross,
@@ -197,6 +211,30 @@ def payout_view(payout: Payout) -> schemas.PayoutView:
         bank_code=payout.bank_code,
         account_number_masked=masked_account(payout),
         created_at=payout.created_at,
+        paid_at=payout.paid_at,
+        settlement_proposal=None
+        if proposal is None
+        else schemas.SettlementProposalView(
+            action=proposal.action,
+            detail=proposal.detail,
+            proposed_by=f"finance:{proposal.proposed_by}",
+            proposed_at=proposal.proposed_at,
+        ),
+    )
+
+
+def account_view(account: Account) -> schemas.AccountView:
+    return schemas.AccountView(
+        as_of=account.as_of,
+        statement_balance=account.statement_balance,
+        statement_date=account.statement_date,
+        development=account.development,
+        paid_out=account.paid_out,
+        held=account.held,
+        available=account.available,
+        rate_bp=account.rate.rate_bp,
+        rate_assumed=account.rate.assumed,
+        rate_source=account.rate.source,
     )
 
 
@@ -253,7 +291,8 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
     reused = reused_file_counts(session, claim.id, participant.nik)
     present = present_doc_types({d.doc_type: d.status for d in documents})
     missing = list(missing_items(checklist, present, True, True))
-    payouts = [payout_view(p) for p in claim_payouts(session, claim.id)]
+    proposals = standing_proposals(session, claim.id)
+    payouts = [payout_view(p, proposals.get(p.id)) for p in claim_payouts(session, claim.id)]
     return schemas.OfficerClaimView(
         id=claim.id,
         reference=claim.reference,
@@ -273,6 +312,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
             employer_name=participant.employer_name,
             employment_end_date=participant.employment_end_date,
             balance=participant.balance,
+            balance_date=participant.balance_date,
             deceased=participant.deceased,
         ),
         heir=heir_view(claim),
@@ -305,6 +345,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
             for d in documents
         ],
         missing_documents=missing,
+        account=account_view(kpj_account(session, participant, wib_date(now))),
         estimate=estimate_view(session, claim, participant, now),
         # Stored when their facts changed (casework.flags), as the queue reads them.
         flags=list(claim.flags or []),

@@ -8,7 +8,14 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from claims.models import Claim, ClaimEvent, DocumentFile, Participant, Payout
+from claims.models import (
+    Claim,
+    ClaimEvent,
+    DocumentFile,
+    Participant,
+    Payout,
+    PayoutSettlementProposal,
+)
 
 
 def claim_events(session: Session, claim_id: str) -> list[ClaimEvent]:
@@ -25,6 +32,17 @@ def claim_payouts(session: Session, claim_id: str) -> list[Payout]:
     return list(
         session.scalars(select(Payout).where(Payout.claim_id == claim_id).order_by(Payout.id))
     )
+
+
+def standing_proposals(session: Session, claim_id: str) -> dict[int, PayoutSettlementProposal]:
+    """The manual settlements proposed and not yet settled, by payout id, of the claim's
+    payouts."""
+    statement = (
+        select(PayoutSettlementProposal)
+        .join(Payout, Payout.id == PayoutSettlementProposal.payout_id)
+        .where(Payout.claim_id == claim_id, PayoutSettlementProposal.settled_at.is_(None))
+    )
+    return {proposal.payout_id: proposal for proposal in session.scalars(statement)}
 
 
 def reused_file_counts(session: Session, claim_id: str, nik: str) -> dict[int, int]:

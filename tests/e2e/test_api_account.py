@@ -110,6 +110,17 @@ def test_a_partial_then_a_full_claim_pays_what_is_left(api: Api) -> None:
     left = left_after(140_000_000, partial["payout"]["gross"], partial_day, full_day)
     assert approved["payout"]["gross"] == left
     assert approved["payout"]["tax"] == flat_tax(left, earlier=partial["payout"]["gross"])
+    # The officer sees the account the figures came from: the statement, its development,
+    # the partial paid out of it, and nothing held but this claim's own payout.
+    officer = api.client.get(
+        f"/api/v1/officer/claims/{full.id}",
+        headers=bearer(add_staff(api.db, full.branch).tokens["verifier"]),
+    ).json()
+    account = officer["account"]
+    assert account["statement_balance"] == 140_000_000
+    assert account["paid_out"] == partial["payout"]["gross"]
+    assert account["held"] == approved["payout"]["gross"]
+    assert account["available"] == 0 and account["rate_bp"] == 563 and account["rate_assumed"]
     # Statement plus development, never more: what both claims paid.
     total = partial["payout"]["gross"] + approved["payout"]["gross"]
     assert 140_000_000 < total <= developed(140_000_000, NOW, full_day)

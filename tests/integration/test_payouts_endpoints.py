@@ -173,6 +173,12 @@ def test_two_finance_officers_confirm_a_sent_payout(setup: tuple[TestClient, Run
     assert proposed.json()["status"] == "proposed"
     assert proposed.json()["bank_reference"] == "BCA-1"
     assert status_of(runtime.db, claim_id) == "approved"
+    # Officers see the standing proposal on the claim's payout.
+    seen = client.get(f"/api/v1/officer/claims/{claim_id}", headers=auth(second)).json()
+    standing = seen["payout"]["settlement_proposal"]
+    assert standing["action"] == "confirm" and standing["detail"] == "BCA-1"
+    assert standing["proposed_by"] == proposed.json()["proposed_by"]
+    assert seen["payout"]["paid_at"] is None
     # The proposer again, even identical: a second officer is needed.
     again = client.post(path, json={"bank_reference": "BCA-1"}, headers=auth(first))
     assert again.status_code == 409 and again.json()["code"] == "second_officer_needed"
@@ -193,6 +199,8 @@ def test_two_finance_officers_confirm_a_sent_payout(setup: tuple[TestClient, Run
     assert status_of(runtime.db, claim_id) == "paid"
     payout = payout_row(runtime.db, reference)
     assert (payout.status, payout.bank_reference) == ("paid", "BCA-1")
+    seen = client.get(f"/api/v1/officer/claims/{claim_id}", headers=auth(second)).json()
+    assert seen["payout"]["settlement_proposal"] is None and seen["payout"]["paid_at"]
     last = events_of(runtime.db, claim_id)[-1]
     assert last.trigger == "confirm_payout" and last.actor_role == "finance"
     assert last.data["proposed_by"] != last.actor_id
