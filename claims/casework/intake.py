@@ -188,7 +188,9 @@ def create_claim(
     had_partial = history.had_partial_claim
     account = account_on(
         Statement(participant.balance, participant.balance_date),
-        account_payouts(session, participant.kpj),
+        # The person's history already sums every payout taking money from any of their
+        # KPJs (made, or being made): when it is nothing, this KPJ has none to read.
+        account_payouts(session, participant.kpj) if history.gross_paid else [],
         today,
     )
     facts = replace(facts_of(participant, had_partial, other_active), balance=account.available)
