@@ -75,10 +75,10 @@ def approve(
     facts are checked again (alive, still eligible) and the figures are worked out from the
     account on the payment day."""
     participant = claim_participant(session, claim)
-    lock_person(session, participant.nik)
-    # What this unit of work read of the person before the lock may be stale by now.
-    forget_person_facts(session)
-    refresh_participant(session, participant)
+    if lock_person(session, participant.nik):
+        # What this unit of work read of the person before the lock may be stale by now.
+        forget_person_facts(session)
+        refresh_participant(session, participant)
     facts = TransitionFacts(reviewer_ids=reviewers_of(session, claim))
     check_still_payable(session, claim, participant, facts, actor, now)
     figures = claim_estimate(session, claim, participant, now)

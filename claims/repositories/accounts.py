@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from claims.clock import as_utc
@@ -14,6 +14,7 @@ from claims.db import in_fixed
 from claims.models import Claim, Participant, Payout
 from workflow.account import AccountPayout, Statement
 from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutStatus
+from workflow.states import ClaimStatus
 
 WIB = ZoneInfo("Asia/Jakarta")
 # A payout takes money from the account from its creation (approval) until it fails: while
@@ -27,7 +28,15 @@ _KPJ_PAYOUTS = (
     .where(
         Claim.kpj == bindparam("kpj"),
         Claim.id != bindparam("excluding"),
-        in_fixed(Payout.status, _TAKING_STATUSES),
+        or_(
+            in_fixed(Payout.status, _TAKING_STATUSES),
+            # Refused, its claim waiting for a new account: the replacement will pay it.
+            and_(
+                Payout.live.is_(True),
+                Payout.status == PayoutStatus.failed,
+                Claim.status == ClaimStatus.payout_failed,
+            ),
+        ),
     )
     .order_by(Payout.id)
 )
@@ -44,6 +53,8 @@ def account_payouts(
     """The payouts this engine made, or is making, from the KPJ's account, oldest first,
     but those of `excluding_claim` (whose own figures are being worked out); a paid payout
     with the Jakarta day the bank confirmed it."""
+    # A refused payout awaiting its replacement comes back with status `failed` and no
+    # `paid_at`: held, as one still being paid.
     return [
         AccountPayout(
             reference,
@@ -66,13 +77,16 @@ _LOCK_PERSON = (
 )
 
 
-def lock_person(session: Session, nik: str) -> None:
+def lock_person(session: Session, nik: str) -> bool:
     """Serialises work on one person's money until the transaction ends: on PostgreSQL a row
     lock on every KPJ of the NIK (in KPJ order, so two lockers never deadlock); on SQLite the
     unit of work already holds the one writer's lock (BEGIN IMMEDIATE), so nothing runs
-    beside it."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK_PERSON, {"nik": nik}).all()
+    beside it. Answers whether the lock was taken only now, so that what the unit of work
+    read before it may be stale (PostgreSQL) or not (SQLite)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    session.execute(_LOCK_PERSON, {"nik": nik}).all()
+    return True
 
 
 def refresh_participant(session: Session, participant: Participant) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     func,
     inspect,
+    or_,
     select,
     text,
     update,
@@ -250,6 +251,8 @@ OPEN_STATUS_VALUES = tuple(status.value for status in OPEN_STATUSES)
 OPEN_OR_PAID = (*OPEN_STATUS_VALUES, ClaimStatus.paid.value)
 # A payout counts towards the person's paid total from its creation until it fails.
 COUNTED_PAYOUT_STATUSES = (*OPEN_PAYOUT_STATUSES, PayoutStatus.paid)
+# A refused payout still counts while its claim waits for a new bank account: the
+# replacement pays the figures fixed at approval, so a later payment's tax must count them.
 
 
 class PersonHistory(NamedTuple):
@@ -269,7 +272,8 @@ def _person_history_columns(
     excluding: ColumnElement[Any] | QueryableAttribute[Any] | None,
 ) -> tuple[ScalarSelect[Any], ScalarSelect[Any], ScalarSelect[Any]]:
     """The history rule, the one definition of it: (count of the person's partial claims open
-    or paid, sum of the gross of their live payouts pending, sent, unknown or paid, and when
+    or paid, sum of the gross of their live payouts pending, sent, unknown or paid (or refused
+    while the claim waits for a new account, whose replacement pays the same), and when
     the first of those was made) over every KPJ of the NIK `nik`, leaving out the claim
     `excluding`. Its own aliases, so that it
     correlates with a statement that reads a claim and participant itself."""
@@ -297,7 +301,13 @@ def _person_history_columns(
             # spells it: SQLite uses a partial index only when the query repeats its WHERE term
             # verbatim (SQLAlchemy would write `live = 1`, and each sum would scan every payout).
             text("paid.live"),
-            in_fixed(payout.status, COUNTED_PAYOUT_STATUSES),
+            or_(
+                in_fixed(payout.status, COUNTED_PAYOUT_STATUSES),
+                and_(
+                    payout.status == PayoutStatus.failed,
+                    paid_claim.status == ClaimStatus.payout_failed,
+                ),
+            ),
         )
     )
     if excluding is not None:

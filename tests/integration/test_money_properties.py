@@ -419,3 +419,31 @@ def test_concurrent_approvals_of_one_person_use_the_band_once(
     # The first approved takes the band; the second, counted with it, has none left.
     assert first.tax == (first.gross - 50 * JUTA) * 5 // 100
     assert second.tax == second.gross * 5 // 100
+
+
+def test_a_refused_payout_waiting_for_a_new_account_keeps_its_band(
+    money_db: tuple[Database, Staff],
+) -> None:
+    """What the property found: the first claim takes the band, its transfer is refused; a
+    claim on the person's other KPJ, approved meanwhile, must still count the first one,
+    whose replacement pays the figures fixed at approval."""
+    db, staff = money_db
+    person = add_person(db, [123_457, 50_123_457], START)
+    first, other = person.kpjs
+    open_claim(db, person, first, ClaimReason.resignation, START)
+    assert approve(db, staff, first, START)
+    bank(db, first, "refused", START)
+    open_claim(db, person, other, ClaimReason.resignation, START)
+    assert approve(db, staff, other, START)
+    new_account(db, first, START)
+    check_money(db, person, START, other)
+    with db.read_only() as session:
+        taxes = {
+            kpj: tax
+            for kpj, tax in session.execute(
+                select(Claim.kpj, Payout.tax)
+                .join(Payout, Payout.claim_id == Claim.id)
+                .where(Claim.kpj.in_(person.kpjs), Payout.live.is_(True))
+            )
+        }
+    assert taxes == {first: 0, other: (50_123_457 + 123_457 - 50 * JUTA) * 5 // 100}
