@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from claims.casework.facts import claim_checklist, claim_participant
+from claims.casework.applicant import set_bank_account, set_npwp, submit
+from claims.casework.facts import claim_checklist, claim_participant, get_claim
 from claims.casework.intake import (
     CreatedClaim,
     HeirInput,
@@ -144,6 +145,27 @@ def attach_documents_directly(db: Database, claim_id: str, now: datetime = NOW) 
                     uploaded_at=now,
                 )
             )
+    return types
+
+
+def submit_directly(
+    db: Database,
+    claim_id: str,
+    holder: str,
+    now: datetime = NOW,
+    *,
+    account: str = "1234567890",
+) -> list[str]:
+    """The applicant's part up to `under_review`: a bank account in `holder`'s name, an NPWP,
+    the required documents as rows (`attach_documents_directly`), submit. Answers the
+    document types attached."""
+    with db.unit_of_work() as session:
+        claim = get_claim(session, claim_id)
+        set_bank_account(session, claim, "014", account, holder, now)
+        set_npwp(session, claim, "01.234.567.8-901.000", now)
+    types = attach_documents_directly(db, claim_id, now)
+    with db.unit_of_work() as session:
+        submit(session, get_claim(session, claim_id), now)
     return types
 
 

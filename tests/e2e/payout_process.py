@@ -34,7 +34,7 @@ from claims.payouts.gateway import TransferResult
 from claims.repositories.bookings import live_interview
 from claims.runtime import open_runtime
 from claims.settings import Settings
-from tests.support import NOW, Staff, add_staff, attach_documents_directly, create
+from tests.support import NOW, Staff, add_staff, create, submit_directly
 from tests.support import new_claim_request as claim_request
 from workflow.errors import WorkflowError
 from workflow.payout_lifecycle import BankTransferStatus
@@ -70,13 +70,7 @@ def approve_one(
         return None
     claim_id = created.claim_id
     try:
-        with db.unit_of_work() as session:
-            claim = facts.get_claim(session, claim_id)
-            applicant.set_bank_account(session, claim, "014", account, row["full_name"], NOW)
-            applicant.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
-        types = attach_documents_directly(db, claim_id)
-        with db.unit_of_work() as session:
-            applicant.submit(session, facts.get_claim(session, claim_id), NOW)
+        types = submit_directly(db, claim_id, row["full_name"], account=account)
         with db.unit_of_work() as session:
             claim = facts.get_claim(session, claim_id)
             review_documents(

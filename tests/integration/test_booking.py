@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bench.batch_booking import book_earliest_slots
 from claims.booking.book import accept_and_book, book_earliest_slot, listed_free_slots, rebook
-from claims.casework import applicant, facts
+from claims.casework import facts
 from claims.casework.review import DocumentDecision, review_documents
 from claims.db import Database, driver_execute
 from claims.models import Branch, BranchClosure, Claim, Interview, Officer, Participant
@@ -36,12 +36,12 @@ from tests.support import (
     NOW,
     Staff,
     add_staff,
-    attach_documents_directly,
     bare_claim_row,
     create,
     load_samples,
     new_claim_request,
     sample,
+    submit_directly,
 )
 from workflow.errors import GuardFailed
 from workflow.interview_lifecycle import InterviewStatus
@@ -116,13 +116,7 @@ def to_interview(
     row = sample(label)
     staff = staff or add_staff(db, row["_branch"], now)
     claim_id = create(db, new_claim_request(row, ClaimReason.resignation), now).claim_id
-    with db.unit_of_work() as session:
-        claim = facts.get_claim(session, claim_id)
-        applicant.set_bank_account(session, claim, "014", "1234567890", row["full_name"], now)
-        applicant.set_npwp(session, claim, "01.234.567.8-901.000", now)
-    types = attach_documents_directly(db, claim_id, now)
-    with db.unit_of_work() as session:
-        applicant.submit(session, facts.get_claim(session, claim_id), now)
+    types = submit_directly(db, claim_id, row["full_name"], now)
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
         decisions = [DocumentDecision(t, True) for t in types]

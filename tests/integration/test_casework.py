@@ -39,6 +39,7 @@ from tests.support import (
     load_samples,
     new_claim_request,
     sample,
+    submit_directly,
 )
 from workflow.errors import FourEyesViolation, GuardFailed, TransitionNotAllowed, WorkflowError
 from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus, Trigger
@@ -207,13 +208,7 @@ def drive_to_interview(
     staff = add_staff(db, staff_branch or row["_branch"])
     created = create(db, new_claim_request(row, reason))
     claim_id = created.claim_id
-    with db.unit_of_work() as session:
-        claim = facts.get_claim(session, claim_id)
-        applicant.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
-        applicant.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
-    types = attach_documents_directly(db, claim_id)
-    with db.unit_of_work() as session:
-        applicant.submit(session, facts.get_claim(session, claim_id), NOW)
+    types = submit_directly(db, claim_id, row["full_name"])
     with db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
         review_documents(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from claims.casework import applicant, facts
+from claims.casework import facts
 from claims.casework.review import DocumentDecision, review_documents
 from claims.clock import Clock
 from claims.db import Database
@@ -28,12 +28,12 @@ from tests.e2e.payout_process import approve_one
 from tests.support import (
     NOW,
     add_staff,
-    attach_documents_directly,
     create,
     load_samples,
     new_claim_request,
     registry_reporting_deaths,
     sample,
+    submit_directly,
 )
 from workflow.states import ClaimReason, ClaimStatus
 
@@ -76,13 +76,7 @@ def claim_in(db: Database, label: str, reason: ClaimReason, status: str) -> str:
     claim_id = create(db, new_claim_request(row, reason)).claim_id
     if status == "documents_pending":
         return claim_id
-    with db.unit_of_work() as session:
-        claim = facts.get_claim(session, claim_id)
-        applicant.set_bank_account(session, claim, "014", "1234567890", row["full_name"], NOW)
-        applicant.set_npwp(session, claim, "01.234.567.8-901.000", NOW)
-    types = attach_documents_directly(db, claim_id)
-    with db.unit_of_work() as session:
-        applicant.submit(session, facts.get_claim(session, claim_id), NOW)
+    types = submit_directly(db, claim_id, row["full_name"])
     if status == "interview_scheduled":
         staff = add_staff(db, row["_branch"])
         with db.unit_of_work() as session:
