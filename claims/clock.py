@@ -7,7 +7,12 @@ demos and black-box tests can move time forward and a restart resumes at the sim
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# BPJS keeps its books by the calendar day in Jakarta (WIB): claim dates, payment days,
+# statement days.
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 class Clock:
@@ -29,6 +34,11 @@ class Clock:
     def set_offset(self, offset: timedelta) -> None:
         with self._lock:
             self._offset = offset
+
+
+def wib_date(moment: datetime) -> date:
+    """The calendar day in Jakarta of an aware moment."""
+    return moment.astimezone(WIB).date()
 
 
 def as_utc(moment: datetime) -> datetime:

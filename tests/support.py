@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import uuid
+from calendar import isleap
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,7 +48,7 @@ def developed(balance: int, since: datetime, on: datetime, rate_bp: int = RATE_2
     out by hand, apart from workflow.account, as the figure a test expects."""
     jakarta = ZoneInfo("Asia/Jakarta")
     start, end = since.astimezone(jakarta).date(), on.astimezone(jakarta).date()
-    assert start.year == end.year != 2028, "one calendar year of 365 days"
+    assert start.year == end.year and not isleap(start.year), "one calendar year of 365 days"
     return balance + balance * rate_bp * (end - start).days // (10_000 * 365)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 from workflow.rules import DevelopmentRate, development_rate
 
@@ -44,7 +45,7 @@ class AccountLine:
     development, or a payout (a negative amount)."""
 
     on: date
-    kind: str  # "statement", "development" or "payout"
+    kind: Literal["statement", "development", "payout"]
     amount: int
     reference: str | None = None
 

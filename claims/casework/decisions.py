@@ -7,7 +7,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from claims.casework.facts import claim_estimate, claim_participant, eligibility_facts, wib_date
+from claims.casework.facts import (
+    claim_estimate,
+    claim_participant,
+    eligibility_facts,
+    kpj_account,
+    not_eligible,
+    nothing_to_claim,
+    wib_date,
+)
 from claims.errors import refusal
 from claims.models import Claim, Participant, Payout
 from claims.notifications_outbox import enqueue_notification
@@ -83,12 +91,8 @@ def approve(
     check_still_payable(session, claim, participant, facts, actor, now)
     figures = claim_estimate(session, claim, participant, now)
     if figures.gross == 0:
-        raise refusal(
-            "nothing_to_claim",
-            409,
-            "The JHT account has nothing left to pay on this claim.",
-            "Saldo JHT tidak tersisa untuk dibayarkan pada klaim ini.",
-        )
+        account = kpj_account(session, participant, figures.on, excluding_claim=claim.id)
+        raise nothing_to_claim(account, 409)
     reference = next_payout_reference(session, claim)
     apply_transition(
         session,
@@ -150,10 +154,4 @@ def check_still_payable(
         claim.employment_end_date,
     )
     if not eligibility.eligible:
-        raise refusal(
-            "not_eligible",
-            409,
-            eligibility.message_en,
-            eligibility.message_id,
-            eligibility_code=eligibility.code,
-        )
+        raise not_eligible(eligibility, 409)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+# wib_date is the casework's too: callers take it from here with the other claim facts.
+from claims.clock import wib_date as wib_date
 from claims.errors import NotFound, refusal
 from claims.models import Claim, Participant
 from claims.repositories.accounts import account_payouts, statement_of
@@ -24,17 +25,11 @@ from claims.repositories.claims import (
 )
 from workflow.account import Account, account_on
 from workflow.checklist import Checklist, document_checklist
-from workflow.eligibility import ParticipantFacts
+from workflow.dates import format_date_id
+from workflow.eligibility import Eligibility, ParticipantFacts
 from workflow.money import EarlierPayments, Estimate, estimate
 from workflow.rules import rules_in_force
 from workflow.states import EDITABLE_STATUSES, ClaimReason
-
-WIB = ZoneInfo("Asia/Jakarta")
-
-
-def wib_date(moment: datetime) -> date:
-    """Claims are judged by the calendar day in Jakarta, where BPJS keeps its books."""
-    return moment.astimezone(WIB).date()
 
 
 def get_claim(session: Session, claim_id: str) -> Claim:
@@ -48,6 +43,31 @@ def get_claim(session: Session, claim_id: str) -> Claim:
 def claim_participant(session: Session, claim: Claim) -> Participant:
     """The participant whose KPJ the claim is on."""
     return participant_of_claim(session, claim)
+
+
+def not_eligible(eligibility: Eligibility, status: int = 422) -> Exception:
+    """The refusal of an ineligible claim, with the date it becomes eligible if known: 422
+    at creation, 409 when an approval finds the registry's facts have changed."""
+    extra: dict[str, object] = {"eligibility_code": eligibility.code}
+    if eligibility.eligible_from:
+        extra["eligible_from"] = eligibility.eligible_from.isoformat()
+    return refusal("not_eligible", status, eligibility.message_en, eligibility.message_id, **extra)
+
+
+def nothing_to_claim(account: Account, status: int = 422) -> Exception:
+    """The refusal of a claim on an account with nothing left (422 at creation, 409 at
+    approval): its statement and what this engine has paid or is paying from it since."""
+    return refusal(
+        "nothing_to_claim",
+        status,
+        f"The JHT account has nothing left to claim: its statement of "
+        f"{account.statement_date.isoformat()} has been paid out.",
+        f"Saldo JHT tidak tersisa untuk diklaim: saldo per "
+        f"{format_date_id(account.statement_date)} sudah dibayarkan.",
+        statement_date=account.statement_date.isoformat(),
+        paid_out=account.paid_out,
+        held=account.held,
+    )
 
 
 def require_editable(claim: Claim, what: str) -> None:
@@ -137,16 +157,13 @@ def claim_checklist(session: Session, claim: Claim, participant: Participant) ->
     )
 
 
-def kpj_account(session: Session, participant: Participant, on: date) -> Account:
-    """The participant's KPJ account on `on`, every payout of it counted."""
-    return account_on(statement_of(participant), account_payouts(session, participant.kpj), on)
-
-
-def claim_account(session: Session, claim: Claim, participant: Participant, on: date) -> Account:
-    """The claim's KPJ account on `on`, as if the claim's own payouts had not been made (its
-    figures are what is being worked out)."""
+def kpj_account(
+    session: Session, participant: Participant, on: date, excluding_claim: str | None = None
+) -> Account:
+    """The participant's KPJ account on `on`: every payout of it counted, or as if those of
+    `excluding_claim` had not been made (when its own figures are being worked out)."""
     return account_on(
-        statement_of(participant), account_payouts(session, participant.kpj, claim.id), on
+        statement_of(participant), account_payouts(session, participant.kpj, excluding_claim), on
     )
 
 
@@ -157,7 +174,7 @@ def claim_estimate(
     for an estimate): its share of what the account has then, the tax by the rules in force
     that day, after the person's earlier payments."""
     pay_date = wib_date(on)
-    account = claim_account(session, claim, participant, pay_date)
+    account = kpj_account(session, participant, pay_date, excluding_claim=claim.id)
     facts = replace(
         participant_facts(session, participant, excluding_claim=claim.id),
         balance=account.available,

@@ -16,7 +16,13 @@ from sqlalchemy.orm import Session
 # HeirInput is NewClaim's heir, so callers building a NewClaim take it from here too.
 from claims.casework.claim_fields import HeirInput as HeirInput
 from claims.casework.claim_fields import check_claim_fields
-from claims.casework.facts import earlier_payments_of, facts_of, wib_date
+from claims.casework.facts import (
+    earlier_payments_of,
+    facts_of,
+    not_eligible,
+    nothing_to_claim,
+    wib_date,
+)
 from claims.errors import Conflict, FieldProblem, refusal
 from claims.notifications_outbox import notification_row
 from claims.repositories.accounts import account_payouts, lock_person
@@ -30,11 +36,10 @@ from claims.repositories.claims import (
 )
 from claims.repositories.outbox import add_outbox_row
 from claims.security import hash_token, new_token
-from workflow.account import Account, Statement, account_on
+from workflow.account import Statement, account_on
 from workflow.audit_chain import chained_event
 from workflow.checklist import Checklist, document_checklist
-from workflow.dates import format_date_id
-from workflow.eligibility import Eligibility, check_eligibility, claim_end_date
+from workflow.eligibility import check_eligibility, claim_end_date
 from workflow.flags import creation_flags
 from workflow.identifiers import Nik, normalize_holder_name
 from workflow.money import Estimate, estimate
@@ -130,14 +135,6 @@ def identity_not_verified() -> Exception:
         "Data yang Anda masukkan tidak cocok dengan data kami. Periksa kembali sesuai kartu "
         "peserta dan e-KTP Anda.",
     )
-
-
-def not_eligible(eligibility: Eligibility) -> Exception:
-    """The refusal of an ineligible claim (422), with the date it becomes eligible if known."""
-    extra: dict[str, object] = {"eligibility_code": eligibility.code}
-    if eligibility.eligible_from:
-        extra["eligible_from"] = eligibility.eligible_from.isoformat()
-    return refusal("not_eligible", 422, eligibility.message_en, eligibility.message_id, **extra)
 
 
 def new_reference(now: datetime) -> str:
@@ -271,22 +268,6 @@ def creation_data(row: dict[str, Any], declared_end_date: bool) -> dict[str, Any
     if declared_end_date:
         data["declared_end_date"] = True
     return data
-
-
-def nothing_to_claim(account: Account) -> Exception:
-    """The refusal of a claim on an account with nothing left (422): its statement and what
-    this engine has paid or is paying from it since."""
-    return refusal(
-        "nothing_to_claim",
-        422,
-        f"The JHT account has nothing left to claim: its statement of "
-        f"{account.statement_date.isoformat()} has been paid out.",
-        f"Saldo JHT tidak tersisa untuk diklaim: saldo per "
-        f"{format_date_id(account.statement_date)} sudah dibayarkan.",
-        statement_date=account.statement_date.isoformat(),
-        paid_out=account.paid_out,
-        held=account.held,
-    )
 
 
 def open_claim_exists() -> Exception:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 
 from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirRelationship
+from claims.clock import WIB
 from workflow.dates import format_date_id
 from workflow.heirs import HEIR_RELATIONSHIP_LABELS as RELATIONSHIP_WORDS
 from workflow.states import ClaimReason, ClaimStatus
@@ -19,7 +20,6 @@ from workflow.states import ClaimReason, ClaimStatus
 Language = Literal["id", "en"]
 LANG_COOKIE = "lang"
 LANGUAGES: tuple[Language, ...] = ("id", "en")
-WIB = ZoneInfo("Asia/Jakarta")
 
 ZONE_ABBREVIATIONS = {
     "Asia/Jakarta": "WIB",

@@ -12,8 +12,8 @@ from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
+from claims.clock import wib_date
 from claims.db import Database
 from claims.jobs.deceased import withdraw_claims_of_deceased
 from claims.registry.csv_rows import (
@@ -40,8 +40,6 @@ from claims.repositories.registry import (
 # enough that memory stays flat and the progress bar moves every second or so.
 BATCH_SIZE = 20_000
 ProgressCallback = Callable[[int], None]  # called with the number of bytes read so far
-# The registry's day: a statement without a date is the import day's there.
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 class FileLayout(NamedTuple):
@@ -157,7 +155,7 @@ def import_participants(
     """The registry's statement of each row is dated by its `balance_date` column, or by the
     import's day in Jakarta for a file without it (or an empty value). Then the open claims
     of participants the registry reports deceased are withdrawn."""
-    import_day = now.astimezone(JAKARTA).date()
+    import_day = wib_date(now)
     dialect = db.engine.dialect
 
     classic_record = attrgetter(*PARTICIPANT_COLUMNS)

@@ -4,19 +4,16 @@ on one person's money (all KPJs of a NIK)."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from claims.clock import as_utc
+from claims.clock import as_utc, wib_date
 from claims.db import in_fixed
 from claims.models import Claim, Participant, Payout
 from workflow.account import AccountPayout, Statement
 from workflow.payout_lifecycle import OPEN_PAYOUT_STATUSES, PayoutStatus
 from workflow.states import ClaimStatus
 
-WIB = ZoneInfo("Asia/Jakarta")
 # A payout takes money from the account from its creation (approval) until it fails: while
 # pending, sent or unknown it is held, once paid it is paid out. Retired payouts count too:
 # a payout marked failed that the bank nonetheless carried out is `paid` again.
@@ -59,7 +56,7 @@ def account_payouts(
         AccountPayout(
             reference,
             int(gross),
-            as_utc(paid_at).astimezone(WIB).date()
+            wib_date(as_utc(paid_at))
             if status == PayoutStatus.paid and paid_at is not None
             else None,
         )

@@ -333,7 +333,6 @@ steps = st.lists(
 @settings(
     max_examples=1_000,
     deadline=None,
-    derandomize=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
