@@ -49,7 +49,7 @@ from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus
 PROBLEM = problems.PROBLEM  # also used by the other routers
 # The refusals each kind of route can give (api.md), declared as problem+json.
 APPLICANT_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: PROBLEM for status in (401, 404, 409, 422, 429)
+    status: PROBLEM for status in (401, 403, 404, 409, 422, 429)
 }
 OFFICER_PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: PROBLEM for status in (401, 403, 404, 409, 412, 422, 429)

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claims.db import Database
 from claims.errors import Conflict, ServiceError, refusal
-from claims.http.auth import APPLICANT_COOKIE
+from claims.http.csrf import claim_cookie_token
 from claims.http.problems import Language, preferred_language, render_workflow_error
 from claims.repositories.idempotency import (
     DONE,
@@ -80,7 +80,7 @@ def is_valid_key(key: str) -> bool:
 def credential_scope(request: Request) -> str:
     """SHA-256 of the credential the request carries; anonymous callers by their address."""
     authorization = request.headers.get("authorization")
-    cookie = request.cookies.get(APPLICANT_COOKIE)
+    cookie = claim_cookie_token(request)
     if authorization:
         source = "authorization:" + authorization
     elif cookie:

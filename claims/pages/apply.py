@@ -20,11 +20,10 @@ from claims.casework import intake
 from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirInput, check_claim_fields
 from claims.casework.opening import open_claim
 from claims.errors import FieldProblem, TooManyRequests
-from claims.http.auth import APPLICANT_COOKIE
+from claims.http.csrf import APPLICANT_COOKIE, CSRF_FIELD, set_cookie
 from claims.http.ratelimit import client_address, get_rate_limiter
 from claims.models import Branch
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD, is_https
 from claims.pages.page import (
     FIELD_ALIASES,
     Errors,
@@ -215,13 +214,7 @@ def create_from_form(page: Page, form: FormData) -> Response:
             return again({}, None, eligibility=eligibility)
         return again({}, error_message(page, refused))
     response = page.redirect(f"/claims/{created.claim_id}?done=created")
-    response.set_cookie(
-        APPLICANT_COOKIE,
-        created.access_token,
-        max_age=CLAIM_COOKIE_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=is_https(page.request),
-        path="/",
+    set_cookie(
+        response, page.request, APPLICANT_COOKIE, created.access_token, max_age=CLAIM_COOKIE_SECONDS
     )
     return response
