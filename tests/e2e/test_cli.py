@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 
 from claims.registry.csv_rows import PARTICIPANT_COLUMNS
-from tests.e2e.serving import UNUSED_BANK, JHT, free_port, jht_env, run_jht, wait_until_healthy
+from tests.e2e.serving import JHT, UNUSED_BANK, free_port, jht_env, run_jht, wait_until_healthy
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
