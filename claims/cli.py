@@ -299,7 +299,15 @@ def workflow_diagram(
 def main() -> None:
     # Rich draws progress bars only on a terminal; keep the output plain in CI logs.
     os.environ.setdefault("COLUMNS", "100")
+    from pydantic import ValidationError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ValidationError as error:
+        # A JHT_ setting with a wrong value: say which and why, not a traceback.
+        for problem in error.errors():
+            name = "JHT_" + "_".join(str(part) for part in problem["loc"]).upper()
+            err.print(f"[red]error:[/red] {name}: {problem['msg']}", highlight=False)
+        sys.exit(2)

@@ -106,7 +106,13 @@ def test_serve_on_a_fresh_folder_loads_samples_and_answers_health(tmp_path: Path
 def test_outside_the_sandbox_serve_needs_a_real_bank(tmp_path: Path) -> None:
     """A production start without JHT_BANK, or with the play bank: one line saying what to
     set, exit 2, nothing created."""
-    for extra in ({}, {"JHT_BANK": "simulated"}, {"JHT_SANDBOX": "false", "JHT_BANK": "simulated"}):
+    refusals: list[dict[str, str]] = [
+        {},
+        {"JHT_BANK": "simulated"},
+        {"JHT_SANDBOX": "false", "JHT_BANK": "simulated"},
+        {"JHT_BANK": "ftp://bank.example"},
+    ]
+    for extra in refusals:
         env = jht_env(tmp_path / "var", **extra)
         result = run_jht("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
         assert result.returncode == 2, extra
