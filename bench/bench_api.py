@@ -87,8 +87,8 @@ def bench_app() -> Any:
         rate_limits=RateLimits(
             tracking_per_client=GENEROUS,
             tracking_per_kpj=GENEROUS,
-            verification_failures_per_kpj=GENEROUS,
-            verification_failures_per_client=GENEROUS,
+            identity_attempts_per_kpj=GENEROUS,
+            identity_attempts_per_client=GENEROUS,
             default_per_client=GENEROUS,
         )
     )

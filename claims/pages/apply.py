@@ -187,9 +187,11 @@ def create_from_form(page: Page, form: FormData) -> Response:
     known = {b.code for b in branches(runtime)}
     read = read_apply_form(page, form, known)
 
-    def again(errors: Errors, form_error: str | None = None, **extra: Any) -> Response:
+    def again(
+        errors: Errors, form_error: str | None = None, status: int = 422, **extra: Any
+    ) -> Response:
         context = apply_context(page, read.values, errors, form_error, **extra)
-        return page.render("apply.html", context, status=422)
+        return page.render("apply.html", context, status=status)
 
     if read.request is None:
         return again(read.errors, page.t("form_has_errors"))
@@ -203,7 +205,10 @@ def create_from_form(page: Page, form: FormData) -> Response:
     except FieldProblem as problem:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
-        return again({}, error_message(page, limited))
+        # As the API answers: 429 with Retry-After (the attempt window is full).
+        refused = again({}, error_message(page, limited), status=429)
+        refused.headers["Retry-After"] = str(limited.data["retry_after"])
+        return refused
     except WorkflowError as refused:
         if refused.code == "not_eligible":
             eligible_from = refused.data.get("eligible_from")
