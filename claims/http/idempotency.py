@@ -4,12 +4,14 @@ request body is hashed as the application reads it, never held in memory.
 
 Keys are claimed, answered and released by `claims.repositories.idempotency`. The scope is a
 hash of the caller's credential (or its address when anonymous), so two callers' keys never
-collide.
+collide. A stored answer never holds a credential (`CREDENTIAL_FIELDS`): anonymous callers
+behind one address share a scope, and the claims table itself keeps only a token's hash.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -45,6 +47,12 @@ UNSTORED_HEADERS = frozenset(
 # request was busy, a rate limit), so the key is released for a retry, as for 5xx.
 RETRYABLE_STATUSES = frozenset({409, 429})
 REPLAY_HEADER = "Idempotent-Replayed"
+# Top-level fields of a JSON answer that hold a credential (the new claim's access token):
+# stored, and so replayed, as null. A replay goes to whoever sends the same key and body in
+# the same scope, which for anonymous callers is everyone behind one address; and a token kept
+# in the clear for 24 hours would undo keeping only its hash in the claims table. The first
+# answer shows the token once; a replay says so by its null (api-guide.md).
+CREDENTIAL_FIELDS = ("access_token",)
 
 
 def key_reused() -> ServiceError:
@@ -250,8 +258,9 @@ class IdempotencyMiddleware:
             else:
                 headers = _storable_headers(start.get("headers", []))
                 request_hash = hasher.hexdigest()
+                stored = without_credentials(headers, body)
                 await settle(
-                    lambda: record_response(db, record_id, request_hash, status, headers, body)
+                    lambda: record_response(db, record_id, request_hash, status, headers, stored)
                 )
             await send(start)
             await send({"type": "http.response.body", "body": body, "more_body": False})
@@ -270,3 +279,20 @@ def _storable_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
         for name, value in raw
         if name.decode("latin-1").lower() not in UNSTORED_HEADERS
     ]
+
+
+def without_credentials(headers: list[tuple[str, str]], body: bytes) -> bytes:
+    """`body` as it may be stored: a JSON object's `CREDENTIAL_FIELDS` set to null, written
+    as Starlette's JSONResponse writes it. Anything else is stored as it is."""
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
+    if not content_type.startswith("application/json") or not any(
+        f'"{name}"'.encode() in body for name in CREDENTIAL_FIELDS
+    ):
+        return body
+    document = json.loads(body)
+    if not isinstance(document, dict):
+        return body
+    for name in CREDENTIAL_FIELDS:
+        if name in document:
+            document[name] = None
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
