@@ -212,13 +212,15 @@ class IdempotencyMiddleware:
         if hasher.hexdigest() != stored.request_hash:
             await render_workflow_error(key_reused(), language)(scope, receive, send)
             return
+        # Rows stored before credentials were left out may still hold one for their 24 hours.
+        body = without_credentials(stored.headers, stored.body)
         headers = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers
         ]
-        headers.append((b"content-length", str(len(stored.body)).encode()))
+        headers.append((b"content-length", str(len(body)).encode()))
         headers.append((REPLAY_HEADER.lower().encode(), b"true"))
         await send({"type": "http.response.start", "status": stored.status, "headers": headers})
-        await send({"type": "http.response.body", "body": stored.body, "more_body": False})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
     async def _run_and_record(
         self,

@@ -141,6 +141,20 @@ def test_a_credential_in_the_answer_is_neither_stored_nor_replayed(
     assert token not in again.text and calls.count["credentials"] == 1
 
 
+def test_an_answer_stored_with_a_credential_before_this_version_replays_without_it(
+    client: TestClient, calls: Calls, db: Database
+) -> None:
+    """Rows written before credentials were left out live out their 24 hours: a replay of one
+    still hands out no credential."""
+    client.post("/credentials", json={"a": 1}, headers=key("k-old"))
+    with db.unit_of_work() as session:
+        record = session.scalars(select(IdempotencyRecord)).one()
+        record.response_body = b'{"id":1,"access_token":"secret-from-before"}'
+    again = client.post("/credentials", json={"a": 1}, headers=key("k-old"))
+    assert again.status_code == 201 and again.json() == {"id": 1, "access_token": None}
+    assert calls.count["credentials"] == 1
+
+
 def test_without_a_key_every_request_does_the_work(client: TestClient, calls: Calls) -> None:
     client.post("/things", json={"a": 1})
     client.post("/things", json={"a": 1})
