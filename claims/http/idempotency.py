@@ -88,10 +88,9 @@ def is_valid_key(key: str) -> bool:
 def credential_scope(request: Request) -> str:
     """SHA-256 of the credential the request carries; anonymous callers by their address."""
     authorization = request.headers.get("authorization")
-    cookie = claim_cookie_token(request)
     if authorization:
         source = "authorization:" + authorization
-    elif cookie:
+    elif cookie := claim_cookie_token(request):
         source = "cookie:" + cookie
     else:
         source = "client:" + (request.client.host if request.client else "unknown")

@@ -114,6 +114,8 @@ def test_a_key_in_flight_is_409(api: Api) -> None:
 
     scope = {
         "type": "http",
+        "method": "POST",
+        "path": f"/api/v1/claims/{claim.id}/cancel",
         "headers": [(b"authorization", f"Bearer {claim.token}".encode())],
         "client": ("testclient", 50000),
     }
