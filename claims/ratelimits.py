@@ -1,8 +1,8 @@
 """Rate limits (api.md, quality.md) on the `limits` library, moving window: public tracking per
 client and per KPJ, identity attempts per client and per KPJ, and a generous default for every
-other route. Storage is `JHT_RATE_LIMIT_STORAGE` (`memory://` for one
-process, `redis://...` when several processes serve and must share the counts). The HTTP
-side (dependencies, the default-limit middleware) is `claims.http.ratelimit`.
+other route. Storage is `JHT_RATE_LIMIT_STORAGE` (`memory://` for one process, `redis://...`
+when several processes serve and must share the counts). The HTTP side (dependencies, the
+default-limit middleware) is `claims.http.ratelimit`.
 
 The windows run on the storage's own time (time.time() or Redis), not the sandbox clock:
 moving the sandbox clock forward does not lift a limit.
@@ -87,11 +87,6 @@ class InProcessMovingWindow:
             hits.append(now)
             return True
 
-    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
-        now = time.time()
-        with self._lock:
-            return len(self._window(item, identifiers, now)) < item.amount
-
     def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
         now = time.time()
         with self._lock:
@@ -161,11 +156,12 @@ class RateLimiter:
         """Takes a place for one identity attempt in the client's window, then in the KPJ's,
         before the details are checked; 429 `too_many_attempts` when either is full. Each
         `hit` is atomic (a lock in memory, a Lua script on Redis), so a burst of concurrent
-        attempts gets exactly as many places as the window holds. A place is never given back:
-        not after a failure, and not after a success either (a success releasing places would
-        let a correct attempt make room for guesses), so once the KPJ's window is full even a
-        correct attempt waits (api.md). The client's window comes first so that an address
-        past its own limit cannot go on filling other people's KPJ windows."""
+        attempts gets exactly as many places as the window holds, whatever their outcome. A
+        place is never given back, after a failure or a success (`limits` cannot take a hit
+        back on Redis, and a success that cleared earlier failures would let one known
+        identity reopen the client's window for guesses), so once the KPJ's window is full
+        even a correct attempt waits (api.md). The client's window comes first so that an
+        address past its own limit cannot go on filling other people's KPJ windows."""
         for item, name, key in (
             (self._attempts_per_client, "identity_attempts_per_client", client),
             (self._attempts_per_kpj, "identity_attempts_per_kpj", kpj),
