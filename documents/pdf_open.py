@@ -3,10 +3,11 @@ would inflate beyond the budget, and turns every parser failure into a DocumentR
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PageObject, PdfReader, apply_configuration
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
@@ -73,13 +74,16 @@ def pdf_failures_rejected(limits: UploadLimits) -> Iterator[None]:
         raise DocumentRejected("pdf_damaged", detail=f"{type(error).__name__}: {error}") from error
 
 
-def open_untrusted_pdf(path: Path) -> PdfReader:
-    """pypdf's strict reader, decrypted if only an owner password is set. Call inside
-    pdf_failures_rejected(); close it when done with its objects (which frees them and the
-    file's bytes)."""
-    if path.stat().st_size == 0:
+def open_untrusted_pdf(source: BinaryIO) -> PdfReader:
+    """pypdf's strict reader on the open file `source` (read from its start into memory, as
+    pypdf does with a path: its many small reads are slow on a file), decrypted if only an
+    owner password is set. Call inside pdf_failures_rejected(); close it when done with its
+    objects (which frees them and the file's bytes)."""
+    source.seek(0)
+    data = source.read()
+    if not data:
         raise DocumentRejected("empty_file")
-    reader = PdfReader(path, strict=True)
+    reader = PdfReader(io.BytesIO(data), strict=True)
     # An owner password alone (the empty user password opens it) is only a permission flag:
     # we accept the file and store it unencrypted.
     if reader.is_encrypted and not reader.decrypt(""):

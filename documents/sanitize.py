@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -152,7 +153,7 @@ def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
             stack.extend(value for value in current if isinstance(value, _CONTAINERS))
 
 
-def scan_for_active_content(pdf: bytes | Path) -> list[str]:
+def scan_for_active_content(pdf: bytes | Path | BinaryIO) -> list[str]:
     """What active content the PDF still holds, looking at EVERY object in its cross-reference
     table and every object packed in its object streams (not only those reachable from the
     pages). An empty list means clean."""
@@ -190,7 +191,7 @@ def objects_in_object_stream(
         yield int(header[2 * index]), read_object(body, reader)
 
 
-def ensure_no_active_content(pdf: bytes | Path) -> None:
+def ensure_no_active_content(pdf: bytes | Path | BinaryIO) -> None:
     findings = scan_for_active_content(pdf)
     if findings:
         raise DocumentRejected("unsafe_content", detail="; ".join(findings[:10]))
