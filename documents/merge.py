@@ -27,7 +27,11 @@ from documents.pdf_open import (
     reachable_objects,
 )
 from documents.pdf_write import PdfOutput
-from documents.sanitize import ensure_no_active_content, strip_active_content
+from documents.sanitize import (
+    ensure_no_active_content,
+    refuse_foreign_programs,
+    strip_active_content,
+)
 from documents.sniff import FileKind, sniff_file
 
 
@@ -100,10 +104,6 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _too_many_pages(limits: UploadLimits) -> DocumentRejected:
-    return DocumentRejected("too_many_pages", limit=str(limits.max_pages))
-
-
 def _append_file(pdf: PdfOutput, source: BinaryIO, limits: UploadLimits) -> str:
     """Appends one uploaded file's pages to `pdf`; returns the PDF version it needs."""
     pages_left = limits.max_pages - pdf.pages
@@ -115,7 +115,7 @@ def _append_file(pdf: PdfOutput, source: BinaryIO, limits: UploadLimits) -> str:
     kind = sniff_file(source)
     if kind is not FileKind.PDF:
         if pages_left < 1:
-            raise _too_many_pages(limits)
+            raise limits.too_many_pages()
         placement = jpeg_placement(source, limits) if kind is FileKind.JPEG else None
         if placement is not None:
             # The common scan: its bytes go from the file into the PDF as img2pdf would
@@ -130,15 +130,16 @@ def _append_file(pdf: PdfOutput, source: BinaryIO, limits: UploadLimits) -> str:
         return "1.7"
     # Closed as soon as its pages are written: its objects and the file's bytes are freed then,
     # not at the end of the build (the collector is paused until then).
-    with pdf_failures_rejected(limits), open_untrusted_pdf(source) as reader:
+    with pdf_failures_rejected(limits), open_untrusted_pdf(source, limits, pages_left) as reader:
         pages = list(reader.pages)
         if not pages:  # e.g. a damaged /Type at the root: the tree check saw kids, pypdf none
             raise DocumentRejected("pdf_damaged", detail="no pages")
         if len(pages) > pages_left:
-            raise _too_many_pages(limits)
+            raise limits.too_many_pages()
         budget = InflateBudget(limits.max_inflated_bytes)
 
         def clean_and_count(item: DictionaryObject | ArrayObject) -> None:
+            refuse_foreign_programs(item)
             strip_active_content(item)
             if isinstance(item, StreamObject):
                 budget.count_stream(item)
