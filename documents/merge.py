@@ -30,6 +30,7 @@ from documents.pdf_write import PdfOutput
 from documents.sanitize import (
     ensure_no_active_content,
     refuse_foreign_programs,
+    refuse_inline_image_codecs,
     strip_active_content,
 )
 from documents.sniff import FileKind, sniff_file
@@ -143,6 +144,7 @@ def _append_file(pdf: PdfOutput, source: BinaryIO, limits: UploadLimits) -> str:
             strip_active_content(item)
             if isinstance(item, StreamObject):
                 budget.count_stream(item)
+                refuse_inline_image_codecs(item)
 
         # Every object is cleaned and its stream counted before a byte of this file is written.
         objects = reachable_objects(pages, clean_and_count)

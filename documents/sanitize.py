@@ -5,6 +5,7 @@ object of the written file, that none of it survived."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -111,6 +112,32 @@ def refuse_foreign_programs(item: DictionaryObject | ArrayObject) -> None:
     if isinstance(item, DictionaryObject):
         for code, what in foreign_programs(item):
             raise DocumentRejected(code, detail=what)
+
+
+# An inline image's dictionary in a content stream: BI, its keys and values, ID. Bounded: a
+# real one is a few dozen bytes.
+_INLINE_IMAGE = re.compile(rb"\bBI\b(.{0,4096}?)\bID\b", re.DOTALL)
+_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]*)")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def refuse_inline_image_codecs(stream: StreamObject) -> None:
+    """Refuses a content stream showing a JBIG2 or JPEG 2000 image inline (BI ... ID ... EI),
+    with its filter's name as any reader reads it (#-escapes undone). Decodes the stream:
+    call it after the inflate budget has counted it."""
+    if stream.get("/Subtype") == "/Image":
+        return
+    data = stream.get_data()
+    if b"BI" not in data:
+        return
+    for header in _INLINE_IMAGE.finditer(data):
+        for name in _NAME.findall(header.group(1)):
+            plain = _NAME_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), name)
+            if b"/" + plain in _REFUSED_CODEC_BYTES:
+                raise DocumentRejected("pdf_image_codec", detail=f"inline image {plain!r}")
+
+
+_REFUSED_CODEC_BYTES = frozenset(name.encode() for name in REFUSED_IMAGE_CODECS)
 
 
 def strip_active_content(item: DictionaryObject | ArrayObject) -> None:

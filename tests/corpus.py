@@ -336,6 +336,16 @@ def jpx_pdf() -> bytes:
     return image_codec_pdf(b"[/FlateDecode /JPXDecode]")
 
 
+def inline_jpx_pdf() -> bytes:
+    """A JPEG 2000 image inline in the page's content (BI ... ID ... EI), its filter name
+    written with a #-escape (/JPX#44ecode is /JPXDecode to every reader), deflated."""
+    content = b"q 8 0 0 8 0 0 cm BI /W 8 /H 8 /CS /G /BPC 8 /F /JPX#44ecode ID "
+    content += b"\x00\x00\x00\x0cjP  \r\n\x87\n" + b"\x00" * 32 + b" EI Q"
+    objects = _simple_objects()
+    objects[3] = _stream(b"/Filter /FlateDecode", zlib.compress(content))
+    return raw_pdf(objects)
+
+
 def wide_page_tree(leaves: int = 40_000, declared: int = 1) -> bytes:
     """A page tree with `leaves` distinct pages under one node that declares /Count
     `declared`: pypdf would build a page object for every leaf before anyone counted them."""
@@ -578,6 +588,7 @@ HOSTILE_CASES: dict[str, HostileCase] = {
     "embedded_font_in_form": HostileCase(font_in_form_pdf, 422, "pdf_embedded_font"),
     "jbig2_image": HostileCase(jbig2_pdf, 422, "pdf_image_codec"),
     "jpx_image": HostileCase(jpx_pdf, 422, "pdf_image_codec"),
+    "jpx_inline_image": HostileCase(inline_jpx_pdf, 422, "pdf_image_codec"),
     "page_tree_40000_leaves": HostileCase(wide_page_tree, 422, "too_many_pages"),
     "declared_count_1000000": HostileCase(declared_page_count, 422, "too_many_pages"),
     "double_flate_bomb": HostileCase(double_flate_bomb, 422, "pdf_bomb"),

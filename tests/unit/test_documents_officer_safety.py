@@ -42,7 +42,7 @@ def test_an_embedded_font_inside_a_form_is_refused(tmp_path: Path) -> None:
     assert _refusal(tmp_path, corpus.font_in_form_pdf()).code == "pdf_embedded_font"
 
 
-@pytest.mark.parametrize("factory", [corpus.jbig2_pdf, corpus.jpx_pdf])
+@pytest.mark.parametrize("factory", [corpus.jbig2_pdf, corpus.jpx_pdf, corpus.inline_jpx_pdf])
 def test_jbig2_and_jpeg_2000_images_are_refused(
     tmp_path: Path, factory: Callable[[], bytes]
 ) -> None:
