@@ -119,10 +119,12 @@ def _child_main() -> None:
 
 def _code_dirs() -> list[str]:
     """What the confined worker keeps, read-only: the folders it imports from (the standard
-    library, site-packages), and of this checkout only the documents package, not the folders
-    around it (./var, the default data folder, is one of them)."""
-    package = os.path.join(_PACKAGE_ROOT, "documents")
-    kept = [package]
+    library, site-packages). Of a checkout (a folder with pyproject.toml) only the documents
+    package, not the folders around it (./var, the default data folder, is one of them); an
+    installed package's folder (site-packages) whole."""
+    if not os.path.exists(os.path.join(_PACKAGE_ROOT, "pyproject.toml")):
+        return [entry for entry in sys.path if entry and os.path.isdir(entry)]
+    kept = [os.path.join(_PACKAGE_ROOT, "documents")]
     for entry in sys.path:
         if not entry or not os.path.isdir(entry):
             continue
