@@ -173,7 +173,7 @@ class InflateBudget:
         raw = encoded_data(stream)  # encoded (already decrypted) bytes
         if not names or names[0] in _PASS_THROUGH:
             self._spend(len(raw))
-        elif names == [names[0]] and names[0] in _FLATE:
+        elif len(names) == 1 and names[0] in _FLATE:
             # The common case, counted while inflating, without keeping the output.
             self._count_flate(raw)
         else:
