@@ -144,3 +144,49 @@ def test_nothing_a_worker_sends_is_unpickled(tmp_path: Path) -> None:
         assert caught.value.code == "processing_failed"
         assert not marker.exists()
         assert fresh.run(len, "ab") == 2
+
+
+# Run as an ordinary user (uid 1000): the worker confines itself in a user namespace instead.
+_AS_ORDINARY_USER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from documents.errors import DocumentRejected
+from documents.isolation import IsolatedWorkerPool
+
+def attempt(expression):
+    try:
+        return repr(pool.run(eval, expression))
+    except DocumentRejected as refused:
+        return refused.detail
+
+with IsolatedWorkerPool(workers=1, wall_seconds=20) as pool:
+    print(json.dumps({
+        "uid": pool.run(eval, "__import__('os').getuid()"),
+        "passwd": attempt("open('/etc/passwd', 'rb').read(1)"),
+        "connect": attempt("__import__('socket').create_connection(('127.0.0.1', 5432), 5)"),
+        "write_code": attempt(f"open({sys.argv[1] + '/documents/x'!r}, 'w')"),
+    }))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="starts a process as another user")
+def test_a_worker_of_an_unprivileged_service_confines_itself_too() -> None:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", sys.executable]
+        + ["-c", _AS_ORDINARY_USER, str(PACKAGE_ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd="/",
+        env={"PATH": os.environ.get("PATH", ""), "HOME": "/"},
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert seen["uid"] == 65534
+    assert seen["passwd"].startswith("FileNotFoundError"), seen
+    assert "unreachable" in seen["connect"].lower(), seen
+    assert seen["write_code"].startswith("OSError: [Errno 30]"), seen  # read-only file system
