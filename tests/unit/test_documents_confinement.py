@@ -4,10 +4,13 @@ key, other applicants' documents, the network or the server process."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import socket
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,13 +174,9 @@ with IsolatedWorkerPool(workers=1, wall_seconds=20) as pool:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="starts a process as another user")
 def test_a_worker_of_an_unprivileged_service_confines_itself_too() -> None:
-    import json
-    import subprocess
-    import sys
-
+    as_user = ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups"]
     done = subprocess.run(
-        ["setpriv", "--reuid=1000", "--regid=1000", "--clear-groups", sys.executable]
-        + ["-c", _AS_ORDINARY_USER, str(PACKAGE_ROOT)],
+        [*as_user, sys.executable, "-c", _AS_ORDINARY_USER, str(PACKAGE_ROOT)],
         capture_output=True,
         text=True,
         check=False,
