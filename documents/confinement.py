@@ -11,7 +11,7 @@ write nothing and reach no one:
   otherwise a user namespace mapping only the service's own uid to 65534;
 - no capabilities, no-new-privileges, not dumpable (no ptrace by other workers);
 - RLIMIT_NPROC 0 (no fork, no thread), besides RLIMIT_AS, RLIMIT_FSIZE and no core files
-  (limit_resources, set before the imports) and the per-job RLIMIT_CPU.
+  (limit_resources, set at start-up) and the per-job RLIMIT_CPU.
 
 Linux only, through libc (Python 3.11 has no os.unshare): unshare(2), mount(2), capset(2),
 prctl(2). A machine that allows neither (no root, user namespaces disabled) cannot confine a
