@@ -65,14 +65,23 @@ def is_sqlite(url: str) -> bool:
 def make_engine(
     url: str, *, pool_size: int = 10, checkpoint_pages: int = SQLITE_DEFAULT_CHECKPOINT_PAGES
 ) -> Engine:
+    # hide_parameters: an error or a log line names the statement, never the values bound to
+    # it (NIKs, account numbers, token hashes); claims.redaction scrubs what drivers quote.
     if is_sqlite(url):
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            hide_parameters=True,
         )
         _configure_sqlite(engine, checkpoint_pages)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 def _configure_sqlite(engine: Engine, checkpoint_pages: int) -> None:
@@ -105,7 +114,7 @@ def _configure_sqlite(engine: Engine, checkpoint_pages: int) -> None:
         try:
             connection.connection.driver_connection.execute(statement)
         except sqlite3.OperationalError as error:
-            raise OperationalError(statement, (), error) from error
+            raise OperationalError(statement, (), error, hide_parameters=True) from error
 
 
 class WalCheckpointer:
@@ -244,7 +253,8 @@ def driver_execute(
     once, without SQLAlchemy's per-execution work and result processing (values come back
     as the driver gives them). For the few statements a hot write path runs every time;
     other databases go through `connection.execute`. A constraint refusal is raised as
-    SQLAlchemy's IntegrityError, as `connection.execute` would raise it."""
+    SQLAlchemy's IntegrityError, as `connection.execute` would raise it (its values hidden, as
+    the engine hides them)."""
     compiled = (
         driver_sql(statement, connection.dialect)
         if connection.dialect.name == "sqlite" and isinstance(statement, ClauseElement)
@@ -257,7 +267,7 @@ def driver_execute(
     try:
         return cursor.execute(compiled.sql, values)  # type: ignore[no-any-return]
     except sqlite3.IntegrityError as error:
-        raise IntegrityError(compiled.sql, values, error) from error
+        raise IntegrityError(compiled.sql, values, error, hide_parameters=True) from error
 
 
 def driver_first(

@@ -4,6 +4,7 @@ by the CLI or `create_app()`, and passed to whatever needs it."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import make_url
@@ -14,10 +15,13 @@ from claims.db import Database
 from claims.migrate import upgrade_to_head
 from claims.payouts.gateway import BankGateway, HttpBankGateway
 from claims.payouts.simulated_bank import SimulatedBank
+from claims.redaction import install_log_redaction
 from claims.repositories.monitoring import ping
 from claims.repositories.sandbox_clock import sandbox_offset
 from claims.settings import Settings
 from claims.uploads.resources import DocumentServices
+
+DATA_UMASK = 0o077  # files 0600, folders 0700
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -61,7 +65,13 @@ class Runtime:
 
 
 def open_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The data folder holds the database, every applicant's documents, outgoing mail and the
+    # signing key: nothing in it is for another user of the machine. A umask, not a chmod
+    # afterwards, so that each file is private from the moment it exists, whoever creates it
+    # (SQLite's -wal and -shm files, documents, mail, the spool). It is the whole process's.
+    os.umask(DATA_UMASK)
+    install_log_redaction()
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     url = settings.resolved_database_url
     db = Database(url, background_checkpoints=True)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -133,15 +134,24 @@ class Settings(BaseSettings):
         path = self.data_dir / SECRET_KEY_FILE
         if path.exists():
             return path.read_bytes().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_hex(32).encode()
-        # O_EXCL: when several processes start at once, exactly one writes the key.
+        # Written whole under a name of this process's own, then linked into place: when several
+        # processes start at once exactly one link succeeds, and no one reads a half-written key.
+        # Created 0600 by open() itself, whatever the umask: never readable by others, not even
+        # for the instant before a chmod.
+        draft = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with path.open("xb") as handle:
+            with os.fdopen(descriptor, "wb") as handle:
                 handle.write(key)
-            path.chmod(0o600)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.link(draft, path)
         except FileExistsError:
             return path.read_bytes().strip()
+        finally:
+            draft.unlink()
         return key
 
 

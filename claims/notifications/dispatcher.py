@@ -20,6 +20,7 @@ from claims.models import OutboxMessage
 from claims.notifications.sender import FROM_ADDRESS, MAIL_DOMAIN, MailSender, sender_for
 from claims.notifications.templates import UnknownTemplate, render
 from claims.notifications_outbox import NOTIFICATION
+from claims.redaction import describe_failure
 from claims.repositories.outbox import (
     complete_outbox_row,
     due_outbox_rows,
@@ -114,7 +115,7 @@ def _deliver(runtime: Runtime, mailer: MailSender, outbox_id: int, now: datetime
     except UnknownTemplate as unknown:
         error, permanent = f"unknown template {unknown}", True
     except Exception as failure:
-        error = f"{type(failure).__name__}: {failure}"
+        error = describe_failure(failure)  # an SMTP refusal may quote what it was sent
     with runtime.db.unit_of_work() as session:
         row = outbox_row(session, outbox_id)
         assert row is not None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from claims.db import driver_execute, insert_of
 from claims.models import Claim, OutboxMessage
+from claims.redaction import redact
 
 # Outbox rows are append-only here: one INSERT on the session's connection, without an ORM
 # object and the flush machinery around it (`insert_of`: compiled once per set of columns).
@@ -84,8 +85,9 @@ def retry_outbox_row(message: OutboxMessage, at: datetime) -> None:
 
 
 def record_outbox_error(message: OutboxMessage, error: str | None) -> None:
-    """What went wrong at the row's last attempt (None: nothing)."""
-    message.last_error = None if error is None else error[:_ERROR_LENGTH]
+    """What went wrong at the row's last attempt (None: nothing), without the identifiers or
+    tokens that database, SMTP and bank errors quote (claims.redaction)."""
+    message.last_error = None if error is None else redact(error)[:_ERROR_LENGTH]
 
 
 def _release(message: OutboxMessage) -> None:

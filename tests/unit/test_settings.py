@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +16,33 @@ def test_secret_key_is_generated_once_per_data_folder(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path / "a").secret_key() == first
     assert Settings(data_dir=tmp_path / "b").secret_key() != first
     assert (tmp_path / "a" / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_secret_key_is_never_readable_by_others_not_even_for_an_instant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Created by open() with O_CREAT|O_EXCL and mode 0600, so the file has no other mode at
+    # any moment: not 0644 under the umask first and 0600 after a chmod.
+    opened: list[tuple[str, int, int]] = []
+    real_open = os.open
+
+    def recording_open(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+        opened.append((str(path), flags, mode))
+        return real_open(path, flags, mode, **kwargs)
+
+    monkeypatch.setattr(os, "open", recording_open)
+    previous = os.umask(0)  # the worst umask: whatever is asked for is what the file gets
+    try:
+        Settings(data_dir=tmp_path / "var").secret_key()
+    finally:
+        os.umask(previous)
+    created = [(flags, mode) for path, flags, mode in opened if flags & os.O_CREAT]
+    assert created, "the key was not created with os.open"
+    for flags, mode in created:
+        assert flags & os.O_EXCL and mode == 0o600
+    assert stat.S_IMODE((tmp_path / "var" / "secret.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "var").stat().st_mode) == 0o700
+    assert [path.name for path in (tmp_path / "var").iterdir()] == ["secret.key"]
 
 
 def test_defaults_and_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
