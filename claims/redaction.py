@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -30,13 +31,37 @@ def describe_failure(error: BaseException) -> str:
     return redact(f"{type(error).__name__}: {error}")
 
 
+class _Scrubbed:
+    """A log argument that shows scrubbed whichever way the format asks for it (%s or %r)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return redact(str(self.value))
+
+    def __repr__(self) -> str:
+        return redact(repr(self.value))
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, int | float):
+        return value  # %d and %f still format; our identifiers are strings
+    return _Scrubbed(value)
+
+
 _installed = False
 
 
 def install_log_redaction() -> None:
     """Every log record of this process is scrubbed as it is made, whichever handler then
-    writes it (uvicorn's, pytest's, an operator's dictConfig): its message, the traceback of
-    its exception and its stack. Records below a logger's level are never made, so quiet
+    writes it (uvicorn's, pytest's, an operator's dictConfig): its message and each argument
+    (kept apart, for formatters that read them, such as uvicorn's access log), the traceback
+    of its exception and its stack. Records below a logger's level are never made, so quiet
     loggers cost nothing. Idempotent."""
     global _installed
     if _installed:
@@ -46,15 +71,15 @@ def install_log_redaction() -> None:
 
     def redacting_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # arguments that do not fit the format: logging reports it later
-            message = f"{record.msg} {record.args}"
-        record.msg, record.args = redact(message), None
+        record.msg = redact(record.msg) if isinstance(record.msg, str) else _scrubbed(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_scrubbed(value) for value in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {key: _scrubbed(value) for key, value in record.args.items()}
         if record.exc_info and record.exc_info[0] is not None:
             # Formatters use `exc_text` when it is set rather than formatting the exception.
-            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
-            record.exc_text = record.exc_text.rstrip("\n")
+            formatted = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_text = redact(formatted).rstrip("\n")
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return record

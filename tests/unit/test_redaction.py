@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
 
 import pytest
+from uvicorn.logging import AccessFormatter
 
-from claims.redaction import REDACTED, describe_failure, redact
+from claims.redaction import REDACTED, describe_failure, install_log_redaction, redact
 from claims.security import new_token
 
 
@@ -56,3 +59,21 @@ def test_a_failure_keeps_its_class() -> None:
         "ConnectionRefusedError: [Errno 111] Connection refused"
     )
     assert describe_failure(ValueError("account 1234567890")) == f"ValueError: account {REDACTED}"
+
+
+def test_formatters_that_read_the_arguments_still_work() -> None:
+    # uvicorn's access log unpacks the record's arguments: they are scrubbed one by one.
+    install_log_redaction()
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(AccessFormatter('%(client_addr)s "%(request_line)s" %(status_code)s'))
+    access = logging.getLogger("uvicorn.access.test")
+    access.addHandler(handler)
+    access.propagate = False
+    try:
+        access.warning(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET", "/tracking/26000000001", "1.1", 200
+        )
+    finally:
+        access.removeHandler(handler)
+    assert written.getvalue() == f'127.0.0.1:5000 "GET /tracking/{REDACTED} HTTP/1.1" 200 OK\n'
