@@ -306,8 +306,13 @@ def audit(_arguments: list[str]) -> None:
         command += ["--progress-spinner", "off", "-f", "json", "-o", report_file]
         for vulnerability in sorted(ignored):
             command += ["--ignore-vuln", vulnerability]
-        answer = subprocess.run([str(part) for part in command], cwd=ROOT, check=False)
+        # Its own summary is not printed: where it could reach no advisory it still says "No
+        # known vulnerabilities found"; the verdict below says what was audited and how.
+        answer = subprocess.run(
+            [str(part) for part in command], cwd=ROOT, capture_output=True, text=True, check=False
+        )
         if not report_file.exists():
+            print(answer.stdout + answer.stderr, file=sys.stderr)
             sys.exit(answer.returncode or 1)
         report = json.loads(report_file.read_text())
     try:
