@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 STAMP = VENV / ".installed-from"
-CHROMIUM = Path("/usr/bin/chromium")
 PYPROJECT = ROOT / "pyproject.toml"
 LOCK = ROOT / "requirements.lock"
 AUDIT_EXCEPTIONS = ROOT / ".ci" / "audit-exceptions"
@@ -120,17 +119,31 @@ def ensure_virtualenv() -> None:
     STAMP.write_text(fingerprint)
 
 
-def ensure_chromium() -> None:
-    """The page tests drive Debian's Chromium; install it when we can (root with apt-get)."""
-    if CHROMIUM.exists():
+# Debian's packages the tests drive as real peers: Chromium for the pages, nginx as the
+# reverse proxy in front of the service (tests/e2e/test_behind_proxy.py).
+TEST_PROGRAMS = {
+    Path("/usr/bin/chromium"): ("chromium", "fonts-dejavu-core"),
+    Path("/usr/sbin/nginx"): ("nginx",),
+}
+
+
+def ensure_test_programs() -> None:
+    """Install the missing ones when we can (root with apt-get); else their tests skip."""
+    missing = [
+        package
+        for path, packages in TEST_PROGRAMS.items()
+        if not path.exists()
+        for package in packages
+    ]
+    if not missing:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        say("installing Debian's chromium for the browser tests")
+        say(f"installing Debian's {', '.join(missing)} for the browser and proxy tests")
         quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run("apt-get", "update", "-qq", env=quiet)
-        run("apt-get", "install", "-y", "-qq", "chromium", "fonts-dejavu-core", env=quiet)
+        run("apt-get", "install", "-y", "-qq", *missing, env=quiet)
     else:
-        say("chromium is not installed and cannot be installed here: browser tests will skip")
+        say(f"{', '.join(missing)} cannot be installed here: the tests needing them will skip")
 
 
 def serve(arguments: list[str]) -> None:
@@ -151,7 +164,7 @@ def serve(arguments: list[str]) -> None:
 
 def test(arguments: list[str]) -> None:
     ensure_virtualenv()
-    ensure_chromium()
+    ensure_test_programs()
     where = os.environ.get(
         "JHT_TEST_DATABASE_URL", "SQLite (set JHT_TEST_DATABASE_URL for PostgreSQL)"
     )
