@@ -212,15 +212,16 @@ def _mark_send(session: Session, payout: Payout, now: datetime) -> None:
 
 
 def _open_pending(session: Session, claimed: ClaimedPayout, now: datetime) -> Payout | None:
-    """The claimed payout, held, while it is still live and never sent; None (its outbox row
-    done) when it was settled or replaced meanwhile."""
+    """The claimed payout, held, while it is still live and never sent; None when it was
+    settled or replaced meanwhile (its outbox row done), or sent by another worker after
+    this one's lease ran out (that worker has the row now)."""
     message = outbox_row(session, claimed.outbox_id)
     payout = payout_by_reference(session, claimed.reference, lock=True)
     assert message is not None and payout is not None
-    if not payout.live or payout.status is not PayoutStatus.pending:
+    if not payout.live or payout.status not in OPEN_PAYOUT_STATUSES:
         complete_outbox_row(message, now)
         return None
-    return payout
+    return payout if payout.status is PayoutStatus.pending else None
 
 
 def _earlier_payouts_clear(
