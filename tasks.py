@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The two commands of the README, needing nothing but python3:
 
-    python3 tasks.py serve    set up (virtualenv, install) and start the service with samples
+    python3 tasks.py serve    set up (virtualenv, install) and start the sandbox service with samples
     python3 tasks.py test     set up and run the whole test suite (pytest arguments may follow)
     python3 tasks.py lint     ruff, mypy and the import layers (import-linter)
 
@@ -62,6 +62,17 @@ def ensure_chromium() -> None:
 
 
 def serve(arguments: list[str]) -> None:
+    # The README's first command is for trying the service: the sandbox (synthetic samples,
+    # sample officers, the simulated bank), unless the environment says otherwise. A real
+    # deployment runs `jht serve` with its own settings (docs/operations.md).
+    sandbox = os.environ.setdefault("JHT_SANDBOX", "true").strip().lower() in {
+        "1",
+        "true",
+        "on",
+        "yes",
+    }
+    if sandbox:
+        say("SANDBOX: samples, sample officers and the simulated bank; nothing pays anyone")
     ensure_virtualenv()
     os.execv(BIN / "jht", [str(BIN / "jht"), "serve", *arguments])
 

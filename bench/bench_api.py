@@ -87,8 +87,8 @@ def bench_app() -> Any:
         rate_limits=RateLimits(
             tracking_per_client=GENEROUS,
             tracking_per_kpj=GENEROUS,
-            verification_failures_per_kpj=GENEROUS,
-            verification_failures_per_client=GENEROUS,
+            identity_attempts_per_kpj=GENEROUS,
+            identity_attempts_per_client=GENEROUS,
             default_per_client=GENEROUS,
         )
     )
@@ -194,6 +194,8 @@ def prepare_database(folder: Path, claims: int, now: datetime) -> tuple[dict[str
         JHT_DATABASE_URL=f"sqlite:///{database}",
         JHT_SCHEDULER="off",
         JHT_SANDBOX="false",
+        # Outside the sandbox a bank must be named; the scheduler is off, so none is called.
+        JHT_BANK="http://127.0.0.1:9/no-payouts-in-this-benchmark",
     )
     jht(env, "db", "upgrade")
     jht(env, "branches", "import", str(ROOT / "samples" / "branches.csv"))

@@ -193,6 +193,23 @@ def db_upgrade() -> None:
     err.print("database is at the newest schema")
 
 
+SANDBOX_BANNER = (
+    "SANDBOX: synthetic sample participants, sample officers and the simulated bank; "
+    "nothing here pays anyone (JHT_SANDBOX=true)"
+)
+
+
+def _refuse_unsafe(settings: Settings) -> None:
+    """One line saying what to set, instead of a service that would pay with a play bank."""
+    from claims.settings import UnsafeConfiguration
+
+    try:
+        settings.refuse_unsafe_production()
+    except UnsafeConfiguration as error:
+        err.print(f"[red]error:[/red] {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -200,7 +217,18 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     samples: Annotated[
         bool | None,
-        typer.Option(help="Load the samples into an empty registry (default: on for SQLite)"),
+        typer.Option(
+            help="Load the samples into an empty registry (sandbox only; default: on in the "
+            "sandbox with SQLite)"
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Behind a reverse proxy: the proxies (comma-separated addresses or networks) "
+            "whose X-Forwarded-For and X-Forwarded-Proto are trusted "
+            "(JHT_FORWARDED_ALLOW_IPS)"
+        ),
     ] = None,
 ) -> None:
     """Migrate the database, then serve the API and pages (and the scheduler unless off)."""
@@ -208,10 +236,24 @@ def serve(
 
     from claims.samples_loader import load_samples_if_empty
 
+    if forwarded_allow_ips is not None:
+        # The worker processes read their settings from the environment.
+        os.environ["JHT_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
+        get_settings.cache_clear()
     settings = get_settings()
+    if settings.sandbox:
+        err.print(SANDBOX_BANNER, highlight=False, markup=False)
+    _refuse_unsafe(settings)
+    if samples and not settings.sandbox:
+        err.print(
+            "[red]error:[/red] samples and sample officers are loaded only in the sandbox: "
+            "set JHT_SANDBOX=true, or import your registry with `jht participants import`",
+            highlight=False,
+        )
+        raise typer.Exit(2)
     runtime = _runtime(settings)
     if samples is None:
-        samples = settings.database_url is None
+        samples = settings.sandbox and settings.database_url is None
     if samples:
         load_samples_if_empty(runtime, err)
     runtime.close()
@@ -223,6 +265,8 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        # The app trusts X-Forwarded-* itself, from JHT_FORWARDED_ALLOW_IPS only
+        # (claims.http.proxy), so that tests exercise the same code.
         proxy_headers=False,
     )
 
@@ -235,7 +279,9 @@ def scheduler_command() -> None:
 
     from claims.jobs import run_scheduler_forever
 
-    runtime = _runtime()
+    settings = get_settings()
+    _refuse_unsafe(settings)
+    runtime = _runtime(settings)
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())
@@ -308,7 +354,15 @@ def workflow_diagram(
 def main() -> None:
     # Rich draws progress bars only on a terminal; keep the output plain in CI logs.
     os.environ.setdefault("COLUMNS", "100")
+    from pydantic import ValidationError
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except ValidationError as error:
+        # A JHT_ setting with a wrong value: say which and why, not a traceback.
+        for problem in error.errors():
+            name = "JHT_" + "_".join(str(part) for part in problem["loc"]).upper()
+            err.print(f"[red]error:[/red] {name}: {problem['msg']}", highlight=False)
+        sys.exit(2)

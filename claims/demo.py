@@ -103,7 +103,8 @@ class Demo:
         # UserWarning), and run_demo filters that warning only once it runs.
         from fastapi.testclient import TestClient
 
-        self.client: TestClient = TestClient(app)
+        # Requests as a browser at the service's own address would send them (its Host).
+        self.client: TestClient = TestClient(app, base_url=runtime.settings.public_url)
         self.stories = [Story(s.reason, s.label, s.twist, s.account) for s in STORIES]
         self.partial_gross = 0
         self.tokens: dict[tuple[str, str], str] = {}

@@ -1,8 +1,8 @@
 """Rate limits (api.md, quality.md) on the `limits` library, moving window: public tracking per
-client and per KPJ, failed identity verifications per KPJ and per client, and a generous
-default for every other route. Storage is `JHT_RATE_LIMIT_STORAGE` (`memory://` for one
-process, `redis://...` when several processes serve and must share the counts). The HTTP
-side (dependencies, the default-limit middleware) is `claims.http.ratelimit`.
+client and per KPJ, identity attempts per client and per KPJ, and a generous default for every
+other route. Storage is `JHT_RATE_LIMIT_STORAGE` (`memory://` for one process, `redis://...`
+when several processes serve and must share the counts). The HTTP side (dependencies, the
+default-limit middleware) is `claims.http.ratelimit`.
 
 The windows run on the storage's own time (time.time() or Redis), not the sandbox clock:
 moving the sandbox clock forward does not lift a limit.
@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -25,6 +25,7 @@ from limits.strategies import MovingWindowRateLimiter
 from limits.util import WindowStats
 
 from claims.errors import TooManyRequests
+from workflow.identifiers import InvalidIdentifier, Kpj
 
 RATE_LIMITED = "rate_limited"
 TOO_MANY_ATTEMPTS = "too_many_attempts"
@@ -42,8 +43,8 @@ class RateLimits:
 
     tracking_per_client: str = "10/minute"
     tracking_per_kpj: str = "30/hour"
-    verification_failures_per_kpj: str = "5 per 15 minutes"
-    verification_failures_per_client: str = "20 per 15 minutes"
+    identity_attempts_per_kpj: str = "5 per 15 minutes"
+    identity_attempts_per_client: str = "20 per 15 minutes"
     default_per_client: str = "600/minute"
 
 
@@ -85,11 +86,6 @@ class InProcessMovingWindow:
                 return False
             hits.append(now)
             return True
-
-    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
-        now = time.time()
-        with self._lock:
-            return len(self._window(item, identifiers, now)) < item.amount
 
     def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
         now = time.time()
@@ -136,8 +132,8 @@ class RateLimiter:
             TRACKING_PER_KPJ: (parse(limits.tracking_per_kpj), RATE_LIMITED),
             DEFAULT_PER_CLIENT: (parse(limits.default_per_client), RATE_LIMITED),
         }
-        self._failures_per_kpj = parse(limits.verification_failures_per_kpj)
-        self._failures_per_client = parse(limits.verification_failures_per_client)
+        self._attempts_per_kpj = parse(limits.identity_attempts_per_kpj)
+        self._attempts_per_client = parse(limits.identity_attempts_per_client)
 
     @property
     def is_in_process(self) -> bool:
@@ -150,41 +146,41 @@ class RateLimiter:
         if not self.strategy.hit(item, self.namespace, name, key):
             raise TooManyRequests(self._retry_after(item, name, key), code=code)
 
-    def check_tracking(self, client: str, kpj: str) -> None:
-        """The public tracking lookup: per client first, so one client cannot use up a KPJ."""
+    def check_tracking(self, client: str, kpj_as_typed: str) -> None:
+        """The public tracking lookup: per client first, so one client cannot use up a KPJ;
+        then per KPJ, whichever way it was spelled (`2600000000-5` is `26000000005`)."""
         self.check(TRACKING_PER_CLIENT, client)
-        self.check(TRACKING_PER_KPJ, kpj)
+        self.check(TRACKING_PER_KPJ, _kpj_key(kpj_as_typed))
 
-    def is_blocked(self, kpj: str, client: str) -> int | None:
-        """Seconds to wait before verifying this KPJ from this client, or None to go ahead.
-        Checked before every attempt: after 5 failures even a correct one waits (api.md)."""
-        waits = [
-            self._retry_after(item, name, key)
-            for item, name, key in self._failure_limits(kpj, client)
-            if not self.strategy.test(item, self.namespace, name, key)
-        ]
-        return max(waits) if waits else None
-
-    def ensure_not_blocked(self, kpj: str, client: str) -> None:
-        """`is_blocked` as a refusal: 429 `too_many_attempts`."""
-        retry_after = self.is_blocked(kpj, client)
-        if retry_after is not None:
-            raise TooManyRequests(retry_after, code=TOO_MANY_ATTEMPTS)
-
-    def record_failure(self, kpj: str, client: str) -> None:
-        """One failed verification (well-formed values that do not match the registry)."""
-        for item, name, key in self._failure_limits(kpj, client):
-            self.strategy.hit(item, self.namespace, name, key)
-
-    def _failure_limits(self, kpj: str, client: str) -> Iterable[tuple[RateLimitItem, str, str]]:
-        return (
-            (self._failures_per_kpj, "verification_failures_per_kpj", kpj),
-            (self._failures_per_client, "verification_failures_per_client", client),
-        )
+    def reserve_identity_attempt(self, kpj: str, client: str) -> None:
+        """Takes a place for one identity attempt in the client's window, then in the KPJ's,
+        before the details are checked; 429 `too_many_attempts` when either is full. Each
+        `hit` is atomic (a lock in memory, a Lua script on Redis), so a burst of concurrent
+        attempts gets exactly as many places as the window holds, whatever their outcome. A
+        place is never given back, after a failure or a success (`limits` cannot take a hit
+        back on Redis, and a success that cleared earlier failures would let one known
+        identity reopen the client's window for guesses), so once the KPJ's window is full
+        even a correct attempt waits (api.md). The client's window comes first so that an
+        address past its own limit cannot go on filling other people's KPJ windows."""
+        for item, name, key in (
+            (self._attempts_per_client, "identity_attempts_per_client", client),
+            (self._attempts_per_kpj, "identity_attempts_per_kpj", kpj),
+        ):
+            if not self.strategy.hit(item, self.namespace, name, key):
+                raise TooManyRequests(self._retry_after(item, name, key), code=TOO_MANY_ATTEMPTS)
 
     def _retry_after(self, item: RateLimitItem, name: str, key: str) -> int:
         stats = self.strategy.get_window_stats(item, self.namespace, name, key)
         return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def _kpj_key(kpj_as_typed: str) -> str:
+    """The KPJ a limit counts: the normalised 11 digits, or the text itself (bounded) when it
+    is no KPJ at all, which the caller refuses anyway."""
+    try:
+        return Kpj.parse(kpj_as_typed).value
+    except InvalidIdentifier:
+        return kpj_as_typed[:32]
 
 
 async def limiter_call(limiter: RateLimiter, call: Callable[..., R], *args: str) -> R:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from claims.clock import Clock
 from claims.db import Database
 from claims.migrate import upgrade_to_head
-from claims.payouts.gateway import BankGateway
+from claims.payouts.gateway import BankGateway, HttpBankGateway
 from claims.payouts.simulated_bank import SimulatedBank
 from claims.repositories.monitoring import ping
 from claims.repositories.sandbox_clock import sandbox_offset
@@ -36,12 +36,15 @@ class Runtime:
     clock: Clock
     # Document store and worker pool, made on first use (claims.uploads.service).
     documents: DocumentServices | None = None
-    # The bank payouts go through: the sandbox bank over this database, unless the code puts
-    # another here before the jobs run (claims.payouts.gateway).
+    # The bank payouts go through: the gateway at JHT_BANK's address, else the simulated bank
+    # over this database (which only the sandbox may serve: Settings.refuse_unsafe_production).
     bank: BankGateway = field(init=False)
 
     def __post_init__(self) -> None:
-        self.bank = SimulatedBank(self.db, self.clock)
+        gateway_url = self.settings.bank_gateway_url
+        self.bank = (
+            HttpBankGateway(gateway_url) if gateway_url else SimulatedBank(self.db, self.clock)
+        )
 
     def refresh_clock(self) -> None:
         """Reads the sandbox clock's offset, which another process may have moved."""

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import img2pdf
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -22,15 +23,25 @@ from documents.limits import UploadLimits
 _ENGINE = img2pdf.Engine.internal
 
 
-def check_image_pixels(path: Path, limits: UploadLimits) -> tuple[int, int]:
+# A path, or an open file read from its start (what a confined worker has).
+ImageSource = Path | BinaryIO
+
+
+def _rewound(source: ImageSource) -> ImageSource:
+    if not isinstance(source, Path):
+        source.seek(0)
+    return source
+
+
+def check_image_pixels(source: ImageSource, limits: UploadLimits) -> tuple[int, int]:
     """The image's (width, height) read from its header; refuses it above limits.max_pixels."""
-    with _header_checked(path, limits) as image:
+    with _header_checked(source, limits) as image:
         return image.size
 
 
 @contextmanager
-def _header_checked(path: Path, limits: UploadLimits) -> Iterator[Image.Image]:
-    """The image at `path` opened for its header only, after refusing it above
+def _header_checked(source: ImageSource, limits: UploadLimits) -> Iterator[Image.Image]:
+    """The image at `source` opened for its header only, after refusing it above
     limits.max_pixels."""
     # Pillow refuses to decode beyond MAX_IMAGE_PIXELS * 2 and warns above it; our own check
     # below is the real limit, this is the backstop for any decode that might slip past it.
@@ -38,7 +49,7 @@ def _header_checked(path: Path, limits: UploadLimits) -> Iterator[Image.Image]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)  # reads the header only
+            image = Image.open(_rewound(source))  # reads the header only
     except Image.DecompressionBombError as error:
         raise _too_large(limits) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
@@ -56,10 +67,11 @@ def _too_large(limits: UploadLimits) -> DocumentRejected:
     return DocumentRejected("image_too_large", limit=f"{limits.max_pixels / 1_000_000:g}")
 
 
-def image_to_pdf(path: Path, limits: UploadLimits) -> bytes:
+def image_to_pdf(source: ImageSource, limits: UploadLimits) -> bytes:
     """A one-page PDF (bytes) showing the image upright, after the pixel check."""
-    check_image_pixels(path, limits)
-    data = path.read_bytes()
+    check_image_pixels(source, limits)
+    rewound = _rewound(source)
+    data = rewound.read_bytes() if isinstance(rewound, Path) else rewound.read()
     try:
         pdf: bytes = img2pdf.convert(data, rotation=img2pdf.Rotation.auto, engine=_ENGINE)
         return pdf
@@ -120,13 +132,13 @@ class JpegPlacement:
 _PLAIN_JPEG_COLOURS = {img2pdf.Colorspace.RGB: "/DeviceRGB", img2pdf.Colorspace.L: "/DeviceGray"}
 
 
-def jpeg_placement(path: Path, limits: UploadLimits) -> JpegPlacement | None:
+def jpeg_placement(source: ImageSource, limits: UploadLimits) -> JpegPlacement | None:
     """For a JPEG that img2pdf would embed as it is (RGB or greyscale, no ICC profile, upright
     or turned by its EXIF orientation): the same layout img2pdf computes, so that the caller
     can copy the JPEG's bytes from the file into the PDF without holding them in memory.
     None for anything else: image_to_pdf() handles it. After the pixel check, on the same
     opened header."""
-    with _header_checked(path, limits) as image:
+    with _header_checked(source, limits) as image:
         if image.format != "JPEG":
             return None
         try:

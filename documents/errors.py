@@ -1,5 +1,6 @@
 """The one exception family for refused uploads: a stable code, an HTTP status and a message
-in Bahasa Indonesia and English, picklable so that worker processes can send it back."""
+in Bahasa Indonesia and English. Worker processes send its fields back as JSON
+(documents.isolation); it also survives pickling, with all its fields."""
 
 from __future__ import annotations
 
@@ -72,6 +73,20 @@ REASONS: dict[str, _Reason] = {
         422,
         "PDF berisi data terkompresi yang terlalu besar dan ditolak.",
         "The PDF contains too much compressed data and was refused.",
+    ),
+    "pdf_embedded_font": _Reason(
+        422,
+        "PDF berisi huruf (font) tertanam, yang tidak kami terima demi keamanan komputer "
+        "petugas. Unggah foto atau hasil pindai dokumen (JPEG atau PNG).",
+        "The PDF contains embedded fonts, which we do not accept to keep officers' computers "
+        "safe. Upload a photo or scan of the document (JPEG or PNG) instead.",
+    ),
+    "pdf_image_codec": _Reason(
+        422,
+        "PDF berisi gambar JBIG2 atau JPEG 2000, yang tidak kami terima demi keamanan komputer "
+        "petugas. Unggah foto atau hasil pindai dokumen (JPEG atau PNG).",
+        "The PDF contains JBIG2 or JPEG 2000 images, which we do not accept to keep officers' "
+        "computers safe. Upload a photo or scan of the document (JPEG or PNG) instead.",
     ),
     "unsafe_content": _Reason(
         422,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from documents.errors import DocumentRejected
+
 MB = 1_000_000
 
 
@@ -31,3 +33,6 @@ class UploadLimits:
         ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+
+    def too_many_pages(self) -> DocumentRejected:
+        return DocumentRejected("too_many_pages", limit=str(self.max_pages))

@@ -7,10 +7,12 @@ import contextlib
 import gc
 import hashlib
 import io
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
@@ -25,7 +27,12 @@ from documents.pdf_open import (
     reachable_objects,
 )
 from documents.pdf_write import PdfOutput
-from documents.sanitize import ensure_no_active_content, strip_active_content
+from documents.sanitize import (
+    ensure_no_active_content,
+    refuse_foreign_programs,
+    refuse_inline_image_codecs,
+    strip_active_content,
+)
 from documents.sniff import FileKind, sniff_file
 
 
@@ -43,31 +50,42 @@ def build_document_pdf(
 
     Raises DocumentRejected (with file_index set) for any file we refuse; `output` is then
     absent. Untrusted input: call through IsolatedWorkerPool in the server."""
-    limits = limits or UploadLimits()
-    if not inputs:
-        raise DocumentRejected("no_files")
-    if len(inputs) > limits.max_files:
-        raise DocumentRejected("too_many_files", limit=str(limits.max_files))
     try:
-        # No fsync: a work file; DocumentStorage.put() makes the stored copy durable.
-        with _collector_paused(), output.open("wb") as handle:
-            pdf = PdfOutput(handle)
-            version = "1.7"
-            for index, path in enumerate(inputs):
-                try:
-                    version = max(version, _append_file(pdf, path, limits))
-                except DocumentRejected as rejected:
-                    raise rejected.with_file_index(index) from rejected
-                except MemoryError as error:
-                    raise DocumentRejected(
-                        "processing_failed", file_index=index, detail="out of memory"
-                    ) from error
-            sha256 = pdf.finish(version)
-            size = handle.tell()
+        with contextlib.ExitStack() as files:
+            sources = [files.enter_context(path.open("rb")) for path in inputs]
+            # No fsync: a work file; DocumentStorage.put() makes the stored copy durable.
+            handle = files.enter_context(output.open("w+b"))
+            return write_document_pdf(sources, handle, limits)
     except BaseException:
         with contextlib.suppress(OSError):
             output.unlink()
         raise
+
+
+def write_document_pdf(
+    sources: Sequence[BinaryIO], output: BinaryIO, limits: UploadLimits | None = None
+) -> BuiltDocument:
+    """build_document_pdf() on open files: what a confined worker, which can open no file by
+    its name, is handed. `output` is empty and at its start."""
+    limits = limits or UploadLimits()
+    if not sources:
+        raise DocumentRejected("no_files")
+    if len(sources) > limits.max_files:
+        raise DocumentRejected("too_many_files", limit=str(limits.max_files))
+    with _collector_paused():
+        pdf = PdfOutput(output)
+        version = "1.7"
+        for index, source in enumerate(sources):
+            try:
+                version = max(version, _append_file(pdf, source, limits))
+            except DocumentRejected as rejected:
+                raise rejected.with_file_index(index) from rejected
+            except MemoryError as error:
+                raise DocumentRejected(
+                    "processing_failed", file_index=index, detail="out of memory"
+                ) from error
+        sha256 = pdf.finish(version)
+        size = output.tell()
     return BuiltDocument(pages=pdf.pages, size_bytes=size, sha256=sha256)
 
 
@@ -87,48 +105,46 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _too_many_pages(limits: UploadLimits) -> DocumentRejected:
-    return DocumentRejected("too_many_pages", limit=str(limits.max_pages))
-
-
-def _append_file(pdf: PdfOutput, path: Path, limits: UploadLimits) -> str:
+def _append_file(pdf: PdfOutput, source: BinaryIO, limits: UploadLimits) -> str:
     """Appends one uploaded file's pages to `pdf`; returns the PDF version it needs."""
     pages_left = limits.max_pages - pdf.pages
-    size = path.stat().st_size
+    size = os.fstat(source.fileno()).st_size
     if size == 0:
         raise DocumentRejected("empty_file")
     if size > limits.max_file_bytes:
         raise DocumentRejected("file_too_large", limit=_megabytes(limits.max_file_bytes))
-    kind = sniff_file(path)
+    kind = sniff_file(source)
     if kind is not FileKind.PDF:
         if pages_left < 1:
-            raise _too_many_pages(limits)
-        placement = jpeg_placement(path, limits) if kind is FileKind.JPEG else None
+            raise limits.too_many_pages()
+        placement = jpeg_placement(source, limits) if kind is FileKind.JPEG else None
         if placement is not None:
             # The common scan: its bytes go from the file into the PDF as img2pdf would
             # embed them, without img2pdf's in-memory copies and a re-parse of its output.
-            pdf.add_jpeg_page(path, placement)
+            pdf.add_jpeg_page(source, placement)
             return "1.7"
         # img2pdf output is ours, not the client's: no inflate budget. It still goes through
         # the same walk (cleaning nothing) and the proof scan as every other page.
-        image_pdf = PdfReader(io.BytesIO(image_to_pdf(path, limits)))
+        image_pdf = PdfReader(io.BytesIO(image_to_pdf(source, limits)))
         pages = list(image_pdf.pages)
         pdf.add_pages(pages, reachable_objects(pages, strip_active_content))
         return "1.7"
     # Closed as soon as its pages are written: its objects and the file's bytes are freed then,
     # not at the end of the build (the collector is paused until then).
-    with pdf_failures_rejected(limits), open_untrusted_pdf(path) as reader:
+    with pdf_failures_rejected(limits), open_untrusted_pdf(source, limits, pages_left) as reader:
         pages = list(reader.pages)
         if not pages:  # e.g. a damaged /Type at the root: the tree check saw kids, pypdf none
             raise DocumentRejected("pdf_damaged", detail="no pages")
         if len(pages) > pages_left:
-            raise _too_many_pages(limits)
+            raise limits.too_many_pages()
         budget = InflateBudget(limits.max_inflated_bytes)
 
         def clean_and_count(item: DictionaryObject | ArrayObject) -> None:
+            refuse_foreign_programs(item)
             strip_active_content(item)
             if isinstance(item, StreamObject):
                 budget.count_stream(item)
+                refuse_inline_image_codecs(item)
 
         # Every object is cleaned and its stream counted before a byte of this file is written.
         objects = reachable_objects(pages, clean_and_count)
@@ -144,39 +160,43 @@ def _megabytes(count: int) -> str:
     return f"{count / 1_000_000:g} MB"
 
 
-def _write_checked(
-    writer: PdfWriter, output: Path, pages: int, limits: UploadLimits | None
-) -> BuiltDocument:
+def build_review_bundle(parts: Sequence[tuple[str, Path]], output: Path) -> BuiltDocument:
+    """Concatenates already-sanitised document PDFs (our own stored files) with one top-level
+    bookmark per (title, path), in the given order."""
     try:
-        with output.open("wb") as handle:
-            # No fsync: a work file; DocumentStorage.put() makes the stored copy durable.
-            writer.write(handle)
-        # Proof, not trust: re-read what we are about to hand over for storage and refuse it
-        # if anything active survived the sanitiser.
-        with pdf_failures_rejected(limits or UploadLimits(max_file_bytes=1 << 40)):
-            ensure_no_active_content(output)
-        digest = hashlib.sha256()
-        with output.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
+        with contextlib.ExitStack() as files:
+            sources = [files.enter_context(path.open("rb")) for _, path in parts]
+            handle = files.enter_context(output.open("w+b"))
+            return write_review_bundle(sources, handle, [title for title, _ in parts])
     except BaseException:
         with contextlib.suppress(OSError):
             output.unlink()
         raise
-    return BuiltDocument(pages=pages, size_bytes=output.stat().st_size, sha256=digest.hexdigest())
 
 
-def build_review_bundle(parts: Sequence[tuple[str, Path]], output: Path) -> BuiltDocument:
-    """Concatenates already-sanitised document PDFs (our own stored files) with one top-level
-    bookmark per (title, path), in the given order."""
-    if not parts:
+def write_review_bundle(
+    sources: Sequence[BinaryIO], output: BinaryIO, titles: Sequence[str]
+) -> BuiltDocument:
+    """build_review_bundle() on open files (`output` empty, readable and writable)."""
+    if not sources or len(titles) != len(sources):
         raise DocumentRejected("no_files")
     writer = PdfWriter()
     pages = 0
     limits = UploadLimits(max_file_bytes=1 << 40, max_inflated_bytes=1 << 40)
     with pdf_failures_rejected(limits):
-        for title, path in parts:
-            reader = PdfReader(path, strict=True)
+        for title, source in zip(titles, sources, strict=True):
+            reader = PdfReader(io.BytesIO(source.read()), strict=True)
             writer.append(reader, outline_item=title, import_outline=False)
             pages += len(reader.pages)
-    return _write_checked(writer, output, pages, limits)
+        # No fsync: a work file; DocumentStorage.put() makes the stored copy durable.
+        writer.write(output)
+        output.flush()
+        # Proof, not trust: re-read what we are about to hand over for storage and refuse it
+        # if anything active survived the sanitiser.
+        output.seek(0)
+        ensure_no_active_content(output)
+    digest = hashlib.sha256()
+    output.seek(0)
+    while chunk := output.read(1 << 20):
+        digest.update(chunk)
+    return BuiltDocument(pages=pages, size_bytes=output.tell(), sha256=digest.hexdigest())

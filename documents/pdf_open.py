@@ -3,17 +3,20 @@ would inflate beyond the budget, and turns every parser failure into a DocumentR
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PageObject, PdfReader, apply_configuration
 from pypdf.errors import FileNotDecryptedError, LimitReachedError, PyPdfError
+from pypdf.filters import decode_stream_data
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
     IndirectObject,
+    NameObject,
     PdfObject,
     StreamObject,
 )
@@ -73,27 +76,41 @@ def pdf_failures_rejected(limits: UploadLimits) -> Iterator[None]:
         raise DocumentRejected("pdf_damaged", detail=f"{type(error).__name__}: {error}") from error
 
 
-def open_untrusted_pdf(path: Path) -> PdfReader:
-    """pypdf's strict reader, decrypted if only an owner password is set. Call inside
+def open_untrusted_pdf(source: BinaryIO, limits: UploadLimits, pages_left: int) -> PdfReader:
+    """pypdf's strict reader on the open file `source` (read from its start into memory, as
+    pypdf does with a path: its many small reads are slow on a file), decrypted if only an
+    owner password is set, after checking its page tree: no cycle, and no more than
+    `pages_left` pages, counted before pypdf builds a page object for each of them. Call inside
     pdf_failures_rejected(); close it when done with its objects (which frees them and the
     file's bytes)."""
-    if path.stat().st_size == 0:
+    source.seek(0)
+    data = source.read()
+    if not data:
         raise DocumentRejected("empty_file")
-    reader = PdfReader(path, strict=True)
+    reader = PdfReader(io.BytesIO(data), strict=True)
     # An owner password alone (the empty user password opens it) is only a permission flag:
     # we accept the file and store it unencrypted.
     if reader.is_encrypted and not reader.decrypt(""):
         raise DocumentRejected("pdf_password_protected")
-    check_page_tree(reader)
+    if check_page_tree(reader, pages_left) > pages_left:
+        raise limits.too_many_pages()
     return reader
 
 
-def check_page_tree(reader: PdfReader) -> int:
-    """The number of pages, after refusing a page tree that loops back on itself."""
+def check_page_tree(reader: PdfReader, max_pages: int) -> int:
+    """The number of pages read from the page tree itself, not from pypdf's page list (which
+    flattens the whole tree first, however large): the root's declared /Count when it is above
+    `max_pages`, else the leaves walked, stopping at `max_pages` + 1. Refuses a page tree that
+    loops back on itself."""
     root = reader.trailer["/Root"]
     if not isinstance(root, DictionaryObject):
         raise DocumentRejected("pdf_damaged", detail="no catalog")
     pages_ref = root.raw_get("/Pages")
+    pages_root = pages_ref.get_object() if pages_ref is not None else None
+    declared = pages_root.get("/Count") if isinstance(pages_root, DictionaryObject) else None
+    if isinstance(declared, int) and declared > max_pages:
+        # What a viewer may believe and allocate for; the file says it is too long.
+        return declared
     seen: set[int] = set()
     stack: list[PdfObject] = [pages_ref]
     count = 0
@@ -113,9 +130,15 @@ def check_page_tree(reader: PdfReader) -> int:
             stack.extend(kids)
         else:
             count += 1
+            if count > max_pages:
+                return count
     if count == 0:
         raise DocumentRejected("pdf_damaged", detail="no pages")
     return count
+
+
+def _resolved(value: PdfObject | None) -> PdfObject | None:
+    return value.get_object() if isinstance(value, IndirectObject) else value
 
 
 def encoded_data(stream: StreamObject) -> bytes:
@@ -139,23 +162,43 @@ class InflateBudget:
             raise DocumentRejected("pdf_bomb", detail=f"streams inflate beyond {self.limit}")
 
     def count_stream(self, stream: StreamObject) -> None:
-        filters = stream.get("/Filter")
+        filters = _resolved(stream.get("/Filter"))
         names: list[str]
         if filters is None:
             names = []
         elif isinstance(filters, ArrayObject):
-            names = [str(item) for item in filters]
+            names = [str(_resolved(item)) for item in filters]
         else:
             names = [str(filters)]
         raw = encoded_data(stream)  # encoded (already decrypted) bytes
         if not names or names[0] in _PASS_THROUGH:
             self._spend(len(raw))
-        elif names[0] in _FLATE:
+        elif len(names) == 1 and names[0] in _FLATE:
+            # The common case, counted while inflating, without keeping the output.
             self._count_flate(raw)
         else:
-            # Rare filters (LZW, ASCII85, RunLength...): pypdf decodes them under its own
-            # limits, which pdf_failures_rejected() sets to the same budget.
-            self._spend(len(stream.get_data()))
+            self._count_stages(stream, names, raw)
+
+    def _count_stages(self, stream: StreamObject, names: list[str], raw: bytes) -> None:
+        """A chain of filters (e.g. [/FlateDecode /FlateDecode], or LZW, ASCII85...): every
+        stage is decoded as a viewer would decode it, and every stage's output is counted,
+        so that a bomb hidden behind a first small stage is counted in full. pypdf decodes each
+        stage under the limits pdf_failures_rejected() sets to the same budget."""
+        parameters = _resolved(stream.get("/DecodeParms"))
+        if not isinstance(parameters, ArrayObject):
+            parameters = ArrayObject([parameters] * len(names))
+        data = raw
+        for name, parameter in zip(names, parameters, strict=False):
+            if name in _PASS_THROUGH:
+                # An image codec ends the chain: its input is what it costs.
+                return
+            stage = StreamObject()
+            stage._data = data
+            stage[NameObject("/Filter")] = NameObject(name)
+            if isinstance(_resolved(parameter), DictionaryObject):
+                stage[NameObject("/DecodeParms")] = _resolved(parameter)
+            data = decode_stream_data(stage)
+            self._spend(len(data))
 
     def _count_flate(self, raw: bytes) -> None:
         decompressor = zlib.decompressobj()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import IO, Any, BinaryIO, cast
 
 from pypdf import PageObject
@@ -101,9 +100,10 @@ class PdfOutput:
             self._write_object(numbers[key], obj, numbers, is_page=key in page_keys)
         self._page_numbers.extend(page_numbers)
 
-    def add_jpeg_page(self, path: Path, placement: JpegPlacement) -> None:
-        """One page showing the JPEG at `path` (checked by convert.jpeg_placement), laid out as
-        img2pdf does; its bytes are copied from the file in chunks, never held whole."""
+    def add_jpeg_page(self, source: BinaryIO, placement: JpegPlacement) -> None:
+        """One page showing the JPEG in the open file `source` (checked by
+        convert.jpeg_placement), laid out as img2pdf does; its bytes are copied from the file in
+        chunks, never held whole."""
         image_number, contents_number, page_number = (self._allocate() for _ in range(3))
         own = {(n, 0): n for n in (image_number, contents_number)}
         image = DictionaryObject(
@@ -118,20 +118,20 @@ class PdfOutput:
             }
         )
         self._check(image, f"object {image_number}")
-        with path.open("rb", buffering=0) as source:
-            size = os.fstat(source.fileno()).st_size
-            parts = bytearray(b"%d 0 obj\n" % image_number)
-            self._dictionary(image, parts, own, is_page=False, stream_length=size)
-            parts += b"\nstream\n"
-            self._offsets[image_number] = self._position
-            self._emit(parts)
-            copied = 0
-            while count := source.readinto(self._copy_buffer):
-                self._emit(self._copy_buffer[:count])
-                copied += count
-            if copied != size:
-                raise DocumentRejected("processing_failed", detail="image changed while copied")
-            self._emit(b"\nendstream\nendobj\n")
+        descriptor = source.fileno()
+        size = os.fstat(descriptor).st_size
+        parts = bytearray(b"%d 0 obj\n" % image_number)
+        self._dictionary(image, parts, own, is_page=False, stream_length=size)
+        parts += b"\nstream\n"
+        self._offsets[image_number] = self._position
+        self._emit(parts)
+        copied = 0
+        while count := os.preadv(descriptor, [self._copy_buffer], copied):
+            self._emit(self._copy_buffer[:count])
+            copied += count
+        if copied != size:
+            raise DocumentRejected("processing_failed", detail="image changed while copied")
+        self._emit(b"\nendstream\nendobj\n")
         contents = StreamObject()
         contents.set_data(
             b"q\n%.4f 0 0 %.4f 0 0 cm\n/Im0 Do\nQ" % (placement.page_width, placement.page_height)

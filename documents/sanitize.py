@@ -5,8 +5,10 @@ object of the written file, that none of it survived."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -63,6 +65,13 @@ BLOCKED_ANNOTATIONS = frozenset(
 )
 _ACTION_KEYS = ("/A", "/PA")
 
+# Refused, not stripped: programs for parsers in officers' PDF viewers with long histories of
+# exploitable bugs (font engines such as FreeType; JBIG2 and JPEG 2000 decoders). Stripping
+# a font program would leave text unreadable (Identity-H text needs its font), and we have no
+# renderer to rasterise pages with, so the applicant is asked for a photo or scan instead.
+FONT_PROGRAM_KEYS = frozenset({"/FontFile", "/FontFile2", "/FontFile3"})
+REFUSED_IMAGE_CODECS = frozenset({"/JBIG2Decode", "/JPXDecode"})
+
 
 def _resolve(value: PdfObject | None) -> PdfObject | None:
     return value.get_object() if isinstance(value, IndirectObject) else value
@@ -79,6 +88,56 @@ def _is_safe_action(action: PdfObject | None) -> bool:
         text = uri.decode("latin-1") if isinstance(uri, bytes) else str(uri)
         return text.strip().lower().startswith(SAFE_URI_SCHEMES)
     return True
+
+
+def _filter_names(item: DictionaryObject) -> list[str]:
+    filters = _resolve(item.raw_get("/Filter")) if "/Filter" in item else None
+    if isinstance(filters, ArrayObject):
+        return [str(_resolve(name)) for name in filters]
+    return [] if filters is None else [str(filters)]
+
+
+def foreign_programs(item: DictionaryObject) -> Iterator[tuple[str, str]]:
+    """(code, what) for each font program or refused image codec in one dictionary."""
+    for key in sorted(FONT_PROGRAM_KEYS.intersection(item.keys())):
+        yield "pdf_embedded_font", f"key {key}"
+    if isinstance(item, StreamObject):
+        for name in _filter_names(item):
+            if name in REFUSED_IMAGE_CODECS:
+                yield "pdf_image_codec", f"image codec {name}"
+
+
+def refuse_foreign_programs(item: DictionaryObject | ArrayObject) -> None:
+    """Refuses a dictionary holding a font program or a JBIG2 or JPEG 2000 image."""
+    if isinstance(item, DictionaryObject):
+        for code, what in foreign_programs(item):
+            raise DocumentRejected(code, detail=what)
+
+
+# An inline image's dictionary in a content stream: BI, its keys and values, ID. Bounded: a
+# real one is a few dozen bytes.
+_INLINE_IMAGE = re.compile(rb"\bBI\b(.{0,4096}?)\bID\b", re.DOTALL)
+_NAME = re.compile(rb"/([^\s/\[\]()<>{}%]*)")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def refuse_inline_image_codecs(stream: StreamObject) -> None:
+    """Refuses a content stream showing a JBIG2 or JPEG 2000 image inline (BI ... ID ... EI),
+    with its filter's name as any reader reads it (#-escapes undone). Decodes the stream:
+    call it after the inflate budget has counted it."""
+    if stream.get("/Subtype") == "/Image":
+        return
+    data = stream.get_data()
+    if b"BI" not in data:
+        return
+    for header in _INLINE_IMAGE.finditer(data):
+        for name in _NAME.findall(header.group(1)):
+            plain = _NAME_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), name)
+            if b"/" + plain in _REFUSED_CODEC_BYTES:
+                raise DocumentRejected("pdf_image_codec", detail=f"inline image {plain!r}")
+
+
+_REFUSED_CODEC_BYTES = frozenset(name.encode() for name in REFUSED_IMAGE_CODECS)
 
 
 def strip_active_content(item: DictionaryObject | ArrayObject) -> None:
@@ -131,6 +190,8 @@ def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
             if not _FOUND_KEYS.isdisjoint(current):
                 for key in sorted(_FOUND_KEYS.intersection(current)):
                     yield f"{where}: key {key}"
+            for _, what in foreign_programs(current):
+                yield f"{where}: {what}"
             # Resolved: a name behind an indirect reference is still that name to a viewer.
             kind = _resolve(current.raw_get("/S")) if "/S" in current else None
             if isinstance(kind, str) and kind in FORBIDDEN_ACTIONS:
@@ -152,8 +213,8 @@ def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
             stack.extend(value for value in current if isinstance(value, _CONTAINERS))
 
 
-def scan_for_active_content(pdf: bytes | Path) -> list[str]:
-    """What active content the PDF still holds, looking at EVERY object in its cross-reference
+def scan_for_active_content(pdf: bytes | Path | BinaryIO) -> list[str]:
+    """What active content (or font program, or refused image codec) the PDF still holds, looking at EVERY object in its cross-reference
     table and every object packed in its object streams (not only those reachable from the
     pages). An empty list means clean."""
     reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf, strict=True)
@@ -190,7 +251,7 @@ def objects_in_object_stream(
         yield int(header[2 * index]), read_object(body, reader)
 
 
-def ensure_no_active_content(pdf: bytes | Path) -> None:
+def ensure_no_active_content(pdf: bytes | Path | BinaryIO) -> None:
     findings = scan_for_active_content(pdf)
     if findings:
         raise DocumentRejected("unsafe_content", detail="; ".join(findings[:10]))

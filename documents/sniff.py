@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
+from typing import BinaryIO
 
 from documents.errors import DocumentRejected
 
@@ -52,6 +54,9 @@ def sniff_bytes(head: bytes) -> FileKind:
     raise DocumentRejected("unsupported_type")
 
 
-def sniff_file(path: Path) -> FileKind:
-    with path.open("rb") as handle:
-        return sniff_bytes(handle.read(PDF_HEADER_WINDOW))
+def sniff_file(source: Path | BinaryIO) -> FileKind:
+    """The kind of the file at `source`, a path or an open file (read from its start)."""
+    if isinstance(source, Path):
+        with source.open("rb") as handle:
+            return sniff_file(handle)
+    return sniff_bytes(os.pread(source.fileno(), PDF_HEADER_WINDOW, 0))

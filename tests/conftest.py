@@ -16,6 +16,10 @@ from claims.db import Database
 from claims.migrate import upgrade_to_head
 from claims.models import Base
 
+# The Host of Starlette's TestClient: the service answers only the host of its public address
+# (claims.http.proxy), and loopback names, which the live servers of the tests use.
+os.environ.setdefault("JHT_PUBLIC_URL", "http://testserver")
+
 TEST_DATABASE_URL = os.environ.get("JHT_TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 

@@ -265,6 +265,121 @@ def many_small_streams_bomb(streams: int = 12, each: int = 10 * MB) -> bytes:
     return raw_pdf(objects)
 
 
+def _page_with_resources(resources: bytes, extra_objects: list[bytes]) -> bytes:
+    """One page (objects 1-4) whose /Resources are `resources`, then `extra_objects` from 5."""
+    objects = _simple_objects(page_extra=b"/Resources " + resources + b" ")
+    return raw_pdf(objects + extra_objects)
+
+
+# A font program's first bytes (a TrueType header): what a viewer hands its font engine.
+_FONT_PROGRAM = b"\x00\x01\x00\x00\x00\x0bGSUB" + bytes(range(64))
+
+
+def embedded_font_pdf(key: bytes = b"/FontFile2") -> bytes:
+    """A page whose text is set in a font with its program embedded (/FontFile: Type 1,
+    /FontFile2: TrueType, /FontFile3: CFF or OpenType): officers' viewers would parse it."""
+    return _page_with_resources(
+        b"<< /Font << /F1 5 0 R >> >>",
+        [
+            b"<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEF+Applicant /FirstChar 32"
+            b" /LastChar 32 /Widths [500] /FontDescriptor 6 0 R >>",
+            b"<< /Type /FontDescriptor /FontName /ABCDEF+Applicant /Flags 32"
+            b" /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200"
+            b" /CapHeight 700 /StemV 80 " + key + b" 7 0 R >>",
+            _stream(b"/Length1 %d" % len(_FONT_PROGRAM), _FONT_PROGRAM),
+        ],
+    )
+
+
+def font_in_form_pdf() -> bytes:
+    """The embedded font one level down: in a form XObject's resources, not the page's."""
+    return _page_with_resources(
+        b"<< /XObject << /Fm0 5 0 R >> >>",
+        [
+            _stream(
+                b"/Type /XObject /Subtype /Form /BBox [0 0 612 792]"
+                b" /Resources << /Font << /F1 6 0 R >> >>",
+                _PAGE_CONTENT,
+            ),
+            b"<< /Type /Font /Subtype /Type0 /BaseFont /ABCDEF+Applicant /Encoding /Identity-H"
+            b" /DescendantFonts [7 0 R] >>",
+            b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /ABCDEF+Applicant"
+            b" /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>"
+            b" /FontDescriptor 8 0 R >>",
+            b"<< /Type /FontDescriptor /FontName /ABCDEF+Applicant /Flags 32"
+            b" /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200"
+            b" /CapHeight 700 /StemV 80 /FontFile3 9 0 R >>",
+            _stream(b"/Subtype /CIDFontType0C", _FONT_PROGRAM),
+        ],
+    )
+
+
+def image_codec_pdf(filters: bytes = b"/JBIG2Decode") -> bytes:
+    """A page showing an image XObject in the codec `filters` names (JBIG2, JPEG 2000)."""
+    return _page_with_resources(
+        b"<< /XObject << /Im0 5 0 R >> >>",
+        [
+            _stream(
+                b"/Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray"
+                b" /BitsPerComponent 1 /Filter " + filters,
+                b"\x97JB2\r\n\x1a\n" + bytes(range(48)),
+            )
+        ],
+    )
+
+
+def jbig2_pdf() -> bytes:
+    return image_codec_pdf(b"/JBIG2Decode")
+
+
+def jpx_pdf() -> bytes:
+    return image_codec_pdf(b"[/FlateDecode /JPXDecode]")
+
+
+def inline_jpx_pdf() -> bytes:
+    """A JPEG 2000 image inline in the page's content (BI ... ID ... EI), its filter name
+    written with a #-escape (/JPX#44ecode is /JPXDecode to every reader), deflated."""
+    content = b"q 8 0 0 8 0 0 cm BI /W 8 /H 8 /CS /G /BPC 8 /F /JPX#44ecode ID "
+    content += b"\x00\x00\x00\x0cjP  \r\n\x87\n" + b"\x00" * 32 + b" EI Q"
+    objects = _simple_objects()
+    objects[3] = _stream(b"/Filter /FlateDecode", zlib.compress(content))
+    return raw_pdf(objects)
+
+
+def wide_page_tree(leaves: int = 40_000, declared: int = 1) -> bytes:
+    """A page tree with `leaves` distinct pages under one node that declares /Count
+    `declared`: pypdf would build a page object for every leaf before anyone counted them."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids ["
+        + b" ".join(b"%d 0 R" % (4 + index) for index in range(leaves))
+        + b"] /Count %d >>" % declared,
+        _stream(b"", _PAGE_CONTENT),
+    ]
+    objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 9 9] /Contents 3 0 R >>"] * leaves
+    return raw_pdf(objects)
+
+
+def declared_page_count(count: int = 1_000_000) -> bytes:
+    """One real page under a root that declares `count` pages (a viewer may believe it)."""
+    objects = _simple_objects()
+    objects[1] = objects[1].replace(b"/Count 1", b"/Count %d" % count)
+    return raw_pdf(objects)
+
+
+@functools.lru_cache(maxsize=2)
+def double_flate_bomb(inflated_bytes: int = 256 * MB) -> bytes:
+    """A content stream deflated twice ([/FlateDecode /FlateDecode]): its first stage is a
+    small deflated file, its second `inflated_bytes` of spaces."""
+    compressor = zlib.compressobj(9)
+    chunk = b" " * (4 * MB)
+    inner = b"".join(compressor.compress(chunk) for _ in range(inflated_bytes // len(chunk)))
+    inner += compressor.flush()
+    objects = _simple_objects()
+    objects[3] = _stream(b"/Filter [/FlateDecode /FlateDecode]", zlib.compress(inner, 9))
+    return raw_pdf(objects)
+
+
 def long_length() -> bytes:
     objects = _simple_objects()
     objects[3] = b"<< /Length 99999999999999 >>\nstream\n" + _PAGE_CONTENT + b"\nendstream"
@@ -469,6 +584,14 @@ HOSTILE_CASES: dict[str, HostileCase] = {
     "png_20000x20000": HostileCase(huge_png, 422, "image_too_large"),
     "pages_31": HostileCase(functools.partial(pdf_pages, 31), 422, "too_many_pages"),
     "file_11mb": HostileCase(big_pdf, 413, "file_too_large"),
+    "embedded_font": HostileCase(embedded_font_pdf, 422, "pdf_embedded_font"),
+    "embedded_font_in_form": HostileCase(font_in_form_pdf, 422, "pdf_embedded_font"),
+    "jbig2_image": HostileCase(jbig2_pdf, 422, "pdf_image_codec"),
+    "jpx_image": HostileCase(jpx_pdf, 422, "pdf_image_codec"),
+    "jpx_inline_image": HostileCase(inline_jpx_pdf, 422, "pdf_image_codec"),
+    "page_tree_40000_leaves": HostileCase(wide_page_tree, 422, "too_many_pages"),
+    "declared_count_1000000": HostileCase(declared_page_count, 422, "too_many_pages"),
+    "double_flate_bomb": HostileCase(double_flate_bomb, 422, "pdf_bomb"),
 }
 
 # Files that are accepted, but only after active content is stripped (or foreign data dropped).

@@ -34,12 +34,7 @@ from claims.http.conditional import etag_for, if_match_allows
 from claims.http.problems import preferred_language
 from claims.http.ratelimit import client_address
 from claims.models import Claim
-from claims.ratelimits import (
-    TRACKING_PER_CLIENT,
-    TRACKING_PER_KPJ,
-    RateLimiter,
-    check_async,
-)
+from claims.ratelimits import RateLimiter, limiter_call
 from claims.repositories.credentials import OfficerIdentity, find_applicant_claim
 from claims.repositories.queue import QueuePage, queue_page
 from claims.repositories.tracking import tracked_claims
@@ -49,7 +44,7 @@ from workflow.states import Actor, ActorRole, ClaimReason, ClaimStatus
 PROBLEM = problems.PROBLEM  # also used by the other routers
 # The refusals each kind of route can give (api.md), declared as problem+json.
 APPLICANT_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: PROBLEM for status in (401, 404, 409, 422, 429)
+    status: PROBLEM for status in (401, 403, 404, 409, 422, 429)
 }
 OFFICER_PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: PROBLEM for status in (401, 403, 404, 409, 412, 422, 429)
@@ -483,8 +478,7 @@ async def tracking(kpj: str, request: Request) -> JSONResponse:
     # compiled query whose rows become the JSON document (tracking_document).
     limiter: RateLimiter = request.app.state.rate_limiter
     client = client_address(request)
-    await check_async(limiter, TRACKING_PER_CLIENT, client)
-    await check_async(limiter, TRACKING_PER_KPJ, kpj[:32])
+    await limiter_call(limiter, limiter.check_tracking, client, kpj)
     number = Kpj.parse(kpj).value
     db = request.app.state.runtime.db
     if db.is_sqlite:

@@ -30,15 +30,16 @@ async def open_claim(
 ) -> CreatedClaim:
     """Verifies and creates in one unit of work (`Database.write`: on SQLite grouped with
     other requests' into one commit); the caller builds its answer from what comes back,
-    after the commit. Malformed fields (422) are not attempts; a blocked KPJ or client waits
-    (429) even with correct details; every verification, passed or failed, is recorded, and a
-    failed one counts against the limits once it is."""
+    after the commit. Malformed fields (422) are not attempts. Every other attempt takes its
+    place in the client's and the KPJ's attempt windows before anything is checked, and keeps
+    it: counting after the check let a burst of concurrent guesses all be checked before the
+    first failure was counted. A full window answers 429 even to correct details. Every
+    verification, passed or failed, is recorded."""
     checked = check_form(new)
-    await limiter_call(limiter, limiter.ensure_not_blocked, checked.kpj, client)
+    await limiter_call(limiter, limiter.reserve_identity_attempt, checked.kpj, client)
     try:
         return await db.write(lambda units: _verify_and_create(units, checked, client, now))
     except _NotVerified:
-        await limiter_call(limiter, limiter.record_failure, checked.kpj, client)
         raise identity_not_verified() from None
 
 

@@ -175,7 +175,10 @@ class CreatedClaimView(BaseModel):
     id: str
     reference: str
     status: str
-    access_token: str = Field(description="Shown once: the applicant's credential for this claim.")
+    access_token: str | None = Field(
+        description="Shown once: the applicant's credential for this claim. Null in an "
+        "Idempotency-Key replay (Idempotent-Replayed: true): the token is never stored."
+    )
     reason: str
     checklist: list[ChecklistItem]
     estimate: EstimateView

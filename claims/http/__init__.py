@@ -1,5 +1,5 @@
 """The API's HTTP conventions in one place: problem+json errors, credentials, idempotency keys,
-rate limits, metrics and conditional requests. `install_http_conventions()` wires them all."""
+rate limits, metrics, conditional requests, and the proxy and Host checks. `install_http_conventions()` wires them all."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from claims.http.idempotency import IdempotencyMiddleware
 from claims.http.metrics import MetricsMiddleware, ServiceMetrics, metrics_endpoint
 from claims.http.problems import install_problem_handlers
+from claims.http.proxy import add_proxy_and_host_checks
 from claims.http.ratelimit import DefaultRateLimitMiddleware
 from claims.ratelimits import RateLimiter, RateLimits
 from claims.runtime import Runtime
@@ -37,6 +38,7 @@ def install_http_conventions(
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(DefaultRateLimitMiddleware, exempt=DEFAULT_LIMIT_EXEMPT)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    add_proxy_and_host_checks(app, runtime.settings)
     app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False, methods=["GET"])
 
 

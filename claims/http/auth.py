@@ -1,5 +1,6 @@
-"""Who is calling: applicant claim tokens (bearer header or the `jht_claim` cookie of the
-pages) and officer tokens, as FastAPI dependencies, plus role and branch checks.
+"""Who is calling: applicant claim tokens (bearer header, or the claim cookie of the pages with
+the session's CSRF token) and officer tokens, as FastAPI dependencies, plus role and branch
+checks.
 
 Tokens are looked up by their SHA-256 in one query on a unique index; an unknown token is 401,
 and a real token that does not open the requested claim is 404, like a missing id.
@@ -12,11 +13,18 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from claims.errors import Forbidden, NotFound, Unauthenticated, refusal
+from claims.http.csrf import (
+    CSRF_HEADER,
+    SAFE_METHODS,
+    CsrfFailed,
+    claim_cookie_token,
+    csrf_tokens,
+)
 from claims.repositories.credentials import OfficerIdentity, active_officer_by_token
 from claims.runtime import Runtime
 from workflow.roles import ACTING_ROLES, SUPERVISOR, roles_conflict
 
-APPLICANT_COOKIE = "jht_claim"
+CSRF_FAILED = "csrf_failed"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -43,8 +51,28 @@ def bearer_token(request: Request) -> str | None:
 
 
 def applicant_token(request: Request) -> str | None:
-    """The claim token: the bearer header (API) first, else the pages' cookie."""
-    return bearer_token(request) or request.cookies.get(APPLICANT_COOKIE) or None
+    """The claim token: the bearer header (API) first, else the pages' cookie. A browser sends
+    the cookie by itself, also for a page of another site; so a request that changes something
+    with the cookie must carry the session's CSRF token in `X-CSRF-Token` and no foreign
+    Origin (403 `csrf_failed` otherwise)."""
+    token = bearer_token(request)
+    if token:
+        return token
+    cookie = claim_cookie_token(request)
+    if cookie and request.method not in SAFE_METHODS:
+        try:
+            csrf_tokens(get_runtime(request).settings).verify(
+                request, request.headers.get(CSRF_HEADER)
+            )
+        except CsrfFailed:
+            raise Forbidden(
+                "This request came with the page's cookie but without its form token: "
+                "reload the page, or call the API with the claim token as a bearer token.",
+                "Permintaan ini membawa cookie halaman tanpa token formulirnya: muat ulang "
+                "halaman, atau panggil API dengan token klaim sebagai bearer token.",
+                code=CSRF_FAILED,
+            ) from None
+    return cookie
 
 
 async def _bearer_dependency(request: Request) -> str | None:

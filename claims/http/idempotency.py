@@ -4,12 +4,14 @@ request body is hashed as the application reads it, never held in memory.
 
 Keys are claimed, answered and released by `claims.repositories.idempotency`. The scope is a
 hash of the caller's credential (or its address when anonymous), so two callers' keys never
-collide.
+collide. A stored answer never holds a credential (`CREDENTIAL_FIELDS`): anonymous callers
+behind one address share a scope, and the claims table itself keeps only a token's hash.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claims.db import Database
 from claims.errors import Conflict, ServiceError, refusal
-from claims.http.auth import APPLICANT_COOKIE
+from claims.http.csrf import claim_cookie_token
 from claims.http.problems import Language, preferred_language, render_workflow_error
 from claims.repositories.idempotency import (
     DONE,
@@ -45,6 +47,12 @@ UNSTORED_HEADERS = frozenset(
 # request was busy, a rate limit), so the key is released for a retry, as for 5xx.
 RETRYABLE_STATUSES = frozenset({409, 429})
 REPLAY_HEADER = "Idempotent-Replayed"
+# Top-level fields of a JSON answer that hold a credential (the new claim's access token):
+# stored, and so replayed, as null. A replay goes to whoever sends the same key and body in
+# the same scope, which for anonymous callers is everyone behind one address; and a token kept
+# in the clear for 24 hours would undo keeping only its hash in the claims table. The first
+# answer shows the token once; a replay says so by its null (api-guide.md).
+CREDENTIAL_FIELDS = ("access_token",)
 
 
 def key_reused() -> ServiceError:
@@ -80,10 +88,9 @@ def is_valid_key(key: str) -> bool:
 def credential_scope(request: Request) -> str:
     """SHA-256 of the credential the request carries; anonymous callers by their address."""
     authorization = request.headers.get("authorization")
-    cookie = request.cookies.get(APPLICANT_COOKIE)
     if authorization:
         source = "authorization:" + authorization
-    elif cookie:
+    elif cookie := claim_cookie_token(request):
         source = "cookie:" + cookie
     else:
         source = "client:" + (request.client.host if request.client else "unknown")
@@ -204,13 +211,15 @@ class IdempotencyMiddleware:
         if hasher.hexdigest() != stored.request_hash:
             await render_workflow_error(key_reused(), language)(scope, receive, send)
             return
+        # Rows stored before credentials were left out may still hold one for their 24 hours.
+        body = without_credentials(stored.headers, stored.body)
         headers = [
             (name.encode("latin-1"), value.encode("latin-1")) for name, value in stored.headers
         ]
-        headers.append((b"content-length", str(len(stored.body)).encode()))
+        headers.append((b"content-length", str(len(body)).encode()))
         headers.append((REPLAY_HEADER.lower().encode(), b"true"))
         await send({"type": "http.response.start", "status": stored.status, "headers": headers})
-        await send({"type": "http.response.body", "body": stored.body, "more_body": False})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
     async def _run_and_record(
         self,
@@ -250,8 +259,9 @@ class IdempotencyMiddleware:
             else:
                 headers = _storable_headers(start.get("headers", []))
                 request_hash = hasher.hexdigest()
+                stored = without_credentials(headers, body)
                 await settle(
-                    lambda: record_response(db, record_id, request_hash, status, headers, body)
+                    lambda: record_response(db, record_id, request_hash, status, headers, stored)
                 )
             await send(start)
             await send({"type": "http.response.body", "body": body, "more_body": False})
@@ -270,3 +280,20 @@ def _storable_headers(raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
         for name, value in raw
         if name.decode("latin-1").lower() not in UNSTORED_HEADERS
     ]
+
+
+def without_credentials(headers: list[tuple[str, str]], body: bytes) -> bytes:
+    """`body` as it may be stored: a JSON object's `CREDENTIAL_FIELDS` set to null, written
+    as Starlette's JSONResponse writes it. Anything else is stored as it is."""
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), "")
+    if not content_type.startswith("application/json") or not any(
+        f'"{name}"'.encode() in body for name in CREDENTIAL_FIELDS
+    ):
+        return body
+    document = json.loads(body)
+    if not isinstance(document, dict):
+        return body
+    for name in CREDENTIAL_FIELDS:
+        if name in document:
+            document[name] = None
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()

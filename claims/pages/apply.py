@@ -20,11 +20,10 @@ from claims.casework import intake
 from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirInput, check_claim_fields
 from claims.casework.opening import open_claim
 from claims.errors import FieldProblem, TooManyRequests
-from claims.http.auth import APPLICANT_COOKIE
+from claims.http.csrf import APPLICANT_COOKIE, CSRF_FIELD, set_cookie
 from claims.http.ratelimit import client_address, get_rate_limiter
 from claims.models import Branch
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD, is_https
 from claims.pages.page import (
     FIELD_ALIASES,
     Errors,
@@ -188,9 +187,11 @@ def create_from_form(page: Page, form: FormData) -> Response:
     known = {b.code for b in branches(runtime)}
     read = read_apply_form(page, form, known)
 
-    def again(errors: Errors, form_error: str | None = None, **extra: Any) -> Response:
+    def again(
+        errors: Errors, form_error: str | None = None, status: int = 422, **extra: Any
+    ) -> Response:
         context = apply_context(page, read.values, errors, form_error, **extra)
-        return page.render("apply.html", context, status=422)
+        return page.render("apply.html", context, status=status)
 
     if read.request is None:
         return again(read.errors, page.t("form_has_errors"))
@@ -204,7 +205,10 @@ def create_from_form(page: Page, form: FormData) -> Response:
     except FieldProblem as problem:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
-        return again({}, error_message(page, limited))
+        # As the API answers: 429 with Retry-After (the attempt window is full).
+        refused = again({}, error_message(page, limited), status=429)
+        refused.headers["Retry-After"] = str(limited.data["retry_after"])
+        return refused
     except WorkflowError as refused:
         if refused.code == "not_eligible":
             eligible_from = refused.data.get("eligible_from")
@@ -215,13 +219,7 @@ def create_from_form(page: Page, form: FormData) -> Response:
             return again({}, None, eligibility=eligibility)
         return again({}, error_message(page, refused))
     response = page.redirect(f"/claims/{created.claim_id}?done=created")
-    response.set_cookie(
-        APPLICANT_COOKIE,
-        created.access_token,
-        max_age=CLAIM_COOKIE_SECONDS,
-        httponly=True,
-        samesite="lax",
-        secure=is_https(page.request),
-        path="/",
+    set_cookie(
+        response, page.request, APPLICANT_COOKIE, created.access_token, max_age=CLAIM_COOKIE_SECONDS
     )
     return response

@@ -20,11 +20,10 @@ from claims.booking.book import listed_free_slots, rebook
 from claims.casework import applicant, views
 from claims.casework.schemas import ApplicantClaimView
 from claims.errors import FieldProblem, NotFound, Unauthenticated
-from claims.http.auth import APPLICANT_COOKIE
+from claims.http.csrf import CSRF_FIELD, claim_cookie_token
 from claims.http.uploads import receive_request_upload
 from claims.models import Claim
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD
 from claims.pages.i18n import Language
 from claims.pages.page import (
     Errors,
@@ -153,17 +152,13 @@ def claim_context(
     }
 
 
-def claim_token(request: Request) -> str | None:
-    return request.cookies.get(APPLICANT_COOKIE) or None
-
-
 def show_claim(
     page: Page, claim_id: str, problems: ClaimProblems | None = None, status: int = 200
 ) -> Response:
     runtime = page.runtime
     try:
         with runtime.db.read_only() as session:
-            claim = find_applicant_claim(session, claim_token(page.request), claim_id)
+            claim = find_applicant_claim(session, claim_cookie_token(page.request), claim_id)
             context = claim_context(page, session, claim, problems or ClaimProblems())
     except (Unauthenticated, NotFound) as closed:
         return closed_claim_page(page, closed)
@@ -201,7 +196,7 @@ async def claim_form(
         problems = ClaimProblems(values=values)
         try:
             with runtime.db.unit_of_work() as session:
-                claim = find_applicant_claim(session, claim_token(request), claim_id)
+                claim = find_applicant_claim(session, claim_cookie_token(request), claim_id)
                 change(session, claim, runtime.clock.now(), form)
         except (Unauthenticated, NotFound) as closed:
             return closed_claim_page(page, closed)
@@ -294,7 +289,7 @@ async def upload_form(claim_id: str, doc_type: str, request: Request) -> Respons
     if (forbidden := page.csrf_refusal(request.query_params.get(CSRF_FIELD))) is not None:
         return forbidden
     runtime = page.runtime
-    token = claim_token(request)
+    token = claim_cookie_token(request)
     problems = ClaimProblems()
     try:
         await receive_request_upload(request, runtime, token, claim_id, doc_type)

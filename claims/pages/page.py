@@ -16,8 +16,15 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from claims.http.auth import get_runtime
+from claims.http.csrf import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CsrfFailed,
+    csrf_tokens,
+    is_https,
+    set_cookie,
+)
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD, CsrfFailed, CsrfTokens, is_https, set_csrf_cookie
 from claims.pages.i18n import Language, translate
 from claims.runtime import Runtime
 from documents.errors import DocumentRejected
@@ -49,9 +56,9 @@ class Page:
     request: Request
     runtime: Runtime
     language: Language
-    csrf_value: str
-    csrf_new: bool
     csrf_token: str
+    # A new browser CSRF value to set (before there is a claim session), else None.
+    new_csrf_value: str | None
 
     def t(self, key: str, **values: object) -> str:
         return translate(key, self.language, **values)
@@ -60,8 +67,8 @@ class Page:
         return message_en if self.language == "en" else message_id
 
     def finish(self, response: Response) -> Response:
-        if self.csrf_new:
-            set_csrf_cookie(response, self.request, self.csrf_value)
+        if self.new_csrf_value is not None:
+            set_cookie(response, self.request, CSRF_COOKIE, self.new_csrf_value)
         if i18n.requested_language(self.request) is not None:
             response.set_cookie(
                 i18n.LANG_COOKIE,
@@ -96,7 +103,7 @@ class Page:
         """How every form post opens: None when `submitted` is this browser's CSRF token;
         otherwise the answer to give, a 403 page that says to reload (nothing was done)."""
         try:
-            CsrfTokens(self.runtime.settings.secret_key()).verify(self.request, submitted)
+            csrf_tokens(self.runtime.settings).verify(self.request, submitted)
         except CsrfFailed:
             return self._refused_form()
         return None
@@ -117,15 +124,13 @@ class Page:
 
 def open_page(request: Request) -> Page:
     runtime = get_runtime(request)
-    tokens = CsrfTokens(runtime.settings.secret_key())
-    value, new = tokens.cookie_value(request)
+    token, new_value = csrf_tokens(runtime.settings).for_page(request)
     return Page(
         request=request,
         runtime=runtime,
         language=i18n.page_language(request),
-        csrf_value=value,
-        csrf_new=new,
-        csrf_token=tokens.form_token(value),
+        csrf_token=token,
+        new_csrf_value=new_value,
     )
 
 

@@ -12,9 +12,9 @@ from starlette.responses import Response
 from claims.casework.schemas import TrackingView
 from claims.casework.tracking import STEP_LABELS, tracking_view
 from claims.errors import TooManyRequests
+from claims.http.csrf import CSRF_FIELD
 from claims.http.ratelimit import client_address, get_rate_limiter
 from claims.pages import i18n
-from claims.pages.csrf import CSRF_FIELD
 from claims.pages.page import Errors, Page, error_message, form_text, open_page
 from workflow.identifiers import InvalidIdentifier, Kpj
 

@@ -72,6 +72,8 @@
     var request = new XMLHttpRequest();
     request.open("PUT", form.getAttribute("data-api"));
     request.setRequestHeader("Accept", "application/json");
+    // The API takes the page's cookie only with the session's CSRF token (claims.http.csrf).
+    request.setRequestHeader("X-CSRF-Token", form.getAttribute("data-csrf"));
     request.setRequestHeader("Accept-Language", document.documentElement.lang || "id");
     request.upload.addEventListener("progress", function (e) {
       if (e.lengthComputable) { showProgress(bars, files, e.loaded, e.total); }

@@ -63,7 +63,7 @@ def _attachment(
 @applicant_documents.put(
     "/{claim_id}/documents/{doc_type}",
     response_model=UploadedDocument,
-    responses={401: PROBLEM, 404: PROBLEM, 409: PROBLEM, 413: PROBLEM, 415: PROBLEM, 422: PROBLEM},
+    responses={status: PROBLEM for status in (401, 403, 404, 409, 413, 415, 422)},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -121,7 +121,7 @@ def download_own_document(
 @applicant_documents.delete(
     "/{claim_id}/documents/{doc_type}",
     status_code=204,
-    responses={401: PROBLEM, 404: PROBLEM, 409: PROBLEM},
+    responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 409: PROBLEM},
 )
 def remove_document(
     claim_id: str, doc_type: str, token: ApplicantToken, runtime: RuntimeDep

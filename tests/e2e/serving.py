@@ -20,6 +20,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# A bank gateway address for servers that never pay anyone in a test (the scheduler off, no
+# payout made): outside the sandbox `jht serve` starts only with JHT_BANK set.
+UNUSED_BANK = "http://127.0.0.1:9/no-payouts-in-this-test"
+
+
 def jht_env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("JHT_")}
     env["JHT_DATA_DIR"] = str(data_dir)

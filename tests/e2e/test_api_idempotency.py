@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from datetime import datetime
 
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from claims.http.idempotency import credential_scope
@@ -34,7 +35,8 @@ def test_a_replayed_create_returns_the_first_answer_and_makes_one_claim(api: Api
     first = api.client.post("/api/v1/claims", json=body, headers=key)
     second = api.client.post("/api/v1/claims", json=body, headers=key)
     assert first.status_code == second.status_code == 201
-    assert first.json() == second.json()
+    # The replay is the first answer without the access token, which is shown once only.
+    assert second.json() == first.json() | {"access_token": None}
     assert second.headers["idempotent-replayed"] == "true"
     assert second.headers["etag"] == first.headers["etag"]
     assert count(api, Claim) == 1
@@ -44,6 +46,38 @@ def test_a_replayed_create_returns_the_first_answer_and_makes_one_claim(api: Api
         api.client.post("/api/v1/claims", json=other, headers=key), 422, "idempotency_key_reused"
     )
     assert count(api, Claim) == 1
+
+
+def test_no_stored_answer_holds_the_access_token(api: Api) -> None:
+    created = api.client.post(
+        "/api/v1/claims", json=claim_body(RESIGNED), headers={"Idempotency-Key": "create-2"}
+    )
+    token = created.json()["access_token"]
+    with api.db.read_only() as session:
+        table = IdempotencyRecord.__table__
+        stored = [value for row in session.execute(select(table)) for value in row]
+    assert stored, "the answer was stored"
+    as_bytes = b"".join(
+        value if isinstance(value, bytes) else str(value).encode() for value in stored
+    )
+    assert token.encode() not in as_bytes
+
+
+def test_a_second_caller_behind_the_same_address_gets_no_token(api: Api) -> None:
+    """Anonymous callers are scoped by address: behind one NAT or proxy, a second caller who
+    sends the same key and body gets the replay, but not the first applicant's credential."""
+    body, key = claim_body(RESIGNED), {"Idempotency-Key": "shared-address-1"}
+    first = api.client.post("/api/v1/claims", json=body, headers=key)
+    token = first.json()["access_token"]
+    assert first.status_code == 201 and token
+    neighbour = TestClient(api.client.app)  # a fresh client: no cookies, the same address
+    replayed = neighbour.post("/api/v1/claims", json=body, headers=key)
+    assert replayed.status_code == 201 and replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json()["access_token"] is None
+    assert token not in replayed.text
+    assert "set-cookie" not in replayed.headers
+    claim = f"/api/v1/claims/{replayed.json()['id']}"
+    assert neighbour.get(claim).status_code == 401
 
 
 def test_a_replayed_put_and_post_do_the_work_once(api: Api) -> None:
@@ -80,6 +114,8 @@ def test_a_key_in_flight_is_409(api: Api) -> None:
 
     scope = {
         "type": "http",
+        "method": "POST",
+        "path": f"/api/v1/claims/{claim.id}/cancel",
         "headers": [(b"authorization", f"Bearer {claim.token}".encode())],
         "client": ("testclient", 50000),
     }

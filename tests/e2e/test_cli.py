@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from pathlib import Path
 
 import httpx
 
 from claims.registry.csv_rows import PARTICIPANT_COLUMNS
-from tests.e2e.serving import JHT, free_port, jht_env, run_jht, wait_until_healthy
+from tests.e2e.serving import JHT, UNUSED_BANK, free_port, jht_env, run_jht, wait_until_healthy
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -65,7 +66,9 @@ def test_bad_lines_are_listed_and_exit_1(tmp_path: Path) -> None:
 
 def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     env = jht_env(
-        tmp_path / "var", JHT_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/test"
+        tmp_path / "var",
+        JHT_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:9/test",
+        JHT_BANK=UNUSED_BANK,
     )
     result = run_jht("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
     assert result.returncode == 2
@@ -75,8 +78,9 @@ def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> Non
 
 
 def test_serve_on_a_fresh_folder_loads_samples_and_answers_health(tmp_path: Path) -> None:
+    """The sandbox, as the README's first command starts it: its first line says so."""
     port = free_port()
-    env = jht_env(tmp_path / "var")
+    env = jht_env(tmp_path / "var", JHT_SANDBOX="true")
     process = subprocess.Popen(
         [JHT, "serve", "--port", str(port)],
         env=env,
@@ -94,6 +98,58 @@ def test_serve_on_a_fresh_folder_loads_samples_and_answers_health(tmp_path: Path
     finally:
         process.terminate()
         process.wait(timeout=20)
+    assert process.stderr is not None
+    first_line = process.stderr.read().decode().splitlines()[0]
+    assert first_line.startswith("SANDBOX:") and "simulated bank" in first_line
+
+
+def test_outside_the_sandbox_serve_needs_a_real_bank(tmp_path: Path) -> None:
+    """A production start without JHT_BANK, or with the play bank: one line saying what to
+    set, exit 2, nothing created."""
+    refusals: list[dict[str, str]] = [
+        {},
+        {"JHT_BANK": "simulated"},
+        {"JHT_SANDBOX": "false", "JHT_BANK": "simulated"},
+        {"JHT_BANK": "ftp://bank.example"},
+    ]
+    for extra in refusals:
+        env = jht_env(tmp_path / "var", **extra)
+        result = run_jht("serve", "--port", str(free_port()), env=env, cwd=tmp_path)
+        assert result.returncode == 2, extra
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and "JHT_BANK" in lines[0] and "Traceback" not in result.stderr
+        assert not (tmp_path / "var" / "jht.sqlite3").exists()
+    scheduler = run_jht("scheduler", env=jht_env(tmp_path / "var"), cwd=tmp_path)
+    assert scheduler.returncode == 2 and "JHT_BANK" in scheduler.stderr
+
+
+def test_outside_the_sandbox_no_samples_and_no_sample_officers(tmp_path: Path) -> None:
+    env = jht_env(tmp_path / "var", JHT_BANK=UNUSED_BANK)
+    asked = run_jht("serve", "--port", str(free_port()), "--samples", env=env, cwd=tmp_path)
+    assert asked.returncode == 2 and "only in the sandbox" in asked.stderr
+    port = free_port()
+    process = subprocess.Popen(
+        [JHT, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        with sqlite3.connect(tmp_path / "var" / "jht.sqlite3") as database:
+            counts = [
+                database.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("participants", "officers")
+            ]
+        assert counts == [0, 0]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert not (tmp_path / "var" / "sample-officers.csv").exists()
+    assert not (tmp_path / "var" / "samples").exists()
+    assert process.stderr is not None
+    assert "SANDBOX" not in process.stderr.read().decode()
 
 
 def _officer_cli(tmp_path: Path) -> dict[str, str]:

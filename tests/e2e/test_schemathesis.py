@@ -42,8 +42,8 @@ def schema_app(db: Database, data_dir: Path, tmp_path: Path) -> Iterator[object]
         rate_limits=RateLimits(
             tracking_per_client=GENEROUS,
             tracking_per_kpj=GENEROUS,
-            verification_failures_per_kpj=GENEROUS,
-            verification_failures_per_client=GENEROUS,
+            identity_attempts_per_kpj=GENEROUS,
+            identity_attempts_per_client=GENEROUS,
             default_per_client=GENEROUS,
         ),
     )

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from claims.db import Database
 from claims.models import Document, DocumentFile
 from tests.corpus import ACTIVE_KEYS, multipart_body
-from tests.e2e.serving import JHT, free_port, jht_env, wait_until_healthy
+from tests.e2e.serving import JHT, UNUSED_BANK, free_port, jht_env, wait_until_healthy
 from tests.support import sample
 
 RESIGNATION = "resignation: left 3 months ago"
@@ -172,7 +172,9 @@ class LiveServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = jht_env(self.data_dir, JHT_DATABASE_URL=self.db.url, JHT_SCHEDULER="off")
+        env = jht_env(
+            self.data_dir, JHT_DATABASE_URL=self.db.url, JHT_SCHEDULER="off", JHT_BANK=UNUSED_BANK
+        )
         log = (self.data_dir.parent / "serve.log").open("ab")
         self.process = subprocess.Popen(
             [JHT, "serve", "--port", str(self.port), "--no-samples"],

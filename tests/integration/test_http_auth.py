@@ -13,13 +13,13 @@ from sqlalchemy import update
 from claims.db import Database
 from claims.errors import NotFound
 from claims.http.auth import (
-    APPLICANT_COOKIE,
     ApplicantToken,
     CurrentOfficer,
     RuntimeDep,
     ensure_officer_can_see,
     require_role,
 )
+from claims.http.csrf import APPLICANT_COOKIE
 from claims.models import Claim, Officer
 from claims.repositories.credentials import find_applicant_claim
 from claims.runtime import Runtime

@@ -83,6 +83,11 @@ def client(runtime: Runtime, calls: Calls) -> Iterator[TestClient]:
         calls.bodies.append(size)
         return {"size": size}
 
+    @app.post("/credentials", status_code=201)
+    def credentials(body: dict[str, Any]) -> dict[str, Any]:
+        calls.count["credentials"] += 1
+        return {"id": calls.count["credentials"], "access_token": f"secret-{calls.count}"}
+
     @app.post("/ignores-body")
     def ignores_body() -> dict[str, str]:
         calls.count["ignores"] += 1
@@ -113,6 +118,41 @@ def test_replay_returns_the_first_response_and_does_the_work_once(
     assert again.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
     assert calls.count["create"] == 1
+
+
+def stored_values(db: Database) -> list[str]:
+    """Every stored value of every idempotency row, as text (bytes as they are stored)."""
+    with db.read_only() as session:
+        table = IdempotencyRecord.__table__
+        return [repr(value) for row in session.execute(select(table)) for value in row]
+
+
+def test_a_credential_in_the_answer_is_neither_stored_nor_replayed(
+    client: TestClient, calls: Calls, db: Database
+) -> None:
+    first = client.post("/credentials", json={"a": 1}, headers=key("k-cred"))
+    token = first.json()["access_token"]
+    assert first.status_code == 201 and token.startswith("secret-")
+    stored = stored_values(db)
+    assert stored and not any(token in value for value in stored)
+    again = client.post("/credentials", json={"a": 1}, headers=key("k-cred"))
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == {"id": 1, "access_token": None}
+    assert token not in again.text and calls.count["credentials"] == 1
+
+
+def test_an_answer_stored_with_a_credential_before_this_version_replays_without_it(
+    client: TestClient, calls: Calls, db: Database
+) -> None:
+    """Rows written before credentials were left out live out their 24 hours: a replay of one
+    still hands out no credential."""
+    client.post("/credentials", json={"a": 1}, headers=key("k-old"))
+    with db.unit_of_work() as session:
+        record = session.scalars(select(IdempotencyRecord)).one()
+        record.response_body = b'{"id":1,"access_token":"secret-from-before"}'
+    again = client.post("/credentials", json={"a": 1}, headers=key("k-old"))
+    assert again.status_code == 201 and again.json() == {"id": 1, "access_token": None}
+    assert calls.count["credentials"] == 1
 
 
 def test_without_a_key_every_request_does_the_work(client: TestClient, calls: Calls) -> None:
