@@ -3,10 +3,13 @@ migrates first, so it works on a fresh data folder."""
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,6 +17,11 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from claims.runtime import DatabaseUnavailable, Runtime, open_runtime
 from claims.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from claims.models import Officer
 
 # Each command imports what only it needs when it runs (not to dodge an import cycle: nothing
 # imports this module), so `jht --help` and the small commands do not load the web app.
@@ -114,20 +122,67 @@ def officers_add(
     role: Annotated[list[str], typer.Option("--role", help="verifier, interviewer, ...")],
     branch: Annotated[str | None, typer.Option("--branch", help="Branch code")] = None,
 ) -> None:
-    """Create an officer; prints the token alone on standard output, once."""
-    from claims.registry.officers import OfficerError, add_officer
+    """Create an officer; prints the token alone on standard output, once. A supervisor is
+    never combined with an acting role."""
+    from claims.registry.officers import add_officer
+
+    def create(session: Session, now: datetime, by: str) -> tuple[Officer, str]:
+        return add_officer(session, name, branch, role, now, by=by)
+
+    officer, token = _officer_change(create)
+    err.print(f"officer {officer.id} '{officer.name}' created; the token below is shown only once")
+    typer.echo(token)
+
+
+@officers_app.command("deactivate")
+def officers_deactivate(
+    officer_id: Annotated[int, typer.Argument(help="The officer's id")],
+) -> None:
+    """Deactivate an officer: its token is refused from the next request on (audited)."""
+    from claims.registry.officers import deactivate_officer
+
+    officer = _officer_change(lambda s, now, by: deactivate_officer(s, officer_id, now, by=by))
+    err.print(f"officer {officer.id} '{officer.name}' deactivated; its token no longer works")
+
+
+@officers_app.command("rotate")
+def officers_rotate(officer_id: Annotated[int, typer.Argument(help="The officer's id")]) -> None:
+    """Give an officer a new token, printed alone on standard output, once; the old token is
+    refused from the next request on (audited)."""
+    from claims.registry.officers import rotate_officer_token
+
+    token = _officer_change(lambda s, now, by: rotate_officer_token(s, officer_id, now, by=by))
+    err.print(
+        f"officer {officer_id}: new token below, shown only once; the old one no longer works"
+    )
+    typer.echo(token)
+
+
+T = TypeVar("T")
+
+
+def _officer_change(change: Callable[[Session, datetime, str], T]) -> T:
+    """Runs `change` in one transaction, audited as the operating-system user who ran the
+    command; a refused change (OfficerError) is one line on standard error and exit 2."""
+    from claims.registry.officers import OfficerError
 
     runtime = _runtime()
     try:
         with runtime.db.unit_of_work() as session:
-            officer, token = add_officer(session, name, branch, role, runtime.clock.now())
+            return change(session, runtime.clock.now(), _operator())
     except OfficerError as error:
         err.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(2) from None
     finally:
         runtime.close()
-    err.print(f"officer {officer.id} '{officer.name}' created; the token below is shown only once")
-    typer.echo(token)
+
+
+def _operator() -> str:
+    """Who ran the command, for the officers' audit."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return f"uid {os.getuid()}"
 
 
 @db_app.command("upgrade")

@@ -135,6 +135,20 @@ class Officer(Base):
         return frozenset(self.roles.split())
 
 
+class OfficerEvent(Base):
+    """Append-only audit of officers and their tokens (claims.registry.officers): added,
+    deactivated, token_rotated; `by` is who ran the command. Never a token or its hash."""
+
+    __tablename__ = "officer_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    by: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
 class Claim(Base):
     __tablename__ = "claims"
 

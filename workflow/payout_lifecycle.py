@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from workflow.identifiers import normalize_holder_name
 from workflow.lifecycle import Lifecycle, Step
 
 
@@ -71,6 +72,10 @@ class BankAnswer(StrEnum):
     done = "done"  # it carried out the transfer
     refused = "refused"  # it refused the transfer for good
     not_found = "not_found"  # its inquiry: it has no transfer under this reference
+    # Its account-name inquiry, before the payout was ever handed to it (the payout failed
+    # then, so it was never sent): the account is another person's, or there is none.
+    other_holder = "other_holder"
+    no_account = "no_account"
 
 
 # The answers after which the bank will not carry out the transfer: only then may finance
@@ -80,15 +85,20 @@ FAILABLE_ANSWERS = (BankAnswer.refused, BankAnswer.not_found)
 SENT_PAYOUT_STATUSES = (PayoutStatus.sent, PayoutStatus.unknown)
 
 
+# After these the bank will never carry the payout out: it refused, or it was never sent.
+_NEVER_CARRIED_OUT = (BankAnswer.refused, BankAnswer.other_holder, BankAnswer.no_account)
+
+
 def payout_unresolved(status: PayoutStatus, answer: BankAnswer | None) -> bool | None:
     """Whether an earlier payout of a claim still stands in the way of sending its
     replacement: True when it is open, or marked failed while the bank said it carried it
-    out (the alert); False when it is paid or the bank refused it; None when it was marked
+    out (the alert); False when it is paid, the bank refused it, or it failed the bank's
+    account-name inquiry before it was sent; None when it was marked
     failed without the bank's refusal, so the bank must be asked once more before a
     replacement is sent."""
     if status in OPEN_PAYOUT_STATUSES:
         return True
-    if status is PayoutStatus.paid or answer is BankAnswer.refused:
+    if status is PayoutStatus.paid or answer in _NEVER_CARRIED_OUT:
         return False
     if answer is BankAnswer.done:
         return True
@@ -167,3 +177,78 @@ def settlement_step(
 
 # The claim event that records the alert (the claim's status is unchanged).
 PAYOUT_ALERT = "payout_alert"
+
+
+# --- the bank's account-name inquiry ------------------------------------------------------
+
+# Titles written before a name and degrees written after it. The registry keeps what the
+# participant wrote ("H. Ahmad Fauzi, S.Kom."), banks usually keep the bare name ("AHMAD
+# FAUZI") or the other way round. Stripped only at their own end of the name, so a name part
+# that happens to spell one ("Se" in "Se Budi") stays.
+_TITLES_BEFORE = frozenset(
+    [
+        "dr",
+        "drs",
+        "dra",
+        "ir",
+        "prof",
+        "h",
+        "hj",
+        "kh",
+        "tn",
+        "ny",
+        "nn",
+        "sdr",
+        "sdri",
+        "bpk",
+        "bapak",
+        "ibu",
+    ]
+)
+_DEGREES_AFTER = frozenset(
+    [
+        "se",
+        "sh",
+        "st",
+        "sag",
+        "sip",
+        "spd",
+        "ssos",
+        "ssi",
+        "skom",
+        "sked",
+        "skm",
+        "sst",
+        "sps",
+        "mm",
+        "mba",
+        "msc",
+        "msi",
+        "mt",
+        "mh",
+        "mpd",
+        "mkes",
+        "phd",
+        "amd",
+        "apt",
+    ]
+)
+
+
+def _bare_name(name: str) -> list[str]:
+    """The name's words after normalize_holder_name, without titles before and degrees after."""
+    words = normalize_holder_name(name).split()
+    start, end = 0, len(words)
+    while start < end and words[start] in _TITLES_BEFORE:
+        start += 1
+    while end > start and words[end - 1] in _DEGREES_AFTER:
+        end -= 1
+    return words[start:end]
+
+
+def bank_holder_is_claimant(bank_holder: str, claimant_name: str) -> bool:
+    """Whether the holder the bank reports for the payout's account is the claimant (the
+    participant, or the heir of a death claim): the same name once case, spacing,
+    punctuation, accents and titles are set aside. Nothing left but titles is no name."""
+    bare = _bare_name(bank_holder)
+    return bool(bare) and bare == _bare_name(claimant_name)

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from claims.errors import Forbidden, NotFound, Unauthenticated
+from claims.errors import Forbidden, NotFound, Unauthenticated, refusal
 from claims.http.csrf import (
     CSRF_HEADER,
     SAFE_METHODS,
@@ -22,9 +22,9 @@ from claims.http.csrf import (
 )
 from claims.repositories.credentials import OfficerIdentity, active_officer_by_token
 from claims.runtime import Runtime
+from workflow.roles import ACTING_ROLES, SUPERVISOR, roles_conflict
 
 CSRF_FAILED = "csrf_failed"
-SUPERVISOR = "supervisor"
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -88,10 +88,24 @@ ApplicantToken = Annotated[str | None, Depends(_applicant_token_dependency)]
 
 
 def current_officer(token: BearerToken, runtime: RuntimeDep) -> OfficerIdentity:
-    """Dependency: the calling active officer; 401 for none or an unknown token."""
+    """Dependency: the calling active officer; 401 for none or an unknown token, 422 for an
+    officer whose stored roles combine supervisor with an acting role (`officers add`
+    refuses that; data from before, or written by hand, is refused here on every route)."""
     officer = active_officer_by_token(runtime.db, token) if token else None
     if officer is None:
         raise Unauthenticated()
+    if roles_conflict(officer.role_set):
+        acting = ", ".join(sorted(officer.role_set & set(ACTING_ROLES)))
+        raise refusal(
+            "supervisor_with_acting_role",
+            422,
+            f"Officer {officer.id} holds the supervisor role together with {acting}; a "
+            "supervisor never acts. Ask an administrator to give the acting role to a "
+            "separate officer.",
+            f"Petugas {officer.id} memegang peran supervisor bersama {acting}; supervisor "
+            "tidak pernah bertindak. Minta administrator memberikan peran tersebut kepada "
+            "petugas lain.",
+        )
     return officer
 
 
@@ -109,8 +123,18 @@ def require_role(officer: OfficerIdentity, *roles: str) -> None:
 
 
 def officer_can_see(officer: OfficerIdentity, claim_branch: str) -> bool:
-    """Supervisors see every branch; other officers only their own."""
-    return SUPERVISOR in officer.role_set or officer.branch_code == claim_branch
+    """Supervisors see every branch; other officers only their own. Only a supervisor
+    without an acting role (current_officer refuses any other) passes as a supervisor, so
+    the role never carries an action into another branch."""
+    if SUPERVISOR in officer.role_set and not roles_conflict(officer.role_set):
+        return True
+    return officer.branch_code == claim_branch
+
+
+def officer_can_act(officer: OfficerIdentity, claim_branch: str) -> bool:
+    """Actions on a claim or payout: only in the officer's own branch (never as a
+    supervisor, who acts nowhere)."""
+    return officer.branch_code is not None and officer.branch_code == claim_branch
 
 
 def ensure_officer_can_see(officer: OfficerIdentity, claim_branch: str) -> None:

@@ -12,7 +12,7 @@ each template reads (missing ones render as blanks, never as an error):
 | interview_missed | - |
 | approved | gross, tax, net, reference (the payout's) |
 | paid | net, reference (payout), bank_code, account_number_masked |
-| payout_failed | reference (payout), reason (bank reason code, e.g. account_closed), note |
+| payout_failed | reference (payout), reason (bank reason code, e.g. account_closed, or bank_account_not_own when the bank names another holder), note |
 | rejected | reason_code, note |
 | cancelled | reason (optional: interview_missed_twice, interview_not_rebooked, ...) |
 | expiry_warning | expires_on (YYYY-MM-DD), days_left (optional) |
@@ -90,6 +90,15 @@ BANK_REASONS = {
         "The account holder's name does not match the bank's records.",
     ),
     "account_not_found": ("Nomor rekening tidak ditemukan.", "The account number does not exist."),
+}
+# Failures found before any transfer was sent (the bank's account-name inquiry): the bank
+# refused nothing, so the message says what it reported instead.
+NOT_SENT_REASONS = {
+    "bank_account_not_own": (
+        "Menurut bank, rekening yang Anda berikan bukan atas nama Anda. Tidak ada dana yang "
+        "dikirim ke rekening tersebut.",
+        "According to the bank, the account you gave is not in your name. No money was sent to it.",
+    ),
 }
 
 
@@ -319,12 +328,16 @@ def _paid(c: Context) -> tuple[str, list[str]]:
 
 def _payout_failed(c: Context) -> tuple[str, list[str]]:
     code = str(c.get("reason"))
-    why = _pick(c.language, BANK_REASONS[code]) if code in BANK_REASONS else code
-    return c.t(f"Pembayaran klaim {c.reference} gagal", f"Payout of claim {c.reference} failed"), [
-        c.t(
+    if code in NOT_SENT_REASONS:
+        what = _pick(c.language, NOT_SENT_REASONS[code])
+    else:
+        why = _pick(c.language, BANK_REASONS[code]) if code in BANK_REASONS else code
+        what = c.t(
             f"Bank menolak transfer pembayaran klaim Anda: {why}",
             f"The bank refused the transfer of your claim's payout: {why}",
-        ),
+        )
+    return c.t(f"Pembayaran klaim {c.reference} gagal", f"Payout of claim {c.reference} failed"), [
+        what,
         c.t(
             "Masukkan rekening bank lain atas nama Anda sendiri di halaman klaim; "
             "pembayaran akan dikirim ulang.",

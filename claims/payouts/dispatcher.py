@@ -1,20 +1,27 @@
 """The payout dispatcher: carries out the `payout` outbox rows through the bank, exactly once.
 
-Each payout goes through three separate transactions, so a crash at any point is safe:
+Each payout goes through separate transactions, so a crash at any point is safe:
 
 1. claim: take the outbox row (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has one writer
-   at a time) with a lease, and, for a payout never sent, record "about to send" (status
-   `sent`, attempts + 1). Committed BEFORE the bank is called.
-2. the bank (its own system, its own commits): a payout still `pending` is transferred; one
+   at a time) with a lease.
+2. own account (a payout never sent only): the bank's account-name inquiry, then in one
+   transaction the verdict. The holder the bank names must be the claimant
+   (workflow.payout_lifecycle.bank_holder_is_claimant); otherwise the payout fails
+   (`bank_account_not_own`, or `account_not_found` when the bank has no such account) before
+   anything is sent, and the applicant gives another account, as after a refusal. No answer
+   is retried later and nothing is sent meanwhile. Once it matched, "about to send" is
+   recorded (status `sent`, attempts + 1), committed BEFORE the transfer; a payout once sent
+   is never asked about its holder again.
+3. the bank (its own system, its own commits): a payout still `pending` is transferred; one
    already `sent` or `unknown` may have reached the bank before a crash, so it is first
    INQUIRED about with the same reference. Only when the bank says it has no such transfer
    is it sent again, under the SAME reference (the bank's idempotency key). A timeout is
    "unknown" and is settled by an inquiry at once, or at the next run.
-3. record: done -> payout and claim `paid` (confirm_payout, actor system); refused ->
+4. record: done -> payout and claim `paid` (confirm_payout, actor system); refused ->
    `payout_failed` (fail_payout) with the reason, and the applicant is told; unknown -> the
    row is retried later.
 
-If the process dies between the bank's answer and step 3, the payout is still `sent`; the next
+If the process dies between the bank's answer and step 4, the payout is still `sent`; the next
 run (after the lease) inquires and records what the bank did. A new payout reference is only
 ever made by the applicant's new bank account after a refusal (replace_failed_payout).
 
@@ -37,10 +44,16 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from claims.casework.facts import get_claim
+from claims.casework.facts import claim_participant, claimant_name, get_claim
 from claims.jobs.lease import worker_name
 from claims.models import OutboxMessage, Payout
-from claims.payouts.gateway import BankGateway, Outcome, TransferResult
+from claims.payouts.gateway import (
+    BankGateway,
+    HolderAnswer,
+    HolderOutcome,
+    Outcome,
+    TransferResult,
+)
 from claims.payouts.service import PAYOUT, SYSTEM, confirm_payout, fail_payout
 from claims.repositories.outbox import (
     complete_outbox_row,
@@ -62,8 +75,10 @@ from workflow.payout_lifecycle import (
     BankAnswer,
     PayoutStatus,
     PayoutTrigger,
+    bank_holder_is_claimant,
     payout_unresolved,
 )
+from workflow.reason_codes import ReasonCode
 
 if TYPE_CHECKING:
     from claims.runtime import Runtime
@@ -76,6 +91,8 @@ RETRY_AFTER = timedelta(seconds=30)  # an unknown outcome is asked about again a
 # the process exactly there). Production passes nothing.
 AfterBankHook = Callable[[str, TransferResult], None]
 HELD = "held: an earlier payout of the claim is unresolved"
+NO_HOLDER_ANSWER = "held: no answer to the account-name inquiry"
+ACCOUNT_NOT_FOUND = "account_not_found"  # the bank has no such account (a bank reason code)
 # What a sent payout is about to be written with: the bank's earlier word no longer holds.
 _SENDING = {"bank_answer": None, "bank_answer_at": None}
 
@@ -89,6 +106,8 @@ class ClaimedPayout:
     holder: str
     amount: int
     send_first: bool  # True: never sent before; False: may have been sent, inquire first
+    # Never sent: whom the bank must name as the account's holder before the first transfer.
+    claimant: str | None = None
     # A replacement: earlier payouts of the claim to inquire about before it is sent (it is
     # marked "about to send" only once the bank says none of them was carried out).
     inquire_first: tuple[str, ...] = ()
@@ -122,7 +141,11 @@ def dispatch_payouts(
         try:
             if claimed.inquire_first:
                 answers = {ref: _inquire(bank, ref) for ref in claimed.inquire_first}
-                if not _clear_to_send(runtime, claimed, answers, now):
+                if not _earlier_payouts_clear(runtime, claimed, answers, now):
+                    continue
+            if claimed.send_first:
+                holder = _ask_holder(bank, claimed)
+                if not _own_account(runtime, claimed, holder, now):
                     continue
             result, answer = _ask_bank(runtime, bank, claimed, now, me)
             if after_bank is not None:
@@ -149,16 +172,16 @@ def _claim_next(
             return message.id
         send_first = payout.status == PayoutStatus.pending
         inquire_first: tuple[str, ...] = ()
+        claimant = None
         if send_first:
             earlier = retired_payouts(session, payout.claim_id)
             if any(_unresolved(p) for p in earlier):
                 _hold(message, now)
                 return message.id
             inquire_first = tuple(p.reference for p in earlier if _unresolved(p) is None)
+            claim = get_claim(session, payout.claim_id)
+            claimant = claimant_name(claim, claim_participant(session, claim))
         lease_outbox_row(message, me, now + LEASE)
-        if send_first and not inquire_first:
-            # "About to send", committed before the bank hears of it.
-            _mark_send(session, payout, now)
         return ClaimedPayout(
             outbox_id=message.id,
             reference=payout.reference,
@@ -167,6 +190,7 @@ def _claim_next(
             holder=payout.account_holder,
             amount=payout.net,
             send_first=send_first,
+            claimant=claimant,
             inquire_first=inquire_first,
         )
 
@@ -175,9 +199,9 @@ def _unresolved(payout: Payout) -> bool | None:
     return payout_unresolved(payout.status, payout.bank_answer)
 
 
-def _hold(message: OutboxMessage, now: datetime) -> None:
-    """The replacement waits: asked about again after RETRY_AFTER."""
-    record_outbox_error(message, HELD)
+def _hold(message: OutboxMessage, now: datetime, why: str = HELD) -> None:
+    """The payout waits, unsent: asked about again after RETRY_AFTER."""
+    record_outbox_error(message, why)
     retry_outbox_row(message, now + RETRY_AFTER)
 
 
@@ -187,18 +211,27 @@ def _mark_send(session: Session, payout: Payout, now: datetime) -> None:
     )
 
 
-def _clear_to_send(
+def _open_pending(session: Session, claimed: ClaimedPayout, now: datetime) -> Payout | None:
+    """The claimed payout, held, while it is still live and never sent; None when it was
+    settled or replaced meanwhile (its outbox row done), or sent by another worker after
+    this one's lease ran out (that worker has the row now)."""
+    message = outbox_row(session, claimed.outbox_id)
+    payout = payout_by_reference(session, claimed.reference, lock=True)
+    assert message is not None and payout is not None
+    if not payout.live or payout.status not in OPEN_PAYOUT_STATUSES:
+        complete_outbox_row(message, now)
+        return None
+    return payout if payout.status is PayoutStatus.pending else None
+
+
+def _earlier_payouts_clear(
     runtime: Runtime, claimed: ClaimedPayout, answers: dict[str, TransferResult], now: datetime
 ) -> bool:
-    """Records what the bank said of the replacement's earlier payouts (a "done" raises the
-    alert) and, when none of them was carried out or may still be, marks the replacement
-    "about to send" (True); otherwise it is held (False)."""
+    """Records what the bank said of a replacement's earlier payouts (a "done" raises the
+    alert); True when none of them was carried out or may still be, otherwise the
+    replacement is held (False)."""
     with runtime.db.unit_of_work() as session:
-        message = outbox_row(session, claimed.outbox_id)
-        payout = payout_by_reference(session, claimed.reference, lock=True)
-        assert message is not None and payout is not None
-        if not payout.live or payout.status is not PayoutStatus.pending:
-            complete_outbox_row(message, now)  # settled or replaced meanwhile
+        if _open_pending(session, claimed, now) is None:
             return False
         clear = True
         for reference, answer in answers.items():
@@ -217,10 +250,41 @@ def _clear_to_send(
                 clear = False  # no answer: ask again later
             clear = clear and _unresolved(earlier) is not True
         if not clear:
+            message = outbox_row(session, claimed.outbox_id)
+            assert message is not None
             _hold(message, now)
+        return clear
+
+
+def _own_account(
+    runtime: Runtime, claimed: ClaimedPayout, holder: HolderAnswer, now: datetime
+) -> bool:
+    """The bank's account-name answer before the payout's first transfer. When it names the
+    claimant, the payout is marked "about to send" (True). Another holder or no such
+    account fails the payout for the applicant to give another account; no answer holds it
+    (False): nothing is ever sent without the bank's word."""
+    with runtime.db.unit_of_work() as session:
+        payout = _open_pending(session, claimed, now)
+        if payout is None:
             return False
-        _mark_send(session, payout, now)
-        return True
+        message = outbox_row(session, claimed.outbox_id)
+        assert message is not None and claimed.claimant is not None
+        if holder.outcome is HolderOutcome.unknown:
+            _hold(message, now, NO_HOLDER_ANSWER)
+            return False
+        if holder.outcome is HolderOutcome.no_account:
+            reason, word = ACCOUNT_NOT_FOUND, BankAnswer.no_account
+        elif not bank_holder_is_claimant(holder.holder or "", claimed.claimant):
+            reason, word = ReasonCode.bank_account_not_own.value, BankAnswer.other_holder
+        else:
+            # "About to send", committed before the bank hears of the transfer.
+            _mark_send(session, payout, now)
+            return True
+        # The other holder's name stays out of the record and the applicant's message.
+        fail_payout(session, payout, SYSTEM, reason, None, now, answer=word)
+        complete_outbox_row(message, now)
+        log.info("payout %s: not sent, %s", claimed.reference, reason)
+        return False
 
 
 def _transfer(bank: BankGateway, claimed: ClaimedPayout) -> TransferResult:
@@ -248,6 +312,15 @@ def _inquire(bank: BankGateway, reference: str) -> TransferResult:
     except Exception as error:
         log.warning("payout %s: inquiry failed (%s)", reference, error)
         return TransferResult.unknown(f"{type(error).__name__}: {error}")
+
+
+def _ask_holder(bank: BankGateway, claimed: ClaimedPayout) -> HolderAnswer:
+    """The bank's account-name answer; a timeout or an error is no answer (never a match)."""
+    try:
+        return bank.account_holder(claimed.reference, claimed.bank_code, claimed.account_number)
+    except Exception as error:
+        log.warning("payout %s: account-name inquiry failed (%s)", claimed.reference, error)
+        return HolderAnswer.unknown(f"{type(error).__name__}: {error}")
 
 
 def _ask_bank(

@@ -21,7 +21,7 @@ from claims.casework import schemas, views
 from claims.casework.endpoints import PROBLEM, acting_as, claim_json
 from claims.casework.facts import get_claim
 from claims.errors import NotFound
-from claims.http.auth import CurrentOfficer, RuntimeDep, officer_can_see
+from claims.http.auth import CurrentOfficer, RuntimeDep, officer_can_act
 from claims.models import Claim, Payout
 from claims.payouts.service import find_payout, settle_manually
 from claims.repositories.credentials import OfficerIdentity
@@ -56,9 +56,11 @@ SETTLEMENT_RESPONSES: dict[int | str, dict[str, Any]] = {
 def _visible_payout(
     session: Session, officer: OfficerIdentity, reference: str
 ) -> tuple[Payout, Claim]:
+    """The payout to settle: finance of the claim's own branch only (another branch's payout
+    is 404, like a missing reference)."""
     payout = find_payout(session, reference)
     claim = get_claim(session, payout.claim_id)
-    if not officer_can_see(officer, claim.branch_code):
+    if not officer_can_act(officer, claim.branch_code):
         raise NotFound("payout")
     return payout, claim
 

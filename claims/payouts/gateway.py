@@ -6,6 +6,10 @@ Which one a process uses is a code-level choice, not a setting (there are no JHT
 it): the runtime's `bank` is the simulated bank over its database unless the code puts another
 there before the jobs run, or passes `gateway=` to the dispatcher.
 
+Before the first transfer of a payout the dispatcher asks the bank whose account it is
+(`account_holder`, an account-name inquiry) and sends nothing to an account the bank reports
+under another name than the claimant's.
+
 The payout reference is the bank's idempotency key: the same reference sent twice is one
 transfer. A timeout is never a refusal: the caller treats it as "unknown" and asks the bank with
 `inquire(reference)` what happened before anything else.
@@ -54,6 +58,33 @@ class TransferResult:
         return self.outcome in (Outcome.done, Outcome.refused)
 
 
+class HolderOutcome(StrEnum):
+    known = "known"  # the bank named the account's holder (holder set)
+    no_account = "no_account"  # the bank has no such account
+    unknown = "unknown"  # no answer: ask again later, send nothing meanwhile
+
+
+@dataclass(frozen=True)
+class HolderAnswer:
+    """The bank's answer to an account-name inquiry."""
+
+    outcome: HolderOutcome
+    holder: str | None = None
+    detail: str | None = None
+
+    @classmethod
+    def known(cls, holder: str) -> HolderAnswer:
+        return cls(HolderOutcome.known, holder=holder)
+
+    @classmethod
+    def no_account(cls) -> HolderAnswer:
+        return cls(HolderOutcome.no_account)
+
+    @classmethod
+    def unknown(cls, detail: str = "") -> HolderAnswer:
+        return cls(HolderOutcome.unknown, detail=detail or None)
+
+
 class BankTimeout(Exception):
     """The bank did not answer in time: the transfer may or may not have been carried out."""
 
@@ -69,6 +100,11 @@ class BankGateway(Protocol):
         """What the bank knows about `reference`: done, refused, not_found, or unknown."""
         ...
 
+    def account_holder(self, reference: str, bank_code: str, account_number: str) -> HolderAnswer:
+        """Whose account it is, as the bank has it (the payout's `reference` only names the
+        question); may raise BankTimeout."""
+        ...
+
 
 class HttpBankGateway:
     """A bank over HTTP (JSON):
@@ -76,9 +112,12 @@ class HttpBankGateway:
     - `POST {base_url}/transfers` with `{reference, bank_code, account_number, holder, amount}`
       and the header `Idempotency-Key: <reference>`;
     - `GET {base_url}/transfers/{reference}`: 404 when the bank has no such transfer.
+    - `POST {base_url}/account-inquiries` with `{reference, bank_code, account_number}` (a POST,
+      so the account number stays out of URLs and access logs): `{holder}`, 404 when the bank
+      has no such account.
 
-    Both answer `{status: "done", bank_reference}` or `{status: "refused", reason}`. A timeout
-    raises BankTimeout; a connection error or a 5xx answer is "unknown".
+    Transfers answer `{status: "done", bank_reference}` or `{status: "refused", reason}`. A
+    timeout raises BankTimeout; a connection error or a 5xx answer is "unknown".
     """
 
     def __init__(
@@ -108,13 +147,37 @@ class HttpBankGateway:
     def inquire(self, reference: str) -> TransferResult:
         return self._call("GET", f"{self.base_url}/transfers/{reference}")
 
-    def _call(self, method: str, url: str, **options: Any) -> TransferResult:
+    def account_holder(self, reference: str, bank_code: str, account_number: str) -> HolderAnswer:
+        body = {"reference": reference, "bank_code": bank_code, "account_number": account_number}
+        response = self._request("POST", f"{self.base_url}/account-inquiries", json=body)
+        if isinstance(response, str):
+            return HolderAnswer.unknown(response)
+        if response.status_code == 404:
+            return HolderAnswer.no_account()
+        if response.status_code >= 500:
+            return HolderAnswer.unknown(f"bank answered {response.status_code}")
         try:
-            response = self._client.request(method, url, **options)
+            answer = response.json()
+        except ValueError:
+            return HolderAnswer.unknown("bank answered no JSON")
+        holder = answer.get("holder") if isinstance(answer, dict) else None
+        if response.status_code == 200 and isinstance(holder, str):
+            return HolderAnswer.known(holder)
+        return HolderAnswer.unknown(f"unexpected answer {response.status_code}")
+
+    def _request(self, method: str, url: str, **options: Any) -> httpx.Response | str:
+        """The bank's response, or why there is none (a timeout raises BankTimeout)."""
+        try:
+            return self._client.request(method, url, **options)
         except httpx.TimeoutException as error:
             raise BankTimeout(str(error) or "timeout") from None
         except httpx.TransportError as error:
-            return TransferResult.unknown(f"transport: {error}")
+            return f"transport: {error}"
+
+    def _call(self, method: str, url: str, **options: Any) -> TransferResult:
+        response = self._request(method, url, **options)
+        if isinstance(response, str):
+            return TransferResult.unknown(response)
         if response.status_code == 404:
             return TransferResult.not_found()
         if response.status_code >= 500:

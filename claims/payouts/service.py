@@ -43,6 +43,7 @@ from workflow.payout_lifecycle import (
     StandingProposal,
     settlement_step,
 )
+from workflow.reason_codes import parse_reason_code
 from workflow.states import Actor, ActorRole, ClaimStatus, Trigger
 
 PAYOUT = "payout"  # the outbox kind of a payout's transfer
@@ -218,6 +219,9 @@ def fail_payout(
         Trigger.fail_payout,
         actor,
         now,
+        # A reason the applicant must act on (bank_account_not_own) is explained in the
+        # claim's history like an officer's; a bank's own code (account_closed) is not one.
+        reason_code=reason if parse_reason_code(reason) else None,
         note=note or reason,
         data={"payout_reference": payout.reference, "reason": reason, **(data or {})},
     )

@@ -8,7 +8,10 @@ has done stays done whatever happens to the caller's transaction):
   carries out nothing new, answers the first outcome and only counts the request (`requests`);
 - accounts ending in `0000` are refused (account closed);
 - for accounts ending in `9999` the first transfer request of each reference times out
-  although the bank carried it out; a status inquiry reports it done.
+  although the bank carried it out; a status inquiry reports it done;
+- an account-name inquiry answers the holder registered with the claim (the payout's, in
+  capitals as banks write it), except for accounts ending in `8888`, which the bank reports
+  under another name (`OTHER_HOLDER`).
 """
 
 from __future__ import annotations
@@ -18,17 +21,20 @@ import uuid
 from claims.clock import Clock
 from claims.db import Database
 from claims.models import SimulatedBankTransfer
-from claims.payouts.gateway import BankTimeout, TransferResult
+from claims.payouts.gateway import BankTimeout, HolderAnswer, TransferResult
 from claims.repositories.payouts import (
     add_bank_transfer,
     bank_transfer,
     count_bank_request,
     locked_bank_transfer,
+    payout_by_reference,
 )
 from workflow.payout_lifecycle import BankTransferStatus
 
 CLOSED_SUFFIX = "0000"
 SLOW_SUFFIX = "9999"
+OTHER_HOLDER_SUFFIX = "8888"
+OTHER_HOLDER = "PT DANA TALANGAN NUSANTARA"  # a collecting account: nobody's own name
 ACCOUNT_CLOSED = "account_closed"
 
 
@@ -72,6 +78,20 @@ class SimulatedBank:
         with self.db.read_only() as session:
             row = bank_transfer(session, reference)
             return TransferResult.not_found() if row is None else self._answer(row)
+
+    def account_holder(self, reference: str, bank_code: str, account_number: str) -> HolderAnswer:
+        with self.db.read_only() as session:
+            payout = payout_by_reference(session, reference)
+            registered = payout is not None and (payout.bank_code, payout.account_number) == (
+                bank_code,
+                account_number,
+            )
+            holder = payout.account_holder if payout is not None and registered else None
+        if holder is None:
+            return HolderAnswer.no_account()
+        if account_number.endswith(OTHER_HOLDER_SUFFIX):
+            return HolderAnswer.known(OTHER_HOLDER)
+        return HolderAnswer.known(holder.upper())
 
     @staticmethod
     def _answer(row: SimulatedBankTransfer) -> TransferResult:

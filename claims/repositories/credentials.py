@@ -1,16 +1,22 @@
 """Who a bearer token names, looked up by its SHA-256 on a unique index: the claim an
-applicant's claim token opens, and the active officer an officer token belongs to."""
+applicant's claim token opens, and the active officer an officer token belongs to. Also the
+officer's own credentials: deactivation, a new token hash, and the officers' audit rows.
+
+There is deliberately no cache of officer identities: every request reads the officer row,
+so a deactivated officer or a rotated token is refused on the very next request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from claims.db import Database
 from claims.errors import NotFound, Unauthenticated
-from claims.models import Claim, Officer
+from claims.models import Claim, Officer, OfficerEvent
 from claims.security import hash_token, tokens_equal
 
 
@@ -39,6 +45,37 @@ def active_officer_by_token(db: Database, token: str) -> OfficerIdentity | None:
         return None
     officer_id, name, branch_code, roles = rows[0]
     return OfficerIdentity(officer_id, name, branch_code, frozenset(roles.split()))
+
+
+def officer_by_id(session: Session, officer_id: int) -> Officer | None:
+    """The officer row, held until the transaction ends on PostgreSQL (SQLite has one writer
+    at a time), so two commands on one officer do not cross."""
+    statement = select(Officer).where(Officer.id == officer_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def deactivate(session: Session, officer: Officer) -> None:
+    officer.active = False
+    session.flush()
+
+
+def replace_token_hash(session: Session, officer: Officer, token_hash: str) -> None:
+    officer.token_hash = token_hash
+    session.flush()
+
+
+def add_officer_event(
+    session: Session,
+    officer: Officer,
+    action: str,
+    by: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    session.add(OfficerEvent(officer_id=officer.id, action=action, by=by, at=now, data=data or {}))
+    session.flush()
 
 
 def find_applicant_claim(session: Session, token: str | None, claim_id: str) -> Claim:

@@ -4,6 +4,7 @@ the officers' downloads and review bundle. Downloads are attachments with nosnif
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request, Response
@@ -13,6 +14,7 @@ from starlette.background import BackgroundTask
 
 from claims.casework.facts import get_claim
 from claims.errors import refusal
+from claims.http import problems
 from claims.http.auth import (
     ApplicantToken,
     CurrentOfficer,
@@ -131,6 +133,15 @@ def remove_document(
     return Response(status_code=204)
 
 
+# 422: an officer whose roles combine supervisor with an acting role (claims.http.auth).
+OFFICER_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}},
+    401: PROBLEM,
+    404: PROBLEM,
+    422: problems.PROBLEM,
+}
+
+
 def _officer_claim(runtime: RuntimeDep, officer: CurrentOfficer, claim_id: str) -> Claim:
     with runtime.db.read_only() as session:
         claim = get_claim(session, claim_id)
@@ -141,7 +152,7 @@ def _officer_claim(runtime: RuntimeDep, officer: CurrentOfficer, claim_id: str) 
 @officer_documents.get(
     "/claims/{claim_id}/documents/{doc_type}",
     response_class=FileResponse,
-    responses={200: {"content": {"application/pdf": {}}}, 401: PROBLEM, 404: PROBLEM},
+    responses=OFFICER_DOWNLOAD_RESPONSES,
 )
 def officer_document(
     claim_id: str, doc_type: str, officer: CurrentOfficer, runtime: RuntimeDep
@@ -159,7 +170,7 @@ def officer_document(
 @officer_documents.get(
     "/claims/{claim_id}/bundle",
     response_class=FileResponse,
-    responses={200: {"content": {"application/pdf": {}}}, 401: PROBLEM, 404: PROBLEM},
+    responses=OFFICER_DOWNLOAD_RESPONSES,
 )
 async def officer_bundle(
     claim_id: str, officer: CurrentOfficer, runtime: RuntimeDep

@@ -88,14 +88,17 @@ def create_claim(api: Api, label: str = RESIGNED, reason: str = "resignation") -
     )
 
 
-def submit_claim(api: Api, claim: ClaimOverHttp) -> dict[str, Any]:
-    """Bank account, NPWP when needed, required documents, submit: `under_review`."""
+def submit_claim(
+    api: Api, claim: ClaimOverHttp, account_number: str = "1234567890"
+) -> dict[str, Any]:
+    """Bank account (in the claimant's name), NPWP when needed, required documents, submit:
+    `under_review`."""
     row = sample(claim.label)
     answer = api.client.put(
         f"/api/v1/claims/{claim.id}/bank-account",
         json={
             "bank_code": "014",
-            "account_number": "1234567890",
+            "account_number": account_number,
             "account_holder": row["full_name"],
         },
         headers=claim.auth,

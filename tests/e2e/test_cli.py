@@ -150,3 +150,99 @@ def test_outside_the_sandbox_no_samples_and_no_sample_officers(tmp_path: Path) -
     assert not (tmp_path / "var" / "samples").exists()
     assert process.stderr is not None
     assert "SANDBOX" not in process.stderr.read().decode()
+
+
+def _officer_cli(tmp_path: Path) -> dict[str, str]:
+    """A data folder with the sample branches imported."""
+    env = jht_env(tmp_path / "var")
+    imported = run_jht("branches", "import", str(SAMPLES / "branches.csv"), env=env, cwd=tmp_path)
+    assert imported.returncode == 0, imported.stderr
+    return env
+
+
+def _officer_lookup(tmp_path: Path, token: str) -> int | None:
+    """The id of the active officer `token` names, read from the data folder's database."""
+    from claims.db import Database
+    from claims.repositories.credentials import active_officer_by_token
+
+    db = Database(f"sqlite:///{tmp_path / 'var' / 'jht.sqlite3'}")
+    try:
+        found = active_officer_by_token(db, token)
+        return None if found is None else found.id
+    finally:
+        db.dispose()
+
+
+def test_a_supervisor_with_an_acting_role_is_refused(tmp_path: Path) -> None:
+    env = _officer_cli(tmp_path)
+    arguments = ["officers", "add", "--name", "Sri", "--role", "supervisor", "--role", "approver"]
+    refused = run_jht(*arguments, "--branch", "JKT-SLB", env=env, cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "supervisor" in refused.stderr and "approver" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    added = run_jht(
+        "officers",
+        "add",
+        "--name",
+        "Sri",
+        "--role",
+        "verifier",
+        "--branch",
+        "JKT-SLB",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert "officer 1 " in added.stderr  # the refused one was never created
+
+
+def test_rotate_prints_a_new_token_once_and_the_old_one_dies(tmp_path: Path) -> None:
+    env = _officer_cli(tmp_path)
+    added = run_jht(
+        "officers",
+        "add",
+        "--name",
+        "Ani",
+        "--role",
+        "finance",
+        "--branch",
+        "JKT-SLB",
+        env=env,
+        cwd=tmp_path,
+    )
+    old = added.stdout.strip()
+    rotated = run_jht("officers", "rotate", "1", env=env, cwd=tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    new = rotated.stdout.strip()
+    assert rotated.stdout == new + "\n" and len(new) >= 40 and new != old
+    assert new not in rotated.stderr and "officer 1" in rotated.stderr
+    assert _officer_lookup(tmp_path, old) is None
+    assert _officer_lookup(tmp_path, new) == 1
+    unknown = run_jht("officers", "rotate", "42", env=env, cwd=tmp_path)
+    assert unknown.returncode == 2 and unknown.stdout == ""
+    assert "no officer with id 42" in unknown.stderr
+
+
+def test_deactivate_kills_the_token(tmp_path: Path) -> None:
+    env = _officer_cli(tmp_path)
+    added = run_jht(
+        "officers",
+        "add",
+        "--name",
+        "Ani",
+        "--role",
+        "verifier",
+        "--branch",
+        "JKT-SLB",
+        env=env,
+        cwd=tmp_path,
+    )
+    token = added.stdout.strip()
+    assert _officer_lookup(tmp_path, token) == 1
+    deactivated = run_jht("officers", "deactivate", "1", env=env, cwd=tmp_path)
+    assert deactivated.returncode == 0, deactivated.stderr
+    assert deactivated.stdout == "" and "officer 1" in deactivated.stderr
+    assert _officer_lookup(tmp_path, token) is None
+    again = run_jht("officers", "deactivate", "1", env=env, cwd=tmp_path)
+    assert again.returncode == 2 and "already deactivated" in again.stderr
+    rotated = run_jht("officers", "rotate", "1", env=env, cwd=tmp_path)
+    assert rotated.returncode == 2 and rotated.stdout == ""

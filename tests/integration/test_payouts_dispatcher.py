@@ -23,7 +23,7 @@ from claims.db import Database
 from claims.errors import ConcurrentChange
 from claims.models import Claim, ClaimEvent, OutboxMessage, Payout, SimulatedBankTransfer
 from claims.payouts.dispatcher import dispatch_payouts
-from claims.payouts.gateway import HttpBankGateway, TransferResult
+from claims.payouts.gateway import BankTimeout, HolderAnswer, HttpBankGateway, TransferResult
 from claims.payouts.simulated_bank import SimulatedBank
 from claims.runtime import Runtime
 from claims.settings import Settings
@@ -95,10 +95,11 @@ def templates(db: Database, claim_id: str) -> list[str]:
 class Recording:
     """Wraps a bank and writes down every call, to see what the dispatcher asked."""
 
-    def __init__(self, bank: Any, fail_transfers: int = 0) -> None:
+    def __init__(self, bank: Any, fail_transfers: int = 0, silent_holders: int = 0) -> None:
         self.bank = bank
         self.calls: list[tuple[str, str]] = []
         self.fail_transfers = fail_transfers
+        self.silent_holders = silent_holders  # account-name inquiries that time out
 
     def transfer(
         self, reference: str, bank_code: str, account_number: str, holder: str, amount: int
@@ -116,6 +117,14 @@ class Recording:
         self.calls.append(("inquire", reference))
         result: TransferResult = self.bank.inquire(reference)
         return result
+
+    def account_holder(self, reference: str, bank_code: str, account_number: str) -> HolderAnswer:
+        self.calls.append(("holder", reference))
+        if self.silent_holders:
+            self.silent_holders -= 1
+            raise BankTimeout("no answer to the account-name inquiry")
+        answer: HolderAnswer = self.bank.account_holder(reference, bank_code, account_number)
+        return answer
 
 
 def test_approval_makes_one_payout_with_a_snapshot_and_an_outbox_row(runtime: Runtime) -> None:
@@ -163,7 +172,11 @@ def test_a_timeout_is_settled_by_an_inquiry_not_a_second_transfer(runtime: Runti
     bank = Recording(SimulatedBank(runtime.db))
     assert dispatch_payouts(runtime, LATER, gateway=bank) == 1
     [payout] = payouts_of(runtime.db, claim_id)
-    assert bank.calls == [("transfer", payout.reference), ("inquire", payout.reference)]
+    assert bank.calls == [
+        ("holder", payout.reference),
+        ("transfer", payout.reference),
+        ("inquire", payout.reference),
+    ]
     assert payout.status == "paid" and claim_of(runtime.db, claim_id).status == "paid"
     [row] = ledger(runtime.db)
     assert row.requests == 1
@@ -205,7 +218,9 @@ def test_a_transfer_the_bank_never_got_is_sent_again_under_the_same_reference(
     assert dispatch_payouts(runtime, LATER + timedelta(seconds=5), gateway=bank) == 0  # later
     assert dispatch_payouts(runtime, LATER + timedelta(minutes=1), gateway=bank) == 1
     reference = payout.reference
+    # The holder was asked before the first transfer only, not before it was sent again.
     assert bank.calls == [
+        ("holder", reference),
         ("transfer", reference),
         ("inquire", reference),
         ("inquire", reference),
@@ -240,6 +255,70 @@ def test_a_closed_account_fails_and_a_new_account_gets_a_new_reference(runtime: 
         (first.reference, BankTransferStatus.refused),
         (second.reference, BankTransferStatus.done),
     ]
+
+
+def test_an_account_the_bank_names_for_someone_else_is_never_paid(runtime: Runtime) -> None:
+    # The holder typed at entry is the claimant's name; the bank says the account is not.
+    claim_id = approved(runtime.db, "1234568888")
+    assert dispatch_payouts(runtime, LATER) == 1
+    [failed] = payouts_of(runtime.db, claim_id)
+    assert (failed.status, failed.failure_reason, failed.attempts) == (
+        "failed",
+        "bank_account_not_own",
+        0,
+    )
+    assert ledger(runtime.db) == []  # nothing reached the bank
+    assert claim_of(runtime.db, claim_id).status == "payout_failed"
+    assert triggers(runtime.db, claim_id)[-1] == ("fail_payout", "system")
+    assert templates(runtime.db, claim_id)[-1] == "payout_failed"
+    # The applicant's own account: paid once, and the failed payout needs no inquiry (it
+    # was never sent).
+    holder = claim_of(runtime.db, claim_id).account_holder
+    assert holder is not None
+    with runtime.db.unit_of_work() as session:
+        claim = facts.get_claim(session, claim_id)
+        applicant.set_bank_account(session, claim, "008", "9876543210", holder, LATER)
+    bank = Recording(SimulatedBank(runtime.db))
+    assert dispatch_payouts(runtime, LATER + timedelta(minutes=1), gateway=bank) == 1
+    first, second = payouts_of(runtime.db, claim_id)
+    assert bank.calls == [("holder", second.reference), ("transfer", second.reference)]
+    assert (first.status, second.status) == ("failed", "paid")
+    assert claim_of(runtime.db, claim_id).status == "paid"
+    assert [(r.reference, r.requests) for r in ledger(runtime.db)] == [(second.reference, 1)]
+    assert dispatch_payouts(runtime, LATER + timedelta(hours=1)) == 0
+
+
+def test_no_answer_to_the_name_inquiry_sends_nothing_until_the_bank_answers(
+    runtime: Runtime,
+) -> None:
+    claim_id = approved(runtime.db, "1234567890")
+    bank = Recording(SimulatedBank(runtime.db), silent_holders=1)
+    assert dispatch_payouts(runtime, LATER, gateway=bank) == 1
+    [payout] = payouts_of(runtime.db, claim_id)
+    assert (payout.status, payout.attempts) == ("pending", 0)
+    assert bank.calls == [("holder", payout.reference)] and ledger(runtime.db) == []
+    assert claim_of(runtime.db, claim_id).status == "approved"
+    assert dispatch_payouts(runtime, LATER + timedelta(seconds=5), gateway=bank) == 0  # later
+    assert dispatch_payouts(runtime, LATER + timedelta(minutes=1), gateway=bank) == 1
+    assert bank.calls[1:] == [("holder", payout.reference), ("transfer", payout.reference)]
+    assert payouts_of(runtime.db, claim_id)[0].status == "paid"
+
+
+def test_an_account_the_bank_does_not_know_fails_before_any_transfer(runtime: Runtime) -> None:
+    claim_id = approved(runtime.db, "1234567890")
+
+    class NoSuchAccount(Recording):
+        def account_holder(
+            self, reference: str, bank_code: str, account_number: str
+        ) -> HolderAnswer:
+            self.calls.append(("holder", reference))
+            return HolderAnswer.no_account()
+
+    bank = NoSuchAccount(SimulatedBank(runtime.db))
+    assert dispatch_payouts(runtime, LATER, gateway=bank) == 1
+    [failed] = payouts_of(runtime.db, claim_id)
+    assert (failed.status, failed.failure_reason) == ("failed", "account_not_found")
+    assert bank.calls == [("holder", failed.reference)] and ledger(runtime.db) == []
 
 
 def counts(db: Database, claim_id: str) -> tuple[str, int, int, int, int]:
@@ -344,7 +423,8 @@ class FakeBank:
     """A bank over HTTP with idempotency keys: accounts ending in 9999 answer their first
     transfer request too late for the client's timeout (but carry it out)."""
 
-    def __init__(self) -> None:
+    def __init__(self, holders: dict[str, str] | None = None) -> None:
+        self.holders = holders or {}  # account number -> the holder's name at this bank
         self.transfers: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self.slow_release = threading.Event()
@@ -364,6 +444,14 @@ class FakeBank:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.path.endswith("/account-inquiries"):
+                    bank.requests.append(("HOLDER", body["reference"]))
+                    holder = bank.holders.get(body["account_number"])
+                    if holder is None:
+                        self.answer(404, {"error": "no such account"})
+                    else:
+                        self.answer(200, {"holder": holder})
+                    return
                 key = self.headers["Idempotency-Key"]
                 bank.requests.append(("POST", key))
                 first = key not in bank.transfers
@@ -405,7 +493,12 @@ def test_http_gateway_pays_through_another_bank(runtime: Runtime) -> None:
     normal = approved(runtime.db, "1234567890")
     slow = approved(runtime.db, "2234569999", "resignation: left 3 months ago")
     closed = approved(runtime.db, "3234560000", "termination: PHK 3 months ago")
-    with FakeBank() as bank:
+    holders = {}
+    for claim_id in (normal, slow, closed):
+        claim = claim_of(runtime.db, claim_id)
+        assert claim.account_number and claim.account_holder
+        holders[claim.account_number] = claim.account_holder.upper()
+    with FakeBank(holders) as bank:
         gateway = HttpBankGateway(bank.url, timeout_seconds=0.5)
         simulated, runtime.bank = runtime.bank, gateway
         try:
@@ -418,6 +511,7 @@ def test_http_gateway_pays_through_another_bank(runtime: Runtime) -> None:
         slow_reference = payouts_of(runtime.db, slow)[0].reference
         # The timed-out transfer was settled by a GET, never POSTed twice.
         assert [r for r in bank.requests if r[1] == slow_reference] == [
+            ("HOLDER", slow_reference),
             ("POST", slow_reference),
             ("GET", slow_reference),
         ]
@@ -435,7 +529,11 @@ def test_http_gateway_reads_answers() -> None:
         assert gateway.inquire("R-P1") == done
         refused = gateway.transfer("R-P2", "014", "1234560000", "Budi", 1000)
         assert (refused.outcome, refused.reason) == ("refused", "account_closed")
+        bank.holders["1234567890"] = "BUDI"
+        assert gateway.account_holder("R-P3", "014", "1234567890") == HolderAnswer.known("BUDI")
+        assert gateway.account_holder("R-P3", "014", "5555555555") == HolderAnswer.no_account()
         gateway.close()
     unreachable = HttpBankGateway(bank.url, timeout_seconds=1)
     assert unreachable.inquire("R-P1").outcome == "unknown"  # the server is gone
+    assert unreachable.account_holder("R-P1", "014", "1234567890").outcome == "unknown"
     unreachable.close()

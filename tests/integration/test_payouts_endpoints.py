@@ -23,7 +23,7 @@ from claims.db import Database
 from claims.errors import ServiceError
 from claims.models import Claim, ClaimEvent, OutboxMessage, Payout
 from claims.payouts.dispatcher import dispatch_payouts
-from claims.payouts.gateway import TransferResult
+from claims.payouts.gateway import HolderAnswer, TransferResult
 from claims.payouts.service import find_payout, settle_manually
 from claims.ratelimits import RateLimits
 from claims.registry.officers import add_officer
@@ -103,6 +103,11 @@ class Bank:
         if reference not in self.answers:
             raise ConnectionError("no answer")
         return self.answers[reference]
+
+    def account_holder(self, reference: str, bank_code: str, account_number: str) -> HolderAnswer:
+        """Every account is its claimant's: the one participant (ROW) these tests pay."""
+        self.calls.append(("holder", reference))
+        return HolderAnswer.known(sample(ROW)["full_name"].upper())
 
 
 def second_finance(db: Database, claim_id: str) -> str:
@@ -341,7 +346,11 @@ def test_a_replacement_goes_once_the_bank_still_has_no_earlier_transfer(
     bank.answers[failed] = TransferResult.not_found()
     bank.calls.clear()
     assert dispatch_payouts(runtime, at + timedelta(minutes=1), gateway=bank) == 1
-    assert bank.calls[:2] == [("inquire", failed), ("transfer", replacement)]
+    assert bank.calls[:3] == [
+        ("inquire", failed),
+        ("holder", replacement),
+        ("transfer", replacement),
+    ]
     assert payout_row(runtime.db, replacement).status != "pending"
     assert not [e for e in events_of(runtime.db, claim_id) if e.trigger == "payout_alert"]
     assert "jht_payouts_done_after_failure 0.0" in client.get("/metrics").text

@@ -22,6 +22,7 @@ from workflow.payout_lifecycle import (
     SettlementRefusal,
     SettlementStep,
     StandingProposal,
+    bank_holder_is_claimant,
     payout_unresolved,
     settlement_step,
 )
@@ -170,6 +171,9 @@ UNRESOLVED_CASES = [
     (S.failed, A.refused, False),  # the bank refused it: it will never be carried out
     (S.failed, A.done, True),  # the alert: the bank did it although it is marked failed
     (S.failed, A.not_found, None),  # ask the bank again first
+    # failed by the account-name inquiry before it was ever handed to the bank
+    (S.failed, A.other_holder, False),
+    (S.failed, A.no_account, False),
     (S.failed, None, None),
 ]
 
@@ -186,3 +190,28 @@ def test_every_status_and_answer_is_covered() -> None:
     for status in (S.pending, S.sent, S.unknown):
         assert payout_unresolved(status, A.done) is True
     assert {s for s, _ in covered} == set(PayoutStatus)
+
+
+HOLDER_CASES = [
+    # (the bank's holder, the claimant's registry name, the same person?)
+    ("SITI NURAINI", "Siti Nuraini", True),  # case
+    ("SITI  NUR'AINI", "Siti Nuraini", True),  # spaces, punctuation
+    ("ABDUL-RAHMAN WAHID", "Abdul Rahman Wahid", True),
+    ("SITI NURAINI", "Siti Nuraini, S.E.", True),  # a degree after the name
+    ("AHMAD FAUZI", "H. Ahmad Fauzi, S.Kom., M.M.", True),  # a title before, degrees after
+    ("HJ SITI AMINAH", "Siti Aminah", True),  # the bank keeps a title the registry has not
+    ("JOSE", "José", True),  # accents
+    ("PT REKENING PENAMPUNG", "Siti Nuraini", False),  # someone else's account
+    ("SITI NURAINI", "Siti Nuraini Putri", False),  # part of the name is not the name
+    ("SITI", "Siti Nuraini", False),
+    ("", "Siti Nuraini", False),  # no name at all is never a match
+    ("DR", "Dr.", False),  # nothing left but a title
+    ("SE BUDI", "Budi", False),  # a degree is stripped after the name only
+]
+
+
+@pytest.mark.parametrize(("bank_holder", "claimant", "expected"), HOLDER_CASES)
+def test_the_banks_holder_is_compared_with_the_claimant(
+    bank_holder: str, claimant: str, expected: bool
+) -> None:
+    assert bank_holder_is_claimant(bank_holder, claimant) is expected
