@@ -2,9 +2,9 @@
 and the real adapter, `HttpBankGateway`: a bank reached over HTTP at a configurable base URL.
 The sandbox bank (claims.payouts.simulated_bank) is the other implementation.
 
-Which one a process uses is a code-level choice, not a setting (there are no JHT_ variables for
-it): the runtime's `bank` is the simulated bank over its database unless the code puts another
-there before the jobs run, or passes `gateway=` to the dispatcher.
+Which one a process uses is the setting `JHT_BANK` (claims.runtime): the gateway's https://
+address, or `simulated`, which only the sandbox may use; tests may also pass `gateway=` to the
+dispatcher.
 
 Before the first transfer of a payout the dispatcher asks the bank whose account it is
 (`account_holder`, an account-name inquiry) and sends nothing to an account the bank reports
