@@ -422,6 +422,24 @@ def embedded_font_wide_page_tree(leaves: int = 40_000) -> bytes:
     return _font_pages([b"[0 0 9 9]"] * leaves, declared=1)
 
 
+def embedded_font_miscounted_pages() -> bytes:
+    """Two pages with an embedded font under a root declaring three: pypdf reads the two
+    pages, pdfium believes the count. Refused (pdf_damaged): what the renderer would draw is
+    not the document pypdf checked."""
+    return _font_pages([b"[0 0 612 792]"] * 2, declared=3)
+
+
+def embedded_font_slow_render(fills: int = 300_000) -> bytes:
+    """An embedded font and 300,000 overlapping half-page fills in 45 KB (6 MB inflated, well
+    within the budget): minutes of work for a renderer. Cut at the worker's CPU and wall-clock
+    limits like any other parser stuck on a file."""
+    operations = b"".join(
+        b"%d %d 500 500 re f\n" % (index % 600, index * 7 % 700) for index in range(fills)
+    )
+    content = _stream(b"/Filter /FlateDecode", zlib.compress(operations, 9))
+    return _font_pages([b"[0 0 612 792]"], content_stream=content)
+
+
 _CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_PAGES = 3
 
@@ -749,6 +767,9 @@ HOSTILE_CASES: dict[str, HostileCase] = {
     "embedded_font_flate_bomb": HostileCase(embedded_font_flate_bomb, 422, "pdf_bomb"),
     "embedded_font_page_tree_40000_leaves": HostileCase(
         embedded_font_wide_page_tree, 422, "too_many_pages"
+    ),
+    "embedded_font_miscounted_pages": HostileCase(
+        embedded_font_miscounted_pages, 422, "pdf_damaged"
     ),
     "page_tree_40000_leaves": HostileCase(wide_page_tree, 422, "too_many_pages"),
     "declared_count_1000000": HostileCase(declared_page_count, 422, "too_many_pages"),

@@ -98,6 +98,21 @@ def test_a_page_at_the_pixel_limit_renders_within_a_workers_memory(tmp_path: Pat
     assert 39_000_000 < image["/Width"] * image["/Height"] <= UploadLimits().max_pixels
 
 
+def test_a_page_that_keeps_the_renderer_busy_is_cut_at_the_workers_limits(
+    tmp_path: Path,
+) -> None:
+    # Minutes of rendering in 45 KB: the worker's CPU limit ends it, the job gets a 422 and
+    # the pool a new worker.
+    with IsolatedWorkerPool(workers=1, cpu_seconds=2, wall_seconds=30) as strict_pool:
+        output = tmp_path / "out.pdf"
+        source = _write(tmp_path, "slow.pdf", corpus.embedded_font_slow_render())
+        with pytest.raises(DocumentRejected) as caught:
+            strict_pool.build_document([source], output)
+        assert (caught.value.code, caught.value.status) == ("processing_failed", 422)
+        assert not output.exists()
+        _pool_still_works(strict_pool, tmp_path)
+
+
 def test_the_refused_file_is_named_by_its_index(pool: IsolatedWorkerPool, tmp_path: Path) -> None:
     inputs = [
         _write(tmp_path, "a", corpus.pdf_pages(1)),

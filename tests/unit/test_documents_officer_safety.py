@@ -102,14 +102,12 @@ def test_what_the_renderer_cannot_open_is_refused_as_unreadable() -> None:
     assert (caught.value.code, caught.value.status) == ("pdf_damaged", 422)
 
 
-def test_the_renderer_must_see_the_pages_the_page_tree_has() -> None:
-    # pdfium repairs some files that pypdf reads otherwise: a different page count is refused,
-    # never rendered as a different document.
-    from documents import rasterise
-
-    with pytest.raises(DocumentRejected) as caught:
-        list(rasterise.rasterised_pages(corpus.embedded_font_pages_pdf(), 2, UploadLimits()))
-    assert caught.value.code == "pdf_damaged"
+def test_a_file_the_renderer_reads_otherwise_is_refused(tmp_path: Path) -> None:
+    # The root declares 3 pages over 2: pypdf reads 2, pdfium believes 3. Refused, never
+    # rendered as a different document from the one checked.
+    refused = _refusal(tmp_path, corpus.embedded_font_miscounted_pages())
+    assert (refused.code, refused.status) == ("pdf_damaged", 422)
+    assert refused.detail == "renderer sees 3 pages, not 2"
 
 
 def test_standard_fonts_by_name_stay_accepted(tmp_path: Path) -> None:
