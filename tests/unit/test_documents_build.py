@@ -80,6 +80,10 @@ def test_a_word_processor_pdf_is_rasterised_in_a_confined_worker(
     built = pool.build_document([_write(tmp_path, "letter.pdf", original)], output)
     assert built.pages == corpus.CHROMIUM_PAGES
     assert corpus.image_only_findings(output.read_bytes()) == []
+    for page in PdfReader(output).pages:
+        (image,) = page.images
+        darkest, lightest = image.image.convert("L").getextrema()
+        assert darkest < 64 and lightest > 192  # black text drawn on white, not a blank page
 
 
 def test_a_page_at_the_pixel_limit_renders_within_a_workers_memory(tmp_path: Path) -> None:
