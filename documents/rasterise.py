@@ -24,12 +24,15 @@ from documents.limits import UploadLimits
 RENDER_DPI = 150
 JPEG_QUALITY = 85
 _POINTS_PER_INCH = 72
+# The longest side a JPEG can have (its header has 16 bits for each).
+_JPEG_MAX_SIDE = 65_535
 
 
 def render_scale(width: float, height: float, max_pixels: int) -> float:
     """Pixels per point for a page of `width` x `height` points: 150 dpi, or less where that
-    would exceed `max_pixels` (pdfium's bitmap is the rounded-up size)."""
-    scale = RENDER_DPI / _POINTS_PER_INCH
+    would exceed `max_pixels` or a JPEG's longest side (pdfium's bitmap is the rounded-up
+    size)."""
+    scale = min(RENDER_DPI / _POINTS_PER_INCH, (_JPEG_MAX_SIDE - 1) / max(width, height))
     if math.ceil(width * scale) * math.ceil(height * scale) > max_pixels:
         scale = math.sqrt(max_pixels / (width * height))
         while math.ceil(width * scale) * math.ceil(height * scale) > max_pixels:

@@ -5,6 +5,7 @@ inflate budget, whether the file is rasterised or not."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,6 +93,20 @@ def test_a_page_beyond_the_pixel_limit_is_rendered_smaller(tmp_path: Path) -> No
     (pixels,) = _image_pixels(reader)
     assert 1_900_000 < pixels <= 2_000_000
     assert _page_sizes(reader) == [(4000, 4000)]
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [(612, 792), (4000, 4000), (14_400, 14_400), (1_000_000, 10), (3, 50_000_000), (0.5, 0.5)],
+)
+def test_render_sizes_stay_within_the_pixel_limit_and_a_jpeg(width: float, height: float) -> None:
+    from documents.rasterise import render_scale
+
+    scale = render_scale(width, height, UploadLimits().max_pixels)
+    columns, rows = math.ceil(width * scale), math.ceil(height * scale)
+    assert columns * rows <= UploadLimits().max_pixels
+    assert max(columns, rows) <= 65_535
+    assert scale <= 150 / 72
 
 
 def test_what_the_renderer_cannot_open_is_refused_as_unreadable() -> None:
