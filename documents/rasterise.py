@@ -24,8 +24,8 @@ from documents.limits import UploadLimits
 RENDER_DPI = 150
 JPEG_QUALITY = 85
 _POINTS_PER_INCH = 72
-# The longest side a JPEG can have (its header has 16 bits for each).
-_JPEG_MAX_SIDE = 65_535
+# The longest side libjpeg (and so Pillow) writes a JPEG with.
+_JPEG_MAX_SIDE = 65_500
 
 
 def render_scale(width: float, height: float, max_pixels: int) -> float:

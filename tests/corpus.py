@@ -403,10 +403,10 @@ def embedded_font_pages_pdf() -> bytes:
     return _font_pages([b"[0 0 %d %d]" % size for size in FONT_PAGE_SIZES])
 
 
-def embedded_font_poster_pdf(side_points: int = 4000) -> bytes:
-    """One square page `side_points` wide (4000 pt: 8333 pixels a side at 150 dpi, 69
+def embedded_font_poster_pdf(width: int = 4000, height: int = 4000) -> bytes:
+    """One page `width` x `height` points (4000 x 4000: 8333 pixels a side at 150 dpi, 69
     megapixels) with an embedded font: rasterised, it must be scaled down to the pixel limit."""
-    return _font_pages([b"[0 0 %d %d]" % (side_points, side_points)])
+    return _font_pages([b"[0 0 %d %d]" % (width, height)])
 
 
 def embedded_font_flate_bomb() -> bytes:

@@ -92,7 +92,7 @@ def test_a_page_at_the_pixel_limit_renders_within_a_workers_memory(tmp_path: Pat
     output = tmp_path / "out.pdf"
     with IsolatedWorkerPool(workers=1) as server_pool:
         built = server_pool.build_document(
-            [_write(tmp_path, "poster.pdf", corpus.embedded_font_poster_pdf(4000))], output
+            [_write(tmp_path, "poster.pdf", corpus.embedded_font_poster_pdf())], output
         )
     assert built.pages == 1
     (image,) = (

@@ -35,8 +35,12 @@ def _refusal(tmp_path: Path, data: bytes) -> DocumentRejected:
 
 
 def _page_sizes(reader: PdfReader) -> list[tuple[int, int]]:
-    """Each page's size in whole points."""
-    return [(round(page.mediabox.width), round(page.mediabox.height)) for page in reader.pages]
+    """Each page's size in whole points (img2pdf gives a page beyond 14,400 points, a PDF
+    viewer's limit, a /UserUnit)."""
+    return [
+        (round(page.mediabox.width * page.user_unit), round(page.mediabox.height * page.user_unit))
+        for page in reader.pages
+    ]
 
 
 def _image_pixels(reader: PdfReader) -> list[int]:
@@ -86,13 +90,21 @@ def test_rasterised_pages_keep_their_order_and_size(tmp_path: Path) -> None:
 def test_a_page_beyond_the_pixel_limit_is_rendered_smaller(tmp_path: Path) -> None:
     limits = UploadLimits(max_pixels=2_000_000)
     source = tmp_path / "in.pdf"
-    source.write_bytes(corpus.embedded_font_poster_pdf(4000))
+    source.write_bytes(corpus.embedded_font_poster_pdf())
     output = tmp_path / "out.pdf"
     build_document_pdf([source], output, limits)
     reader = PdfReader(output)
     (pixels,) = _image_pixels(reader)
     assert 1_900_000 < pixels <= 2_000_000
     assert _page_sizes(reader) == [(4000, 4000)]
+
+
+def test_a_page_longer_than_a_jpeg_can_be_is_rendered_shorter(tmp_path: Path) -> None:
+    # 3 x 5,000,000 points: within the pixel limit only as a strip longer than libjpeg writes.
+    reader = PdfReader(_build(tmp_path, corpus.embedded_font_poster_pdf(3, 5_000_000)))
+    (image,) = reader.pages[0]["/Resources"]["/XObject"].values()
+    assert image.get_object()["/Height"] <= 65_500
+    assert _page_sizes(reader) == [(3, 5_000_000)]
 
 
 @pytest.mark.parametrize(
@@ -105,7 +117,7 @@ def test_render_sizes_stay_within_the_pixel_limit_and_a_jpeg(width: float, heigh
     scale = render_scale(width, height, UploadLimits().max_pixels)
     columns, rows = math.ceil(width * scale), math.ceil(height * scale)
     assert columns * rows <= UploadLimits().max_pixels
-    assert max(columns, rows) <= 65_535
+    assert max(columns, rows) <= 65_500  # libjpeg refuses to write more
     assert scale <= 150 / 72
 
 
