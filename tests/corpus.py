@@ -564,9 +564,14 @@ def long_length() -> bytes:
     return raw_pdf(objects)
 
 
-def _encrypted(user_password: str, owner_password: str) -> bytes:
-    writer = PdfWriter(clone_from=io.BytesIO(pdf_pages(2)))
-    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="AES-128")
+def _encrypted(
+    user_password: str,
+    owner_password: str,
+    original: bytes | None = None,
+    algorithm: str = "AES-128",
+) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(original or pdf_pages(2)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm=algorithm)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -578,6 +583,12 @@ def user_password_pdf() -> bytes:
 
 def owner_password_only_pdf() -> bytes:
     return _encrypted("", "pemilik")
+
+
+def embedded_font_owner_password_only_pdf() -> bytes:
+    """What banks send: statements with embedded fonts, printing and copying restricted by an
+    owner password (AES-256), opened without one."""
+    return _encrypted("", "pemilik", embedded_font_pages_pdf(), "AES-256")
 
 
 def javascript_pdf() -> bytes:
@@ -796,6 +807,7 @@ RASTERISED_CASES: dict[str, tuple[Callable[[], bytes], int]] = {
     "embedded_font_cff": (functools.partial(embedded_font_pdf, b"/FontFile3"), 1),
     "embedded_font_in_form": (font_in_form_pdf, 1),
     "embedded_font_3_pages": (embedded_font_pages_pdf, 3),
+    "embedded_font_owner_password_only": (embedded_font_owner_password_only_pdf, 3),
     "jbig2_image": (jbig2_pdf, 1),
     "jpx_image": (jpx_pdf, 1),
     "jpx_inline_image": (inline_jpx_pdf, 1),
