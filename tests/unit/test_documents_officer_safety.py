@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from documents.errors import DocumentRejected
 from documents.limits import UploadLimits
 from documents.merge import build_document_pdf
+from documents.rasterise import rasterised_pages, render_scale
 from documents.sanitize import scan_for_active_content
 from tests import corpus
 
@@ -112,8 +113,6 @@ def test_a_page_longer_than_a_jpeg_can_be_is_rendered_shorter(tmp_path: Path) ->
     [(612, 792), (4000, 4000), (14_400, 14_400), (1_000_000, 10), (3, 50_000_000), (0.5, 0.5)],
 )
 def test_render_sizes_stay_within_the_pixel_limit_and_a_jpeg(width: float, height: float) -> None:
-    from documents.rasterise import render_scale
-
     scale = render_scale(width, height, UploadLimits().max_pixels)
     columns, rows = math.ceil(width * scale), math.ceil(height * scale)
     assert columns * rows <= UploadLimits().max_pixels
@@ -122,10 +121,8 @@ def test_render_sizes_stay_within_the_pixel_limit_and_a_jpeg(width: float, heigh
 
 
 def test_what_the_renderer_cannot_open_is_refused_as_unreadable() -> None:
-    from documents import rasterise
-
     with pytest.raises(DocumentRejected) as caught:
-        list(rasterise.rasterised_pages(b"%PDF-1.7\nnot a document", 1, UploadLimits()))
+        list(rasterised_pages(b"%PDF-1.7\nnot a document", 1, UploadLimits()))
     assert (caught.value.code, caught.value.status) == ("pdf_damaged", 422)
 
 
