@@ -1,6 +1,6 @@
 """What a document worker does to itself, after its imports and before its first job, so that
-code running in it (a bug in Pillow or pypdf exploited by an uploaded file) can read nothing,
-write nothing and reach no one:
+code running in it (a bug in Pillow, pypdf or pdfium exploited by an uploaded file) can read
+nothing, write nothing and reach no one:
 
 - its own mount namespace whose root is an empty read-only tmpfs holding only the folders it
   imports code from, bind-mounted read-only (no data folder, no database, no secret.key, no

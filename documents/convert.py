@@ -20,7 +20,7 @@ from documents.limits import UploadLimits
 
 # img2pdf picks pikepdf when it is installed (it is, as a dev-only benchmark tool), else its own
 # writer: pinned so that tests, benchmarks and production run the same code without pikepdf.
-_ENGINE = img2pdf.Engine.internal
+IMG2PDF_ENGINE = img2pdf.Engine.internal
 
 
 # A path, or an open file read from its start (what a confined worker has).
@@ -73,14 +73,14 @@ def image_to_pdf(source: ImageSource, limits: UploadLimits) -> bytes:
     rewound = _rewound(source)
     data = rewound.read_bytes() if isinstance(rewound, Path) else rewound.read()
     try:
-        pdf: bytes = img2pdf.convert(data, rotation=img2pdf.Rotation.auto, engine=_ENGINE)
+        pdf: bytes = img2pdf.convert(data, rotation=img2pdf.Rotation.auto, engine=IMG2PDF_ENGINE)
         return pdf
     except MemoryError:
         raise
     except Exception:  # noqa: S110 - img2pdf refuses many valid images; fall back
         pass
     return img2pdf.convert(  # type: ignore[no-any-return]
-        _normalised_with_pillow(data, limits), engine=_ENGINE
+        _normalised_with_pillow(data, limits), engine=IMG2PDF_ENGINE
     )
 
 

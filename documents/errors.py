@@ -74,20 +74,6 @@ REASONS: dict[str, _Reason] = {
         "PDF berisi data terkompresi yang terlalu besar dan ditolak.",
         "The PDF contains too much compressed data and was refused.",
     ),
-    "pdf_embedded_font": _Reason(
-        422,
-        "PDF berisi huruf (font) tertanam, yang tidak kami terima demi keamanan komputer "
-        "petugas. Unggah foto atau hasil pindai dokumen (JPEG atau PNG).",
-        "The PDF contains embedded fonts, which we do not accept to keep officers' computers "
-        "safe. Upload a photo or scan of the document (JPEG or PNG) instead.",
-    ),
-    "pdf_image_codec": _Reason(
-        422,
-        "PDF berisi gambar JBIG2 atau JPEG 2000, yang tidak kami terima demi keamanan komputer "
-        "petugas. Unggah foto atau hasil pindai dokumen (JPEG atau PNG).",
-        "The PDF contains JBIG2 or JPEG 2000 images, which we do not accept to keep officers' "
-        "computers safe. Upload a photo or scan of the document (JPEG or PNG) instead.",
-    ),
     "unsafe_content": _Reason(
         422,
         "PDF berisi konten aktif yang tidak dapat dibersihkan dan ditolak.",

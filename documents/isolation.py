@@ -1,7 +1,7 @@
 """Runs untrusted-file parsing in a pool of reused worker processes that can read nothing but
 the files of their job, reach no one, and answer only in JSON, with memory, CPU, file-size and
-wall-clock limits, so that a hostile file (crash, hang, bomb, or code execution in Pillow or
-pypdf) costs one job a 422, never the server process, its database, its key or other
+wall-clock limits, so that a hostile file (crash, hang, bomb, or code execution in Pillow,
+pypdf or pdfium) costs one job a 422, never the server process, its database, its key or other
 applicants' documents.
 
 Each worker is a fresh interpreter (subprocess, `python -I -c`, an environment holding only the locale) that
@@ -53,7 +53,8 @@ DEFAULT_CPU_SECONDS = 10
 DEFAULT_FILE_BYTES = 1 << 30
 # Below the spec's 15 s answer time for hostile files, leaving room for the respawn.
 DEFAULT_WALL_SECONDS = 12.0
-# Interpreter start-up and the imports of pypdf, Pillow and img2pdf: under a second, several on
+# Interpreter start-up and the imports of pypdf, Pillow, img2pdf and pypdfium2 (which loads
+# pdfium's shared library before the worker confines itself): under a second, several on
 # a loaded machine. Waited for before a job is sent; never part of a job's wall-clock limit.
 DEFAULT_START_SECONDS = 120.0
 

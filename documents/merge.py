@@ -27,10 +27,11 @@ from documents.pdf_open import (
     reachable_objects,
 )
 from documents.pdf_write import PdfOutput
+from documents.rasterise import rasterised_pages
 from documents.sanitize import (
     ensure_no_active_content,
-    refuse_foreign_programs,
-    refuse_inline_image_codecs,
+    foreign_programs,
+    inline_image_codecs,
     strip_active_content,
 )
 from documents.sniff import FileKind, sniff_file
@@ -123,14 +124,11 @@ def _append_file(pdf: PdfOutput, source: BinaryIO, limits: UploadLimits) -> str:
             # embed them, without img2pdf's in-memory copies and a re-parse of its output.
             pdf.add_jpeg_page(source, placement)
             return "1.7"
-        # img2pdf output is ours, not the client's: no inflate budget. It still goes through
-        # the same walk (cleaning nothing) and the proof scan as every other page.
-        image_pdf = PdfReader(io.BytesIO(image_to_pdf(source, limits)))
-        pages = list(image_pdf.pages)
-        pdf.add_pages(pages, reachable_objects(pages, strip_active_content))
+        _add_own_pdf(pdf, image_to_pdf(source, limits))
         return "1.7"
-    # Closed as soon as its pages are written: its objects and the file's bytes are freed then,
-    # not at the end of the build (the collector is paused until then).
+    # Closed as soon as its pages are written (or found to need rasterising): its objects and
+    # the file's bytes are freed then, not at the end of the build (the collector is paused
+    # until then).
     with pdf_failures_rejected(limits), open_untrusted_pdf(source, limits, pages_left) as reader:
         pages = list(reader.pages)
         if not pages:  # e.g. a damaged /Type at the root: the tree check saw kids, pypdf none
@@ -138,19 +136,39 @@ def _append_file(pdf: PdfOutput, source: BinaryIO, limits: UploadLimits) -> str:
         if len(pages) > pages_left:
             raise limits.too_many_pages()
         budget = InflateBudget(limits.max_inflated_bytes)
+        # Font programs, JBIG2 and JPEG 2000 images: what makes the file one to rasterise.
+        foreign: list[str] = []
 
         def clean_and_count(item: DictionaryObject | ArrayObject) -> None:
-            refuse_foreign_programs(item)
+            if isinstance(item, DictionaryObject):
+                foreign.extend(foreign_programs(item))
             strip_active_content(item)
             if isinstance(item, StreamObject):
                 budget.count_stream(item)
-                refuse_inline_image_codecs(item)
+                if not foreign:  # once rasterised, what else is inline no longer matters
+                    foreign.extend(inline_image_codecs(item))
 
-        # Every object is cleaned and its stream counted before a byte of this file is written.
+        # Every object is cleaned and its stream counted before a byte of this file is written
+        # or rendered: a bomb or a damaged file is refused as such, with or without a font.
         objects = reachable_objects(pages, clean_and_count)
-        pdf.add_pages(pages, objects)
-        header_version = reader.pdf_header.removeprefix("%PDF-")
-    return header_version if _VERSION.fullmatch(header_version) else "1.7"
+        if not foreign:
+            pdf.add_pages(pages, objects)
+            header_version = reader.pdf_header.removeprefix("%PDF-")
+            return header_version if _VERSION.fullmatch(header_version) else "1.7"
+        page_count = len(pages)
+        del pages, objects
+    source.seek(0)
+    for page_pdf in rasterised_pages(source.read(), page_count, limits):
+        _add_own_pdf(pdf, page_pdf)
+    return "1.7"
+
+
+def _add_own_pdf(pdf: PdfOutput, data: bytes) -> None:
+    """Appends the pages of a PDF we made ourselves (img2pdf's output: an image per page).
+    It is ours, not the client's: no inflate budget; it still goes through the same walk
+    (cleaning nothing) and the proof scan as every other page."""
+    pages = list(PdfReader(io.BytesIO(data)).pages)
+    pdf.add_pages(pages, reachable_objects(pages, strip_active_content))
 
 
 _VERSION = re.compile(r"[12]\.[0-9]")

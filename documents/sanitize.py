@@ -65,10 +65,10 @@ BLOCKED_ANNOTATIONS = frozenset(
 )
 _ACTION_KEYS = ("/A", "/PA")
 
-# Refused, not stripped: programs for parsers in officers' PDF viewers with long histories of
-# exploitable bugs (font engines such as FreeType; JBIG2 and JPEG 2000 decoders). Stripping
-# a font program would leave text unreadable (Identity-H text needs its font), and we have no
-# renderer to rasterise pages with, so the applicant is asked for a photo or scan instead.
+# Never passed on: programs for parsers in officers' PDF viewers with long histories of
+# exploitable bugs (font engines such as FreeType; JBIG2 and JPEG 2000 decoders). Stripping a
+# font program would leave text unreadable (Identity-H text needs its font), so a PDF holding
+# any of them is rasterised (documents.rasterise) and the output scan refuses them as a backstop.
 FONT_PROGRAM_KEYS = frozenset({"/FontFile", "/FontFile2", "/FontFile3"})
 REFUSED_IMAGE_CODECS = frozenset({"/JBIG2Decode", "/JPXDecode"})
 
@@ -97,21 +97,14 @@ def _filter_names(item: DictionaryObject) -> list[str]:
     return [] if filters is None else [str(filters)]
 
 
-def foreign_programs(item: DictionaryObject) -> Iterator[tuple[str, str]]:
-    """(code, what) for each font program or refused image codec in one dictionary."""
+def foreign_programs(item: DictionaryObject) -> Iterator[str]:
+    """What font program or JBIG2 or JPEG 2000 image one dictionary holds."""
     for key in sorted(FONT_PROGRAM_KEYS.intersection(item.keys())):
-        yield "pdf_embedded_font", f"key {key}"
+        yield f"key {key}"
     if isinstance(item, StreamObject):
         for name in _filter_names(item):
             if name in REFUSED_IMAGE_CODECS:
-                yield "pdf_image_codec", f"image codec {name}"
-
-
-def refuse_foreign_programs(item: DictionaryObject | ArrayObject) -> None:
-    """Refuses a dictionary holding a font program or a JBIG2 or JPEG 2000 image."""
-    if isinstance(item, DictionaryObject):
-        for code, what in foreign_programs(item):
-            raise DocumentRejected(code, detail=what)
+                yield f"image codec {name}"
 
 
 # An inline image's dictionary in a content stream: BI, its keys and values, ID. Bounded: a
@@ -121,10 +114,10 @@ _NAME = re.compile(rb"/([^\s/\[\]()<>{}%]*)")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 
-def refuse_inline_image_codecs(stream: StreamObject) -> None:
-    """Refuses a content stream showing a JBIG2 or JPEG 2000 image inline (BI ... ID ... EI),
-    with its filter's name as any reader reads it (#-escapes undone). Decodes the stream:
-    call it after the inflate budget has counted it."""
+def inline_image_codecs(stream: StreamObject) -> Iterator[str]:
+    """The JBIG2 or JPEG 2000 images a content stream shows inline (BI ... ID ... EI), with
+    their filter's name as any reader reads it (#-escapes undone). Decodes the stream: call it
+    after the inflate budget has counted it."""
     if stream.get("/Subtype") == "/Image":
         return
     data = stream.get_data()
@@ -134,7 +127,7 @@ def refuse_inline_image_codecs(stream: StreamObject) -> None:
         for name in _NAME.findall(header.group(1)):
             plain = _NAME_ESCAPE.sub(lambda escape: bytes([int(escape.group(1), 16)]), name)
             if b"/" + plain in _REFUSED_CODEC_BYTES:
-                raise DocumentRejected("pdf_image_codec", detail=f"inline image {plain!r}")
+                yield f"inline image {plain!r}"
 
 
 _REFUSED_CODEC_BYTES = frozenset(name.encode() for name in REFUSED_IMAGE_CODECS)
@@ -190,7 +183,7 @@ def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
             if not _FOUND_KEYS.isdisjoint(current):
                 for key in sorted(_FOUND_KEYS.intersection(current)):
                     yield f"{where}: key {key}"
-            for _, what in foreign_programs(current):
+            for what in foreign_programs(current):
                 yield f"{where}: {what}"
             # Resolved: a name behind an indirect reference is still that name to a viewer.
             kind = _resolve(current.raw_get("/S")) if "/S" in current else None
@@ -214,9 +207,9 @@ def findings_in_object(item: PdfObject, where: str) -> Iterator[str]:
 
 
 def scan_for_active_content(pdf: bytes | Path | BinaryIO) -> list[str]:
-    """What active content (or font program, or refused image codec) the PDF still holds, looking at EVERY object in its cross-reference
-    table and every object packed in its object streams (not only those reachable from the
-    pages). An empty list means clean."""
+    """What active content (or font program, or refused image codec) the PDF still holds,
+    looking at EVERY object in its cross-reference table and every object packed in its object
+    streams (not only those reachable from the pages). An empty list means clean."""
     reader = PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf, strict=True)
     found: list[str] = list(findings_in_object(reader.trailer, "trailer"))
     for generation, entries in reader.xref.items():

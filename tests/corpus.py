@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import functools
 import io
+import re
+import shutil
 import struct
+import subprocess
+import tempfile
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from PIL import Image
-from pypdf import PdfWriter
-from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
 
 MB = 1_000_000
 
@@ -237,17 +242,21 @@ def page_tree_root_mistyped() -> bytes:
 
 
 @functools.lru_cache(maxsize=4)
-def flate_bomb(inflated_bytes: int = 1024 * 1024 * 1024) -> bytes:
-    """A one-page PDF whose content stream inflates to `inflated_bytes` (1 GiB) of spaces."""
+def _deflated_spaces(inflated_bytes: int) -> bytes:
     compressor = zlib.compressobj(9)
     chunk = b" " * (4 * 1024 * 1024)
     parts = []
     for _ in range(inflated_bytes // len(chunk)):
         parts.append(compressor.compress(chunk))
     parts.append(compressor.flush())
-    data = b"".join(parts)
+    return b"".join(parts)
+
+
+@functools.lru_cache(maxsize=4)
+def flate_bomb(inflated_bytes: int = 1024 * 1024 * 1024) -> bytes:
+    """A one-page PDF whose content stream inflates to `inflated_bytes` (1 GiB) of spaces."""
     objects = _simple_objects()
-    objects[3] = _stream(b"/Filter /FlateDecode", data)
+    objects[3] = _stream(b"/Filter /FlateDecode", _deflated_spaces(inflated_bytes))
     return raw_pdf(objects)
 
 
@@ -346,6 +355,175 @@ def inline_jpx_pdf() -> bytes:
     return raw_pdf(objects)
 
 
+_FONT_OBJECTS = [
+    # Object numbers as placed by _font_pages(): the font, its descriptor, its program.
+    b"<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEF+Applicant /FirstChar 32"
+    b" /LastChar 32 /Widths [500] /FontDescriptor %d 0 R >>",
+    b"<< /Type /FontDescriptor /FontName /ABCDEF+Applicant /Flags 32"
+    b" /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200"
+    b" /CapHeight 700 /StemV 80 /FontFile2 %d 0 R >>",
+    _stream(b"/Length1 %d" % len(_FONT_PROGRAM), _FONT_PROGRAM),
+]
+
+
+def _font_pages(
+    boxes: list[bytes], content_stream: bytes | None = None, declared: int | None = None
+) -> bytes:
+    """Pages with the MediaBoxes `boxes` (in order), each showing text in one embedded
+    TrueType font; `content_stream` (a whole stream object) replaces their shared content;
+    the page tree declares `declared` pages (default: as many as there are)."""
+    count = len(boxes)
+    content, font = 3 + count, 4 + count
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>"
+        % (b" ".join(b"%d 0 R" % (3 + index) for index in range(count)), declared or count),
+    ]
+    objects += [
+        b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Contents %d 0 R"
+        b" /Resources << /Font << /F1 %d 0 R >> >> >>" % (box, content, font)
+        for box in boxes
+    ]
+    objects.append(content_stream or _stream(b"", _PAGE_CONTENT))
+    objects += [
+        _FONT_OBJECTS[0] % (font + 1),
+        _FONT_OBJECTS[1] % (font + 2),
+        _FONT_OBJECTS[2],
+    ]
+    return raw_pdf(objects)
+
+
+# Page sizes in points: A4 portrait, a landscape letter page, a small receipt.
+FONT_PAGE_SIZES = [(595, 842), (792, 612), (226, 400)]
+
+
+def embedded_font_pages_pdf() -> bytes:
+    """Three pages of different sizes (FONT_PAGE_SIZES, in that order), with an embedded font:
+    rasterised, they keep their order and their sizes."""
+    return _font_pages([b"[0 0 %d %d]" % size for size in FONT_PAGE_SIZES])
+
+
+def embedded_font_poster_pdf(width: int = 4000, height: int = 4000) -> bytes:
+    """One page `width` x `height` points (4000 x 4000: 8333 pixels a side at 150 dpi, 69
+    megapixels) with an embedded font: rasterised, it must be scaled down to the pixel limit."""
+    return _font_pages([b"[0 0 %d %d]" % (width, height)])
+
+
+def embedded_font_flate_bomb() -> bytes:
+    """An embedded font and a content stream inflating to 256 MB: refused as a bomb, never
+    handed to the renderer."""
+    bomb = _stream(b"/Filter /FlateDecode", _deflated_spaces(256 * MB))
+    return _font_pages([b"[0 0 612 792]"], content_stream=bomb)
+
+
+def embedded_font_wide_page_tree(leaves: int = 40_000) -> bytes:
+    """40,000 pages with an embedded font under a root declaring one: refused by the page
+    limit, counted from the tree, before anything renders."""
+    return _font_pages([b"[0 0 9 9]"] * leaves, declared=1)
+
+
+def embedded_font_miscounted_pages() -> bytes:
+    """Two pages with an embedded font under a root declaring three: pypdf reads the two
+    pages, pdfium believes the count. Refused (pdf_damaged): what the renderer would draw is
+    not the document pypdf checked."""
+    return _font_pages([b"[0 0 612 792]"] * 2, declared=3)
+
+
+def embedded_font_slow_render(fills: int = 300_000) -> bytes:
+    """An embedded font and 300,000 overlapping half-page fills in 45 KB (6 MB inflated, well
+    within the budget): minutes of work for a renderer. Cut at the worker's CPU and wall-clock
+    limits like any other parser stuck on a file."""
+    operations = b"".join(
+        b"%d %d 500 500 re f\n" % (index % 600, index * 7 % 700) for index in range(fills)
+    )
+    content = _stream(b"/Filter /FlateDecode", zlib.compress(operations, 9))
+    return _font_pages([b"[0 0 612 792]"], content_stream=content)
+
+
+_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_PAGES = 3
+
+
+@functools.lru_cache(maxsize=1)
+def chromium_pdf() -> bytes | None:
+    """A real word-processor-like PDF: three pages of text printed by Chromium, which embeds
+    TrueType subsets of the fonts it used (/FontFile2). None where Chromium is absent."""
+    if not shutil.which(_CHROMIUM):
+        return None
+    pages = "".join(
+        f'<section style="page-break-after: always"><h1>Surat Keterangan Kerja</h1>'
+        f"<p>Halaman {number}: Dengan ini kami menerangkan bahwa yang bersangkutan telah "
+        f"bekerja pada perusahaan kami. Ærø ąčę ß €</p></section>"
+        for number in range(1, CHROMIUM_PAGES + 1)
+    )
+    html = f'<!doctype html><html><head><meta charset="utf-8"></head><body>{pages}</body></html>'
+    with tempfile.TemporaryDirectory(prefix="jht-chromium-") as folder:
+        source, output = Path(folder) / "letter.html", Path(folder) / "letter.pdf"
+        source.write_text(html, encoding="utf-8")
+        subprocess.run(
+            [
+                _CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+                f"--user-data-dir={folder}/profile",
+                f"--print-to-pdf={output}",
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        return output.read_bytes()
+
+
+def font_programs(pdf: bytes) -> list[str]:
+    """The keys of every embedded font program in a PDF (plain or in object streams)."""
+    reader = PdfReader(io.BytesIO(pdf))
+    numbers = {number for entries in reader.xref.values() for number in entries}
+    found = []
+    for number in sorted(numbers | set(reader.xref_objStm)):
+        obj = reader.get_object(number)
+        if isinstance(obj, DictionaryObject):
+            found += [key for key in ("/FontFile", "/FontFile2", "/FontFile3") if key in obj]
+    return found
+
+
+_TOKEN = re.compile(rb"/?[^\s/\[\]()<>]+")
+_IMAGE_PAGE_OPERATORS = {b"q", b"Q", b"cm", b"Do"}
+
+
+def image_only_findings(pdf: bytes) -> list[str]:
+    """Why a PDF's pages are not just images: [] when no font is named or embedded anywhere in
+    it, every page's only resources are JPEG or Flate images, and its content does nothing but
+    draw them (q, cm, Do, Q)."""
+    found = [name for name in ("/Font", "/JBIG2Decode", "/JPXDecode") if name.encode() in pdf]
+    found += font_programs(pdf)
+    for number, page in enumerate(PdfReader(io.BytesIO(pdf)).pages, start=1):
+        resources = page.get("/Resources", DictionaryObject()).get_object()
+        found += [f"page {number}: {key}" for key in resources if key != "/XObject"]
+        images = resources.get("/XObject", DictionaryObject()).get_object()
+        if not images:
+            found.append(f"page {number}: no image")
+        for name, reference in images.items():
+            image = reference.get_object()
+            filters = image.get("/Filter")
+            names = list(filters) if isinstance(filters, ArrayObject) else [filters]
+            if image.get("/Subtype") != "/Image" or not set(names) <= {
+                "/DCTDecode",
+                "/FlateDecode",
+            }:
+                found.append(f"page {number}: {name} {image.get('/Subtype')} {names}")
+        contents = page.get_contents()
+        tokens = _TOKEN.findall(contents.get_data() if contents is not None else b"")
+        operators = {token for token in tokens if not token.startswith(b"/")}
+        operators = {op for op in operators if not re.fullmatch(rb"[-+.0-9]+", op)}
+        if not operators <= _IMAGE_PAGE_OPERATORS:
+            found.append(f"page {number}: content operators {sorted(operators)}")
+    return found
+
+
 def wide_page_tree(leaves: int = 40_000, declared: int = 1) -> bytes:
     """A page tree with `leaves` distinct pages under one node that declares /Count
     `declared`: pypdf would build a page object for every leaf before anyone counted them."""
@@ -386,9 +564,14 @@ def long_length() -> bytes:
     return raw_pdf(objects)
 
 
-def _encrypted(user_password: str, owner_password: str) -> bytes:
-    writer = PdfWriter(clone_from=io.BytesIO(pdf_pages(2)))
-    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm="AES-128")
+def _encrypted(
+    user_password: str,
+    owner_password: str,
+    original: bytes | None = None,
+    algorithm: str = "AES-128",
+) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(original or pdf_pages(2)))
+    writer.encrypt(user_password=user_password, owner_password=owner_password, algorithm=algorithm)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
@@ -400,6 +583,12 @@ def user_password_pdf() -> bytes:
 
 def owner_password_only_pdf() -> bytes:
     return _encrypted("", "pemilik")
+
+
+def embedded_font_owner_password_only_pdf() -> bytes:
+    """What banks send: statements with embedded fonts, printing and copying restricted by an
+    owner password (AES-256), opened without one."""
+    return _encrypted("", "pemilik", embedded_font_pages_pdf(), "AES-256")
 
 
 def javascript_pdf() -> bytes:
@@ -584,11 +773,15 @@ HOSTILE_CASES: dict[str, HostileCase] = {
     "png_20000x20000": HostileCase(huge_png, 422, "image_too_large"),
     "pages_31": HostileCase(functools.partial(pdf_pages, 31), 422, "too_many_pages"),
     "file_11mb": HostileCase(big_pdf, 413, "file_too_large"),
-    "embedded_font": HostileCase(embedded_font_pdf, 422, "pdf_embedded_font"),
-    "embedded_font_in_form": HostileCase(font_in_form_pdf, 422, "pdf_embedded_font"),
-    "jbig2_image": HostileCase(jbig2_pdf, 422, "pdf_image_codec"),
-    "jpx_image": HostileCase(jpx_pdf, 422, "pdf_image_codec"),
-    "jpx_inline_image": HostileCase(inline_jpx_pdf, 422, "pdf_image_codec"),
+    # Rasterised files are checked like any other PDF first: a bomb or a page tree beyond
+    # the limit with a font in it is refused before the renderer sees it.
+    "embedded_font_flate_bomb": HostileCase(embedded_font_flate_bomb, 422, "pdf_bomb"),
+    "embedded_font_page_tree_40000_leaves": HostileCase(
+        embedded_font_wide_page_tree, 422, "too_many_pages"
+    ),
+    "embedded_font_miscounted_pages": HostileCase(
+        embedded_font_miscounted_pages, 422, "pdf_damaged"
+    ),
     "page_tree_40000_leaves": HostileCase(wide_page_tree, 422, "too_many_pages"),
     "declared_count_1000000": HostileCase(declared_page_count, 422, "too_many_pages"),
     "double_flate_bomb": HostileCase(double_flate_bomb, 422, "pdf_bomb"),
@@ -604,6 +797,20 @@ SANITISED_CASES: dict[str, Callable[[], bytes]] = {
     "indirect_action_type": indirect_action_pdf,
     "upward_key_payload": upward_key_payload_pdf,
     "action_in_object_stream": hidden_action_pdf,
+}
+
+# PDFs holding what officers' viewers must not parse (embedded font programs, JBIG2 or JPEG
+# 2000 images): accepted, rendered to page images, with their page count.
+RASTERISED_CASES: dict[str, tuple[Callable[[], bytes], int]] = {
+    "embedded_font_type1": (functools.partial(embedded_font_pdf, b"/FontFile"), 1),
+    "embedded_font_truetype": (functools.partial(embedded_font_pdf, b"/FontFile2"), 1),
+    "embedded_font_cff": (functools.partial(embedded_font_pdf, b"/FontFile3"), 1),
+    "embedded_font_in_form": (font_in_form_pdf, 1),
+    "embedded_font_3_pages": (embedded_font_pages_pdf, 3),
+    "embedded_font_owner_password_only": (embedded_font_owner_password_only_pdf, 3),
+    "jbig2_image": (jbig2_pdf, 1),
+    "jpx_image": (jpx_pdf, 1),
+    "jpx_inline_image": (inline_jpx_pdf, 1),
 }
 
 # Files that are accepted as they are, with their page count.

@@ -8,7 +8,7 @@ import io
 
 from pypdf import PdfReader
 
-from tests.corpus import jpeg, pdf_pages
+from tests.corpus import embedded_font_pages_pdf, image_only_findings, jbig2_pdf, jpeg, pdf_pages
 from tests.e2e.conftest import Api
 from tests.e2e.upload_support import (
     RESIGNATION,
@@ -213,3 +213,18 @@ def test_same_persons_two_claims_do_not_flag(api: Api) -> None:
     view = officer_view(api, second, staff.tokens["verifier"])
     assert "reused_document" not in view["flags"]  # type: ignore[operator]
     assert [d["reused_in_other_claims"] for d in view["documents"]] == [0]  # type: ignore[attr-defined]
+
+
+def test_the_officer_bundle_of_rasterised_documents_holds_only_images(api: Api) -> None:
+    # What officers open in their viewers: no applicant font program, no JBIG2 or JPEG 2000.
+    claim = create_claim(api.client)
+    officer = bearer(add_staff(api.db, claim.branch).tokens["verifier"])
+    for doc_type, data in (("ktp", embedded_font_pages_pdf()), ("kartu_keluarga", jbig2_pdf())):
+        stored = put_files(api.client, claim, doc_type, [(f"{doc_type}.pdf", data)])
+        assert stored.status_code == 200, stored.text
+
+    bundle = assert_attachment(
+        api.client.get(f"/api/v1/officer/claims/{claim.id}/bundle", headers=officer), "-bundle.pdf"
+    )
+    assert len(PdfReader(io.BytesIO(bundle)).pages) == 4
+    assert image_only_findings(bundle) == []

@@ -14,7 +14,10 @@ from pypdf import PdfReader
 from tests.corpus import (
     GOOD_CASES,
     HOSTILE_CASES,
+    RASTERISED_CASES,
     SANITISED_CASES,
+    chromium_pdf,
+    image_only_findings,
     jpeg,
     pdf_pages,
     pdf_zip_polyglot,
@@ -114,6 +117,32 @@ def test_sanitised_file_is_stored_without_active_content(api: Api, case: str) ->
     assert len(reader.pages) == answer.json()["pages"]
     for marker in (b"/JavaScript", b"/Launch", b"/EmbeddedFile", b"evil.exe", b"PK\x03\x04", b"MZ"):
         assert marker not in pdf, marker
+
+
+RASTERISED = [*RASTERISED_CASES, "chromium_letter"]
+
+
+@pytest.mark.parametrize("case", RASTERISED, ids=RASTERISED)
+def test_font_or_jbig2_or_jpx_pdf_is_stored_as_page_images(api: Api, case: str) -> None:
+    if case == "chromium_letter":
+        original, pages = chromium_pdf(), 3
+        if original is None:
+            pytest.skip("chromium is not installed")
+    else:
+        factory, pages = RASTERISED_CASES[case]
+        original = factory()
+    claim = create_claim(api.client)
+
+    answer = put_files(api.client, claim, "ktp", [("ktp.pdf", original)])
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["pages"] == pages
+    stored = api.client.get(f"/api/v1/claims/{claim.id}/documents/ktp", headers=claim.auth)
+    pdf = stored.content
+    assert sha256(pdf) == answer.json()["sha256"]
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == pages
+    assert image_only_findings(pdf) == [] and active_content(pdf) == []
+    assert all_files(api.runtime.settings.data_dir / "spool") == set()
 
 
 def test_polyglot_zip_tail_is_dropped(api: Api) -> None:

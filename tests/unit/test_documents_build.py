@@ -58,6 +58,65 @@ def test_hostile_file_is_refused_with_its_code(
     _pool_still_works(pool, tmp_path)
 
 
+@pytest.mark.parametrize("case", sorted(corpus.RASTERISED_CASES))
+def test_fonts_and_jbig2_or_jpx_images_are_rasterised_in_a_confined_worker(
+    pool: IsolatedWorkerPool, tmp_path: Path, case: str
+) -> None:
+    factory, pages = corpus.RASTERISED_CASES[case]
+    output = tmp_path / "out.pdf"
+    built = pool.build_document([_write(tmp_path, "upload.pdf", factory())], output)
+    assert built.pages == pages == len(PdfReader(output, strict=True).pages)
+    assert corpus.image_only_findings(output.read_bytes()) == []
+
+
+def test_a_word_processor_pdf_is_rasterised_in_a_confined_worker(
+    pool: IsolatedWorkerPool, tmp_path: Path
+) -> None:
+    # pdfium's library, loaded before the worker confined itself, renders inside its chroot.
+    original = corpus.chromium_pdf()
+    if original is None:
+        pytest.skip("chromium is not installed")
+    output = tmp_path / "out.pdf"
+    built = pool.build_document([_write(tmp_path, "letter.pdf", original)], output)
+    assert built.pages == corpus.CHROMIUM_PAGES
+    assert corpus.image_only_findings(output.read_bytes()) == []
+    for page in PdfReader(output).pages:
+        (image,) = page.images
+        darkest, lightest = image.image.convert("L").getextrema()
+        assert darkest < 64 and lightest > 192  # black text drawn on white, not a blank page
+
+
+def test_a_page_at_the_pixel_limit_renders_within_a_workers_memory(tmp_path: Path) -> None:
+    # 69 megapixels at 150 dpi, rendered at the 40 megapixel limit under the worker's
+    # RLIMIT_AS (768 MB) and the wall-clock and CPU limits a server uses.
+    output = tmp_path / "out.pdf"
+    with IsolatedWorkerPool(workers=1) as server_pool:
+        built = server_pool.build_document(
+            [_write(tmp_path, "poster.pdf", corpus.embedded_font_poster_pdf())], output
+        )
+    assert built.pages == 1
+    (image,) = (
+        reference.get_object()
+        for reference in PdfReader(output).pages[0]["/Resources"]["/XObject"].values()
+    )
+    assert 39_000_000 < image["/Width"] * image["/Height"] <= UploadLimits().max_pixels
+
+
+def test_a_page_that_keeps_the_renderer_busy_is_cut_at_the_workers_limits(
+    tmp_path: Path,
+) -> None:
+    # Minutes of rendering in 45 KB: the worker's CPU limit ends it, the job gets a 422 and
+    # the pool a new worker.
+    with IsolatedWorkerPool(workers=1, cpu_seconds=2, wall_seconds=30) as strict_pool:
+        output = tmp_path / "out.pdf"
+        source = _write(tmp_path, "slow.pdf", corpus.embedded_font_slow_render())
+        with pytest.raises(DocumentRejected) as caught:
+            strict_pool.build_document([source], output)
+        assert (caught.value.code, caught.value.status) == ("processing_failed", 422)
+        assert not output.exists()
+        _pool_still_works(strict_pool, tmp_path)
+
+
 def test_the_refused_file_is_named_by_its_index(pool: IsolatedWorkerPool, tmp_path: Path) -> None:
     inputs = [
         _write(tmp_path, "a", corpus.pdf_pages(1)),
