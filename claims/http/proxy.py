@@ -18,6 +18,9 @@ from claims.http.problems import pick, preferred_language, problem_response
 from claims.settings import Settings
 
 UNKNOWN_HOST = "unknown_host"
+# Answered whatever the Host: a load balancer or an orchestrator probes by the machine's own
+# address, and these answers hold no link or redirect.
+PROBES = ("/healthz", "/metrics")
 # A year, the usual value for a site that is only ever served over https. Not includeSubDomains
 # nor preload: those bind the operator's other hosts, which are not ours to decide.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
@@ -46,7 +49,8 @@ class HostAndTransportMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if host_name(headers.get("host", "")) not in self.allowed_hosts:
+        host = host_name(headers.get("host", ""))
+        if host not in self.allowed_hosts and scope["path"] not in PROBES:
             language = preferred_language(Request(scope))
             response = problem_response(
                 status=400,

@@ -96,3 +96,13 @@ def test_over_https_cookies_are_secure_host_only_and_hsts_is_sent(api: Api) -> N
     assert "strict-transport-security" not in over_http.headers
     assert over_http.headers["set-cookie"].startswith("jht_csrf=")
     assert "Secure" not in over_http.headers["set-cookie"]
+
+
+def test_an_unknown_host_is_refused_but_probes_by_address_are_answered(api: Api) -> None:
+    refused = api.client.get("/apply", headers={"Host": "evil.example"})
+    assert_problem(refused, 400, "unknown_host")
+    redirect = api.client.get("/docs/", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert redirect.status_code == 400 and "location" not in redirect.headers
+    probe = api.client.get("/healthz", headers={"Host": "10.0.0.5:8000"})
+    assert probe.status_code == 200
+    assert api.client.get("/apply", headers={"Host": "127.0.0.1:8000"}).status_code == 200
