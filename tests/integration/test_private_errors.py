@@ -21,7 +21,7 @@ from claims.db import Database, driver_execute, insert_of, make_engine
 from claims.models import OutboxMessage, SimulatedBankTransfer
 from claims.notifications.dispatcher import dispatch_notifications
 from claims.payouts.dispatcher import dispatch_payouts
-from claims.payouts.gateway import TransferResult
+from claims.payouts.gateway import HolderAnswer, TransferResult
 from claims.redaction import install_log_redaction
 from claims.runtime import Runtime, open_runtime
 from claims.security import new_token
@@ -64,8 +64,13 @@ def test_every_engine_hides_bound_parameters(db: Database) -> None:
 class BankOnABrokenLedger:
     """A bank whose client fails on its own database: the error names the account number."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, holder: str) -> None:
         self.db = db
+        self.holder = holder
+
+    def account_holder(self, reference: str, bank_code: str, account_number: str) -> HolderAnswer:
+        """The account is the claimant's: the transfer is what fails."""
+        return HolderAnswer.known(self.holder)
 
     def transfer(
         self, reference: str, bank_code: str, account_number: str, holder: str, amount: int
@@ -86,7 +91,9 @@ def test_a_database_error_reaches_neither_last_error_nor_the_log_with_the_accoun
     assert claim_id is not None
     caplog.set_level(logging.DEBUG)
     dispatch_payouts(
-        runtime, NOW.replace(year=NOW.year + 1), gateway=BankOnABrokenLedger(runtime.db)
+        runtime,
+        NOW.replace(year=NOW.year + 1),
+        gateway=BankOnABrokenLedger(runtime.db, row["full_name"]),
     )
     with runtime.db.read_only() as session:
         [error] = session.scalars(
