@@ -7,6 +7,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -61,3 +64,32 @@ def wait_until_healthy(
             pass
         time.sleep(0.2)
     raise TimeoutError(f"{base_url} did not become healthy")
+
+
+@dataclass
+class Served:
+    """A `jht serve` process: its address, and what it wrote on standard error once stopped."""
+
+    base_url: str
+    stderr: str = ""
+
+
+@contextmanager
+def served(env: dict[str, str], cwd: Path, *arguments: str) -> Iterator[Served]:
+    """`jht serve` on a free port, healthy, then stopped."""
+    port = free_port()
+    process = subprocess.Popen(
+        [JHT, "serve", "--port", str(port), *arguments],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    server = Served(f"http://127.0.0.1:{port}")
+    try:
+        wait_until_healthy(server.base_url, process)
+        yield server
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=20)
+        server.stderr = stderr.decode()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import httpx
 
 from claims.registry.csv_rows import PARTICIPANT_COLUMNS
-from tests.e2e.serving import JHT, UNUSED_BANK, free_port, jht_env, run_jht, wait_until_healthy
+from tests.e2e.serving import UNUSED_BANK, free_port, jht_env, run_jht, served
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -79,27 +78,14 @@ def test_unreachable_database_is_one_line_not_a_traceback(tmp_path: Path) -> Non
 
 def test_serve_on_a_fresh_folder_loads_samples_and_answers_health(tmp_path: Path) -> None:
     """The sandbox, as the README's first command starts it: its first line says so."""
-    port = free_port()
-    env = jht_env(tmp_path / "var", JHT_SANDBOX="true")
-    process = subprocess.Popen(
-        [JHT, "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        health = wait_until_healthy(f"http://127.0.0.1:{port}", process)
+    with served(jht_env(tmp_path / "var", JHT_SANDBOX="true"), tmp_path) as server:
+        health = httpx.get(f"{server.base_url}/healthz").json()
         assert health["status"] == "ok" and health["database"] == "ok"
-        assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+        assert httpx.get(f"{server.base_url}/docs").status_code == 200
         tokens = (tmp_path / "var" / "sample-officers.csv").read_text().splitlines()
         assert len(tokens) > 10
         assert (tmp_path / "var" / "sample-officers.csv").stat().st_mode & 0o777 == 0o600
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-    assert process.stderr is not None
-    first_line = process.stderr.read().decode().splitlines()[0]
+    first_line = server.stderr.splitlines()[0]
     assert first_line.startswith("SANDBOX:") and "simulated bank" in first_line
 
 
@@ -127,29 +113,16 @@ def test_outside_the_sandbox_no_samples_and_no_sample_officers(tmp_path: Path) -
     env = jht_env(tmp_path / "var", JHT_BANK=UNUSED_BANK)
     asked = run_jht("serve", "--port", str(free_port()), "--samples", env=env, cwd=tmp_path)
     assert asked.returncode == 2 and "only in the sandbox" in asked.stderr
-    port = free_port()
-    process = subprocess.Popen(
-        [JHT, "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+    with served(env, tmp_path) as server:
         with sqlite3.connect(tmp_path / "var" / "jht.sqlite3") as database:
             counts = [
                 database.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                 for table in ("participants", "officers")
             ]
         assert counts == [0, 0]
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    assert "SANDBOX" not in server.stderr
     assert not (tmp_path / "var" / "sample-officers.csv").exists()
     assert not (tmp_path / "var" / "samples").exists()
-    assert process.stderr is not None
-    assert "SANDBOX" not in process.stderr.read().decode()
 
 
 def _officer_cli(tmp_path: Path) -> dict[str, str]:
