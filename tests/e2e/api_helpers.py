@@ -134,12 +134,15 @@ def review_all(api: Api, claim: ClaimOverHttp, staff: Staff) -> dict[str, Any]:
 
 
 def to_awaiting_approval(
-    api: Api, label: str = RESIGNED, staff: Staff | None = None
+    api: Api,
+    label: str = RESIGNED,
+    staff: Staff | None = None,
+    account_number: str = "1234567890",
 ) -> tuple[ClaimOverHttp, Staff]:
     """A claim through review and a passed interview, waiting for the approver."""
     claim = create_claim(api, label)
     staff = staff or add_staff(api.db, claim.branch)
-    submit_claim(api, claim)
+    submit_claim(api, claim, account_number=account_number)
     reviewed = review_all(api, claim, staff)
     api.set_now(datetime.fromisoformat(reviewed["interview"]["starts_at"]) + timedelta(minutes=5))
     passed = api.client.post(
