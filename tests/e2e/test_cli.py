@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -133,6 +134,26 @@ def _officer_cli(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+def _add_officer(
+    env: dict[str, str], tmp_path: Path, name: str, role: str
+) -> subprocess.CompletedProcess[str]:
+    """`jht officers add` in branch JKT-SLB, which succeeded: its token alone on stdout."""
+    added = run_jht(
+        "officers",
+        "add",
+        "--name",
+        name,
+        "--role",
+        role,
+        "--branch",
+        "JKT-SLB",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert added.returncode == 0, added.stderr
+    return added
+
+
 def _officer_lookup(tmp_path: Path, token: str) -> int | None:
     """The id of the active officer `token` names, read from the data folder's database."""
     from claims.db import Database
@@ -153,35 +174,13 @@ def test_a_supervisor_with_an_acting_role_is_refused(tmp_path: Path) -> None:
     assert refused.returncode == 2 and refused.stdout == ""
     assert "supervisor" in refused.stderr and "approver" in refused.stderr
     assert "Traceback" not in refused.stderr
-    added = run_jht(
-        "officers",
-        "add",
-        "--name",
-        "Sri",
-        "--role",
-        "verifier",
-        "--branch",
-        "JKT-SLB",
-        env=env,
-        cwd=tmp_path,
-    )
+    added = _add_officer(env, tmp_path, "Sri", "verifier")
     assert "officer 1 " in added.stderr  # the refused one was never created
 
 
 def test_rotate_prints_a_new_token_once_and_the_old_one_dies(tmp_path: Path) -> None:
     env = _officer_cli(tmp_path)
-    added = run_jht(
-        "officers",
-        "add",
-        "--name",
-        "Ani",
-        "--role",
-        "finance",
-        "--branch",
-        "JKT-SLB",
-        env=env,
-        cwd=tmp_path,
-    )
+    added = _add_officer(env, tmp_path, "Ani", "finance")
     old = added.stdout.strip()
     rotated = run_jht("officers", "rotate", "1", env=env, cwd=tmp_path)
     assert rotated.returncode == 0, rotated.stderr
@@ -197,18 +196,7 @@ def test_rotate_prints_a_new_token_once_and_the_old_one_dies(tmp_path: Path) -> 
 
 def test_deactivate_kills_the_token(tmp_path: Path) -> None:
     env = _officer_cli(tmp_path)
-    added = run_jht(
-        "officers",
-        "add",
-        "--name",
-        "Ani",
-        "--role",
-        "verifier",
-        "--branch",
-        "JKT-SLB",
-        env=env,
-        cwd=tmp_path,
-    )
+    added = _add_officer(env, tmp_path, "Ani", "verifier")
     token = added.stdout.strip()
     assert _officer_lookup(tmp_path, token) == 1
     deactivated = run_jht("officers", "deactivate", "1", env=env, cwd=tmp_path)
