@@ -231,19 +231,29 @@ def test_a_transfer_the_bank_never_got_is_sent_again_under_the_same_reference(
     assert [(r.reference, r.requests) for r in ledger(runtime.db)] == [(reference, 1)]
 
 
-def test_a_closed_account_fails_and_a_new_account_gets_a_new_reference(runtime: Runtime) -> None:
-    claim_id = approved(runtime.db, "1234560000")
-    assert dispatch_payouts(runtime, LATER) == 1
-    [failed] = payouts_of(runtime.db, claim_id)
-    assert (failed.status, failed.failure_reason) == ("failed", "account_closed")
+def assert_applicant_told_of_failure(runtime: Runtime, claim_id: str) -> None:
+    """The claim waits for the applicant, who was told (fail_payout by the system)."""
     assert claim_of(runtime.db, claim_id).status == "payout_failed"
     assert triggers(runtime.db, claim_id)[-1] == ("fail_payout", "system")
     assert templates(runtime.db, claim_id)[-1] == "payout_failed"
+
+
+def give_own_account(runtime: Runtime, claim_id: str) -> None:
+    """The applicant's new account, in the holder's name, at bank 008."""
     holder = claim_of(runtime.db, claim_id).account_holder
     assert holder is not None
     with runtime.db.unit_of_work() as session:
         claim = facts.get_claim(session, claim_id)
         applicant.set_bank_account(session, claim, "008", "9876543210", holder, LATER)
+
+
+def test_a_closed_account_fails_and_a_new_account_gets_a_new_reference(runtime: Runtime) -> None:
+    claim_id = approved(runtime.db, "1234560000")
+    assert dispatch_payouts(runtime, LATER) == 1
+    [failed] = payouts_of(runtime.db, claim_id)
+    assert (failed.status, failed.failure_reason) == ("failed", "account_closed")
+    assert_applicant_told_of_failure(runtime, claim_id)
+    give_own_account(runtime, claim_id)
     assert claim_of(runtime.db, claim_id).status == "approved"
     assert dispatch_payouts(runtime, LATER + timedelta(minutes=1)) == 1
     first, second = payouts_of(runtime.db, claim_id)
@@ -268,16 +278,10 @@ def test_an_account_the_bank_names_for_someone_else_is_never_paid(runtime: Runti
         0,
     )
     assert ledger(runtime.db) == []  # nothing reached the bank
-    assert claim_of(runtime.db, claim_id).status == "payout_failed"
-    assert triggers(runtime.db, claim_id)[-1] == ("fail_payout", "system")
-    assert templates(runtime.db, claim_id)[-1] == "payout_failed"
+    assert_applicant_told_of_failure(runtime, claim_id)
     # The applicant's own account: paid once, and the failed payout needs no inquiry (it
     # was never sent).
-    holder = claim_of(runtime.db, claim_id).account_holder
-    assert holder is not None
-    with runtime.db.unit_of_work() as session:
-        claim = facts.get_claim(session, claim_id)
-        applicant.set_bank_account(session, claim, "008", "9876543210", holder, LATER)
+    give_own_account(runtime, claim_id)
     bank = Recording(SimulatedBank(runtime.db))
     assert dispatch_payouts(runtime, LATER + timedelta(minutes=1), gateway=bank) == 1
     first, second = payouts_of(runtime.db, claim_id)
