@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -372,6 +373,70 @@ class VerificationAttempt(Base):
     client: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+
+
+class ParticipantChallenge(Base):
+    """A one-time sign-in code on its way to the registry's email and phone (channels.md):
+    only its hash is kept; good until `expires_at`, once, for `tries_left` wrong codes."""
+
+    __tablename__ = "participant_challenges"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(12))  # participant, heir
+    kpj: Mapped[str] = mapped_column(String(11))
+    nik: Mapped[str] = mapped_column(String(16))  # who signs in: the participant or the heir
+    claim_id: Mapped[str | None] = mapped_column(ForeignKey("claims.id"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    tries_left: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+
+
+class ParticipantSession(Base):
+    """A signed-in participant (every claim of the person's KPJs) or heir (one death claim),
+    keyed by the hash of its bearer token; idle and absolute expiry (channels.md)."""
+
+    __tablename__ = "participant_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(12))
+    kpj: Mapped[str] = mapped_column(String(11))
+    nik: Mapped[str] = mapped_column(String(16))
+    claim_id: Mapped[str | None] = mapped_column(ForeignKey("claims.id"))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class SmsRegistration(Base):
+    """A phone registered by SMS (`DAFTAR SALDO`) for one KPJ's balance."""
+
+    __tablename__ = "sms_registrations"
+    __table_args__ = (UniqueConstraint("phone", "kpj", name="uq_sms_registrations_phone_kpj"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    kpj: Mapped[str] = mapped_column(String(11))
+    email: Mapped[str | None] = mapped_column(String(254))
+    message_id: Mapped[str] = mapped_column(String(100))
+    registered_at: Mapped[datetime]
+
+
+class SmsInbound(Base):
+    """Each inbound SMS of the aggregator, once: a replayed `message_id` is answered from
+    here and does nothing more."""
+
+    __tablename__ = "sms_inbound"
+
+    message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(20))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    command: Mapped[str] = mapped_column(String(20))
+    reply: Mapped[str] = mapped_column(String(400))
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime]
 
 
 class SandboxClock(Base):

@@ -128,23 +128,22 @@ def get_claim(
 ) -> JSONResponse:
     """The applicant's claim: checklist, estimate, interview, allowed actions, history."""
     with runtime.db.read_only() as session:
-        claim = find_applicant_claim(session, token, claim_id)
-        view = views.applicant_view(
-            session, claim, runtime.clock.now(), preferred_language(request)
-        )
+        now = runtime.clock.now()
+        claim = find_applicant_claim(session, token, claim_id, now)
+        view = views.applicant_view(session, claim, now, preferred_language(request))
     return claim_json(view, claim.version)
 
 
 def _applicant_change(
     claim_id: str,
-    token: str | None,
+    token: tuple[str, ...],
     request: Request,
     runtime: RuntimeDep,
     change: Callable[..., object],
 ) -> JSONResponse:
     now = runtime.clock.now()
     with runtime.db.unit_of_work() as session:
-        claim = find_applicant_claim(session, token, claim_id)
+        claim = find_applicant_claim(session, token, claim_id, now)
         change(session, claim, now)
         view = views.applicant_view(session, claim, now, preferred_language(request))
         version = claim.version
@@ -236,8 +235,9 @@ def interview_slots(
 ) -> list[schemas.SlotView]:
     """Free interview slots in the next 10 working days of the claim's branch."""
     with runtime.db.read_only() as session:
-        claim = find_applicant_claim(session, token, claim_id)
-        slots = listed_free_slots(session, claim, runtime.clock.now())
+        now = runtime.clock.now()
+        claim = find_applicant_claim(session, token, claim_id, now)
+        slots = listed_free_slots(session, claim, now)
     return [schemas.SlotView(starts_at=s.starts_at, ends_at=s.ends_at) for s in slots]
 
 

@@ -41,7 +41,8 @@ from workflow.audit_chain import chained_event
 from workflow.checklist import Checklist, document_checklist
 from workflow.eligibility import check_eligibility, claim_end_date
 from workflow.flags import creation_flags
-from workflow.identifiers import Nik, normalize_holder_name
+from workflow.identifiers import Nik
+from workflow.identity import RegisteredIdentity, TypedIdentity, identity_matches
 from workflow.money import Estimate, estimate
 from workflow.rules import rules_in_force
 from workflow.states import CREATE_EVENT_TRIGGER, INITIAL_STATUS, ActorRole, ClaimReason
@@ -113,17 +114,22 @@ def check_form(request: NewClaim) -> CheckedClaim:
 def verify_identity(session: Session, checked: CheckedClaim) -> Registrant | None:
     """The participant when NIK, KPJ, name, birth date and the NIK's own birth date all agree
     with the registry; None otherwise, without saying which field differed."""
-    participant = registrant(session, checked.kpj)
     request = checked.request
+    return registered_as(
+        session,
+        checked.kpj,
+        TypedIdentity(checked.nik, request.birth_date, request.full_name),
+    )
+
+
+def registered_as(session: Session, kpj: str, typed: TypedIdentity) -> Registrant | None:
+    """The registry's participant of `kpj` when `typed` identifies them (workflow.identity),
+    else None: claim creation, signing in and SMS registration all verify here."""
+    participant = registrant(session, kpj)
     if participant is None:
         return None
-    matches = (
-        participant.nik == checked.nik.value
-        and normalize_holder_name(participant.full_name) == normalize_holder_name(request.full_name)
-        and participant.birth_date == request.birth_date
-        and checked.nik.agrees_with(request.birth_date)
-    )
-    return participant if matches else None
+    registered = RegisteredIdentity(participant.nik, participant.full_name, participant.birth_date)
+    return participant if identity_matches(registered, typed) else None
 
 
 def identity_not_verified() -> Exception:

@@ -17,10 +17,13 @@ from claims.http.csrf import (
     CSRF_HEADER,
     SAFE_METHODS,
     CsrfFailed,
-    claim_cookie_token,
     csrf_tokens,
+    page_credentials,
+    participant_cookie_token,
 )
+from claims.participants.access import signed_in
 from claims.repositories.credentials import OfficerIdentity, active_officer_by_token
+from claims.repositories.participant_access import SignedIn
 from claims.runtime import Runtime
 from workflow.roles import ACTING_ROLES, SUPERVISOR, roles_conflict
 
@@ -50,41 +53,69 @@ def bearer_token(request: Request) -> str | None:
     return token
 
 
-def applicant_token(request: Request) -> str | None:
-    """The claim token: the bearer header (API) first, else the pages' cookie. A browser sends
-    the cookie by itself, also for a page of another site; so a request that changes something
-    with the cookie must carry the session's CSRF token in `X-CSRF-Token` and no foreign
-    Origin (403 `csrf_failed` otherwise)."""
+def applicant_token(request: Request) -> tuple[str, ...]:
+    """The tokens that may open a claim: the bearer header (API: a claim token or a
+    participant session token) alone when there is one, else the pages' cookies (the claim's,
+    the participant session's). A browser sends cookies by itself, also for a page of another
+    site; so a request that changes something with a cookie must carry the page's CSRF token
+    in `X-CSRF-Token` and no foreign Origin (403 `csrf_failed` otherwise)."""
     token = bearer_token(request)
     if token:
-        return token
-    cookie = claim_cookie_token(request)
-    if cookie and request.method not in SAFE_METHODS:
-        try:
-            csrf_tokens(get_runtime(request).settings).verify(
-                request, request.headers.get(CSRF_HEADER)
-            )
-        except CsrfFailed:
-            raise Forbidden(
-                "This request came with the page's cookie but without its form token: "
-                "reload the page, or call the API with the claim token as a bearer token.",
-                "Permintaan ini membawa cookie halaman tanpa token formulirnya: muat ulang "
-                "halaman, atau panggil API dengan token klaim sebagai bearer token.",
-                code=CSRF_FAILED,
-            ) from None
-    return cookie
+        return (token,)
+    cookies = page_credentials(request)
+    if cookies and request.method not in SAFE_METHODS:
+        require_csrf_header(request)
+    return cookies
+
+
+def require_csrf_header(request: Request) -> None:
+    """403 `csrf_failed` unless the request carries its page's CSRF token in `X-CSRF-Token`
+    and no foreign Origin."""
+    try:
+        csrf_tokens(get_runtime(request).settings).verify(request, request.headers.get(CSRF_HEADER))
+    except CsrfFailed:
+        raise Forbidden(
+            "This request came with the page's cookie but without its form token: "
+            "reload the page, or call the API with the claim token as a bearer token.",
+            "Permintaan ini membawa cookie halaman tanpa token formulirnya: muat ulang "
+            "halaman, atau panggil API dengan token klaim sebagai bearer token.",
+            code=CSRF_FAILED,
+        ) from None
 
 
 async def _bearer_dependency(request: Request) -> str | None:
     return bearer_token(request)
 
 
-async def _applicant_token_dependency(request: Request) -> str | None:
+async def _applicant_token_dependency(request: Request) -> tuple[str, ...]:
     return applicant_token(request)
 
 
 BearerToken = Annotated[str | None, Depends(_bearer_dependency)]
-ApplicantToken = Annotated[str | None, Depends(_applicant_token_dependency)]
+ApplicantToken = Annotated[tuple[str, ...], Depends(_applicant_token_dependency)]
+
+
+def participant_token(request: Request) -> str | None:
+    """The participant session token: the bearer header (API), else the pages' session
+    cookie, which must carry the page's CSRF token on a request that changes something."""
+    token = bearer_token(request)
+    if token:
+        return token
+    cookie = participant_cookie_token(request)
+    if cookie and request.method not in SAFE_METHODS:
+        require_csrf_header(request)
+    return cookie
+
+
+def current_participant(request: Request, runtime: RuntimeDep) -> SignedIn:
+    """Dependency: the signed-in participant (or heir); 401 without a live session."""
+    found = signed_in(runtime, participant_token(request))
+    if found is None:
+        raise Unauthenticated()
+    return found
+
+
+SignedInParticipant = Annotated[SignedIn, Depends(current_participant)]
 
 
 def current_officer(token: BearerToken, runtime: RuntimeDep) -> OfficerIdentity:

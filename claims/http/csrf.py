@@ -28,6 +28,8 @@ from claims.security import hash_token
 from claims.settings import Settings
 
 APPLICANT_COOKIE = "jht_claim"
+# A signed-in participant's (or heir's) session token (channels.md).
+PARTICIPANT_COOKIE = "jht_session"
 CSRF_COOKIE = "jht_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -71,6 +73,19 @@ def set_cookie(
 def claim_cookie_token(request: Request) -> str | None:
     """The claim token the pages keep in the browser's cookie."""
     return read_cookie(request, APPLICANT_COOKIE)
+
+
+def participant_cookie_token(request: Request) -> str | None:
+    """The participant session token the pages keep in the browser's cookie."""
+    return read_cookie(request, PARTICIPANT_COOKIE)
+
+
+def page_credentials(request: Request) -> tuple[str, ...]:
+    """The tokens a page request carries in its cookies: the claim's own, then the signed-in
+    participant's session (either may open a claim page)."""
+    return tuple(
+        token for token in (claim_cookie_token(request), participant_cookie_token(request)) if token
+    )
 
 
 def _signature(secret: bytes, purpose: bytes, value: str) -> str:

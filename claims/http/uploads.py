@@ -13,13 +13,13 @@ from claims.uploads.service import StoredUpload, receive_and_store
 
 
 async def receive_request_upload(
-    request: Request, runtime: Runtime, token: str | None, claim_id: str, doc_type: str
+    request: Request, runtime: Runtime, token: tuple[str, ...], claim_id: str, doc_type: str
 ) -> StoredUpload:
     """`receive_and_store` of this request's streamed body into the claim this token opens,
     with its size counted in /metrics."""
 
     def applicant_claim(session: Session) -> Claim:
-        return find_applicant_claim(session, token, claim_id)
+        return find_applicant_claim(session, token, claim_id, runtime.clock.now())
 
     stored = await receive_and_store(
         runtime,

@@ -20,7 +20,7 @@ from claims.booking.book import listed_free_slots, rebook
 from claims.casework import applicant, views
 from claims.casework.schemas import ApplicantClaimView
 from claims.errors import FieldProblem, NotFound, Unauthenticated
-from claims.http.csrf import CSRF_FIELD, claim_cookie_token
+from claims.http.csrf import CSRF_FIELD, page_credentials
 from claims.http.uploads import receive_request_upload
 from claims.models import Claim
 from claims.pages import i18n
@@ -158,7 +158,9 @@ def show_claim(
     runtime = page.runtime
     try:
         with runtime.db.read_only() as session:
-            claim = find_applicant_claim(session, claim_cookie_token(page.request), claim_id)
+            claim = find_applicant_claim(
+                session, page_credentials(page.request), claim_id, runtime.clock.now()
+            )
             context = claim_context(page, session, claim, problems or ClaimProblems())
     except (Unauthenticated, NotFound) as closed:
         return closed_claim_page(page, closed)
@@ -196,8 +198,9 @@ async def claim_form(
         problems = ClaimProblems(values=values)
         try:
             with runtime.db.unit_of_work() as session:
-                claim = find_applicant_claim(session, claim_cookie_token(request), claim_id)
-                change(session, claim, runtime.clock.now(), form)
+                now = runtime.clock.now()
+                claim = find_applicant_claim(session, page_credentials(request), claim_id, now)
+                change(session, claim, now, form)
         except (Unauthenticated, NotFound) as closed:
             return closed_claim_page(page, closed)
         except InvalidIdentifier as invalid:
@@ -289,7 +292,7 @@ async def upload_form(claim_id: str, doc_type: str, request: Request) -> Respons
     if (forbidden := page.csrf_refusal(request.query_params.get(CSRF_FIELD))) is not None:
         return forbidden
     runtime = page.runtime
-    token = claim_cookie_token(request)
+    token = page_credentials(request)
     problems = ClaimProblems()
     try:
         await receive_request_upload(request, runtime, token, claim_id, doc_type)

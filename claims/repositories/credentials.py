@@ -7,6 +7,7 @@ so a deactivated officer or a rotated token is refused on the very next request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from claims.db import Database
 from claims.errors import NotFound, Unauthenticated
 from claims.models import Claim, Officer, OfficerEvent
+from claims.repositories.participant_access import claim_opened_by, live_session
 from claims.security import hash_token, tokens_equal
 
 
@@ -78,14 +80,28 @@ def add_officer_event(
     session.flush()
 
 
-def find_applicant_claim(session: Session, token: str | None, claim_id: str) -> Claim:
-    """The claim this claim token opens, if it is `claim_id`: Unauthenticated for no token or
-    an unknown one, NotFound (like a missing id) when the token opens another claim."""
-    if not token:
+def find_applicant_claim(
+    session: Session, tokens: Sequence[str], claim_id: str, now: datetime
+) -> Claim:
+    """The claim `claim_id` if one of `tokens` opens it: its own claim token, or a live
+    participant session (claims.repositories.participant_access) that may open it.
+    Unauthenticated when no token is given or none is known; NotFound (like a missing id)
+    when a known token opens other claims only."""
+    known = False
+    for token in tokens:
+        token_hash = hash_token(token)
+        claim = session.scalar(select(Claim).where(Claim.access_token_hash == token_hash))
+        if claim is not None:
+            known = True
+            if tokens_equal(claim.id, claim_id):
+                return claim
+            continue
+        signed_in = live_session(session, token_hash, now)
+        if signed_in is not None:
+            known = True
+            opened = claim_opened_by(session, signed_in, claim_id)
+            if opened is not None:
+                return opened
+    if not known:
         raise Unauthenticated()
-    claim = session.scalar(select(Claim).where(Claim.access_token_hash == hash_token(token)))
-    if claim is None:
-        raise Unauthenticated()
-    if not tokens_equal(claim.id, claim_id):
-        raise NotFound("claim")
-    return claim
+    raise NotFound("claim")

@@ -110,7 +110,7 @@ def download_own_document(
 ) -> FileResponse:
     """The merged PDF of one document type, as an attachment."""
     with runtime.db.read_only() as session:
-        claim = find_applicant_claim(session, token, claim_id)
+        claim = find_applicant_claim(session, token, claim_id, runtime.clock.now())
         document = find_document(session, claim.id, doc_type)
     services = document_services(runtime)
     return _attachment(
@@ -128,8 +128,9 @@ def remove_document(
 ) -> Response:
     """Remove an uploaded document while the claim waits for documents."""
     with runtime.db.unit_of_work() as session:
-        claim = find_applicant_claim(session, token, claim_id)
-        delete_document(session, claim, doc_type, runtime.clock.now())
+        now = runtime.clock.now()
+        claim = find_applicant_claim(session, token, claim_id, now)
+        delete_document(session, claim, doc_type, now)
     return Response(status_code=204)
 
 

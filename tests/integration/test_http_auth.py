@@ -42,7 +42,7 @@ def client(runtime: Runtime) -> TestClient:
         claim_id: str, token: ApplicantToken, runtime: RuntimeDep
     ) -> dict[str, str | int]:
         with runtime.db.read_only() as session:
-            claim = find_applicant_claim(session, token, claim_id)
+            claim = find_applicant_claim(session, token, claim_id, runtime.clock.now())
             return {"id": claim.id, "version": claim.version}
 
     @app.get("/officer/claims/{claim_id}")

@@ -1,0 +1,1 @@
+"""The participants' own channels (channels.md): signing in, the balance, the simulation."""

@@ -1,0 +1,124 @@
+"""The SQL of participants' own access (channels.md): one-time sign-in challenges, the
+sessions they open, and which claims a session opens. A session of a participant opens every
+claim of every KPJ of the person (the registry's NIK); an heir's opens the one death claim it
+was made for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from claims.models import Claim, Participant, ParticipantChallenge, ParticipantSession
+
+PARTICIPANT = "participant"
+HEIR = "heir"
+
+# channels.md: a session lapses after 30 minutes idle and 12 hours in all.
+SESSION_IDLE = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=12)
+# A session is touched at most this often: every request would otherwise be a write.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who a live session belongs to: the KPJ signed in with, the person's NIK (the heir's for
+    an heir), and the one claim of an heir's session."""
+
+    token_hash: str
+    purpose: str
+    kpj: str
+    nik: str
+    claim_id: str | None
+    expires_at: datetime
+    last_seen_at: datetime
+
+    def touch_due(self, now: datetime) -> bool:
+        """Whether using the session at `now` should move its idle clock (at most once a
+        `TOUCH_EVERY`: every request would otherwise be a write)."""
+        return now - self.last_seen_at >= TOUCH_EVERY
+
+    @property
+    def is_heir(self) -> bool:
+        return self.purpose == HEIR
+
+
+def add_challenge(session: Session, challenge: ParticipantChallenge) -> None:
+    session.add(challenge)
+    session.flush()
+
+
+def challenge_for_update(session: Session, challenge_id: str) -> ParticipantChallenge | None:
+    """The challenge, locked until the transaction ends (PostgreSQL), so two concurrent
+    answers cannot both use it or both spend the same try."""
+    statement = select(ParticipantChallenge).where(ParticipantChallenge.id == challenge_id)
+    if session.get_bind().dialect.name != "sqlite":
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
+def add_session(session: Session, row: ParticipantSession) -> None:
+    session.add(row)
+    session.flush()
+
+
+def live_session(session: Session, token_hash: str, now: datetime) -> SignedIn | None:
+    """The session of this token when it has not ended, expired, or been idle too long.
+    Reading only: `touch_session` moves the idle clock, in a writing transaction."""
+    row = session.get(ParticipantSession, token_hash)
+    if row is None or row.ended_at is not None:
+        return None
+    if now >= row.expires_at or now - row.last_seen_at >= SESSION_IDLE:
+        return None
+    return SignedIn(
+        row.token_hash,
+        row.purpose,
+        row.kpj,
+        row.nik,
+        row.claim_id,
+        row.expires_at,
+        row.last_seen_at,
+    )
+
+
+def touch_session(session: Session, token_hash: str, now: datetime) -> None:
+    """The session was used at `now`: its idle time starts again."""
+    session.execute(
+        update(ParticipantSession)
+        .where(ParticipantSession.token_hash == token_hash, ParticipantSession.ended_at.is_(None))
+        .values(last_seen_at=now)
+    )
+
+
+def end_session(session: Session, token_hash: str, now: datetime) -> None:
+    session.execute(
+        update(ParticipantSession)
+        .where(ParticipantSession.token_hash == token_hash, ParticipantSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+
+
+def person_kpjs(session: Session, nik: str) -> list[str]:
+    """Every KPJ the registry holds for the person with this NIK."""
+    return list(
+        session.scalars(
+            select(Participant.kpj).where(Participant.nik == nik).order_by(Participant.kpj)
+        )
+    )
+
+
+def claim_opened_by(session: Session, signed_in: SignedIn, claim_id: str) -> Claim | None:
+    """The claim `claim_id` when this session may open it, else None."""
+    if signed_in.is_heir:
+        if signed_in.claim_id != claim_id:
+            return None
+        return session.get(Claim, claim_id)
+    return session.scalar(
+        select(Claim).where(
+            Claim.id == claim_id,
+            Claim.kpj.in_(select(Participant.kpj).where(Participant.nik == signed_in.nik)),
+        )
+    )
