@@ -18,6 +18,7 @@ from claims.jobs import SchedulerRunner
 from claims.pages import apply, claim, home, track
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.page import STATIC_DIR
+from claims.participants.endpoints import participant_router
 from claims.payouts.endpoints import payouts_router
 from claims.ratelimits import RateLimiter, RateLimits
 from claims.repositories.claims import TRANSITION_LISTENERS
@@ -97,6 +98,7 @@ def create_app(
     app.include_router(applicant_documents)
     app.include_router(officer_documents)
     app.include_router(sandbox_router)
+    app.include_router(participant_router)
     for page in (home, apply, claim, track):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -18,6 +18,7 @@ each template reads (missing ones render as blanks, never as an error):
 | expiry_warning | expires_on (YYYY-MM-DD), days_left (optional) |
 | expired | - |
 | withdrawn_deceased | documents: [doc_type] (what a death claim asks for) |
+| sign_in_code | code, minutes (a participant's or heir's one-time sign-in code; no claim link) |
 """
 
 from __future__ import annotations
@@ -432,6 +433,25 @@ def _withdrawn_deceased(c: Context) -> tuple[str, list[str]]:
     ]
 
 
+def _sign_in_code(c: Context) -> tuple[str, list[str]]:
+    code, minutes = c.get("code"), c.get("minutes")
+    return c.t("Kode masuk layanan JHT", "Your JHT sign-in code"), [
+        c.t(f"Kode masuk Anda: {code}", f"Your sign-in code: {code}"),
+        c.t(
+            f"Kode ini berlaku {minutes} menit dan hanya sekali pakai. Jangan berikan kode ini "
+            "kepada siapa pun, termasuk petugas BPJS Ketenagakerjaan.",
+            f"It is good for {minutes} minutes, once. Never give it to anyone, BPJS "
+            "Ketenagakerjaan staff included.",
+        ),
+        c.t(
+            "Bila Anda tidak sedang masuk ke layanan JHT, abaikan pesan ini: tanpa kode ini "
+            "tidak ada yang dapat masuk.",
+            "If you are not signing in to the JHT service, ignore this message: no one can "
+            "sign in without this code.",
+        ),
+    ]
+
+
 TEMPLATES: dict[str, Callable[[Context], tuple[str, list[str]]]] = {
     "claim_created": _claim_created,
     "revision_requested": _revision_requested,
@@ -448,6 +468,7 @@ TEMPLATES: dict[str, Callable[[Context], tuple[str, list[str]]]] = {
     "expiry_warning": _expiry_warning,
     "expired": _expired,
     "withdrawn_deceased": _withdrawn_deceased,
+    "sign_in_code": _sign_in_code,
 }
 
 SIGNATURE = {

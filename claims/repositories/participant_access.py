@@ -122,3 +122,15 @@ def claim_opened_by(session: Session, signed_in: SignedIn, claim_id: str) -> Cla
             Claim.kpj.in_(select(Participant.kpj).where(Participant.nik == signed_in.nik)),
         )
     )
+
+
+def participant_contacts(session: Session, kpj: str) -> tuple[str, str] | None:
+    """The registry's email and phone of `kpj`: where a sign-in code goes."""
+    row = session.execute(
+        select(Participant.email, Participant.phone).where(Participant.kpj == kpj)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def claim_by_reference(session: Session, reference: str) -> Claim | None:
+    return session.scalar(select(Claim).where(Claim.reference == reference))
