@@ -15,7 +15,7 @@ from claims.http import install_http_conventions
 from claims.http.metrics import ServiceMetrics
 from claims.http.sandbox import sandbox_router
 from claims.jobs import SchedulerRunner
-from claims.pages import apply, claim, home, track
+from claims.pages import apply, claim, home, signin, track
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.page import STATIC_DIR
 from claims.participants.endpoints import participant_router
@@ -99,7 +99,7 @@ def create_app(
     app.include_router(officer_documents)
     app.include_router(sandbox_router)
     app.include_router(participant_router)
-    for page in (home, apply, claim, track):
+    for page in (home, apply, claim, track, signin):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

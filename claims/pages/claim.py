@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import anyio
 from fastapi import APIRouter, Request
@@ -20,7 +21,7 @@ from claims.booking.book import listed_free_slots, rebook
 from claims.casework import applicant, views
 from claims.casework.schemas import ApplicantClaimView
 from claims.errors import FieldProblem, NotFound, Unauthenticated
-from claims.http.csrf import CSRF_FIELD, page_credentials
+from claims.http.csrf import CSRF_FIELD, page_credentials, participant_cookie_token
 from claims.http.uploads import receive_request_upload
 from claims.models import Claim
 from claims.pages import i18n
@@ -33,6 +34,7 @@ from claims.pages.page import (
     form_text,
     open_page,
 )
+from claims.participants.access import signed_in
 from claims.repositories.credentials import find_applicant_claim
 from claims.repositories.registry import branch_of
 from documents.errors import DocumentRejected
@@ -162,7 +164,11 @@ def show_claim(
                 session, page_credentials(page.request), claim_id, runtime.clock.now()
             )
             context = claim_context(page, session, claim, problems or ClaimProblems())
-    except (Unauthenticated, NotFound) as closed:
+    except Unauthenticated:
+        # No cookie (cleared, or another device): the way back in is signing in, which
+        # opens every claim of the person's KPJs and comes back here.
+        return page.redirect("/masuk?" + urlencode({"next": f"/claims/{claim_id}"}))
+    except NotFound as closed:
         return closed_claim_page(page, closed)
     response = page.render("claim.html", context, status=status)
     # The page shows the claimant's name and masked numbers: keep it out of shared caches.
@@ -172,7 +178,10 @@ def show_claim(
 
 @router.get("/claims/{claim_id}", response_class=HTMLResponse)
 def claim_page(claim_id: str, request: Request) -> Response:
-    return show_claim(open_page(request), claim_id)
+    page = open_page(request)
+    # Working on a claim keeps the participant's session alive (its idle clock moves).
+    signed_in(page.runtime, participant_cookie_token(request))
+    return show_claim(page, claim_id)
 
 
 Change = Callable[[Session, Claim, datetime, FormData], object]

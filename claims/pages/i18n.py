@@ -162,6 +162,43 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_home": ("Beranda", "Home"),
     "nav_apply": ("Ajukan klaim", "Make a claim"),
     "nav_track": ("Lacak klaim", "Track a claim"),
+    "nav_balance": ("Cek saldo", "Balance"),
+    # Signing in (claims/pages/signin.py)
+    "sign_in_title": ("Masuk sebagai peserta", "Sign in as a participant"),
+    "sign_in_intro": (
+        "Masuk untuk melihat saldo JHT Anda dan membuka klaim Anda dari perangkat mana pun. "
+        "Isi data sesuai kartu peserta dan e-KTP. Kami mengirim kode 6 angka ke email dan nomor "
+        "HP yang terdaftar di BPJS Ketenagakerjaan.",
+        "Sign in to see your JHT balance and open your claims from any device. Fill in the "
+        "details as on your membership card and e-KTP. We send a 6-digit code to the email "
+        "and phone registered with BPJS Ketenagakerjaan.",
+    ),
+    "heir_sign_in_title": ("Masuk sebagai ahli waris", "Sign in as an heir"),
+    "heir_sign_in_intro": (
+        "Untuk ahli waris yang telah mengajukan klaim JHT karena peserta meninggal dunia: isi "
+        "nomor referensi klaim serta NIK dan tanggal lahir Anda sendiri seperti pada klaim. "
+        "Kode dikirim ke email dan nomor HP yang diisi pada klaim.",
+        "For an heir who has made a JHT claim for a deceased participant: give the claim's "
+        "reference and your own NIK and birth date as on the claim. The code goes to the email "
+        "and phone given on the claim.",
+    ),
+    "claim_reference": ("Nomor referensi klaim", "Claim reference"),
+    "heir_own_nik": ("NIK Anda (ahli waris, 16 angka)", "Your NIK (the heir's, 16 digits)"),
+    "sign_in_submit": ("Kirim kode", "Send the code"),
+    "heir_link": ("Ahli waris? Masuk di sini", "An heir? Sign in here"),
+    "participant_link": ("Peserta? Masuk di sini", "A participant? Sign in here"),
+    "code_title": ("Masukkan kode", "Enter the code"),
+    "code_sent_to": ("Kami mengirim kode 6 angka ke:", "We sent a 6-digit code to:"),
+    "code_intro": (
+        "Kode berlaku 10 menit dan hanya sekali pakai. Setelah 5 kali salah, minta kode baru.",
+        "The code is good for 10 minutes, once. After 5 wrong tries, ask for a new one.",
+    ),
+    "code": ("Kode 6 angka", "6-digit code"),
+    "code_submit": ("Masuk", "Sign in"),
+    "code_again": ("Tidak menerima kode? Minta kode baru", "No code? Ask for a new one"),
+    "signed_out": ("Anda sudah keluar.", "You have signed out."),
+    "sign_out": ("Keluar", "Sign out"),
+    "error_prefix": ("Galat: ", "Error: "),
     "switch_language": ("English", "Bahasa Indonesia"),
     "language_name": ("Bahasa Indonesia", "English"),
     "footer": (

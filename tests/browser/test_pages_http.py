@@ -108,8 +108,10 @@ def test_the_claim_page_opens_only_with_its_own_cookie(api: Api) -> None:
     # The same browser asking for another claim's page: 404, nothing of that claim.
     foreign = api.client.get(f"/claims/{other.claim_id}")
     assert foreign.status_code == 404 and other.row["reference"] not in foreign.text
-    anonymous = TestClient(api.client.app).get(mine)
-    assert anonymous.status_code == 401 and row["full_name"] not in anonymous.text
+    # Without the cookie (cleared, or another phone): the way back in is signing in.
+    anonymous = TestClient(api.client.app).get(mine, follow_redirects=False)
+    assert anonymous.status_code == 303 and row["full_name"] not in anonymous.text
+    assert anonymous.headers["location"] == f"/masuk?next={mine.replace('/', '%2F')}"
 
 
 def test_tracking_shows_no_personal_data_and_is_rate_limited(api: Api) -> None:
