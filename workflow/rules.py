@@ -248,6 +248,10 @@ class RuleSet:
     retirement_age_years: int = 56
     partial_min_membership_years: int = 10
     benefit_bp: Mapping[ClaimReason, int] = field(default_factory=lambda: _BENEFIT_BP)
+    # Contributions (PP 46/2015 art. 16): 5.7% of the monthly wage into the JHT account,
+    # 3.7% paid by the employer and 2% by the worker. The simulation projects with these.
+    jht_employer_contribution_bp: int = 370
+    jht_worker_contribution_bp: int = 200
     # Tax: the rule set in force on the payment day taxes the payment.
     # A JHT lump sum, final PPh 21 (PP 68/2009; PMK 16/2010): the first Rp 50 juta at 0%,
     tax_free_cumulative: int = 50_000_000
