@@ -15,7 +15,7 @@ from claims.http import install_http_conventions
 from claims.http.metrics import ServiceMetrics
 from claims.http.sandbox import sandbox_router
 from claims.jobs import SchedulerRunner
-from claims.pages import apply, claim, home, signin, track
+from claims.pages import apply, claim, home, signin, simulation, track
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.page import STATIC_DIR
 from claims.participants.endpoints import participant_router
@@ -25,6 +25,7 @@ from claims.repositories.claims import TRANSITION_LISTENERS
 from claims.repositories.monitoring import ping
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
+from claims.simulation.endpoints import simulation_router
 from claims.uploads.endpoints import applicant_documents, officer_documents
 from claims.uploads.service import warm_document_workers
 
@@ -99,7 +100,8 @@ def create_app(
     app.include_router(officer_documents)
     app.include_router(sandbox_router)
     app.include_router(participant_router)
-    for page in (home, apply, claim, track, signin):
+    app.include_router(simulation_router)
+    for page in (home, apply, claim, track, signin, simulation):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -1,0 +1,304 @@
+"""The JHT simulation page, `/simulasi`: a form, and the projection to 56 as an SVG line chart
+drawn on the server (one line per development rate) with the numbers in a table and every
+assumption in words.
+
+The form is sent with GET and its answer is the same page with the inputs in the query
+string: the calculation reads and stores nothing, so a result is a link that can be shared,
+bookmarked or reloaded, and there is nothing for a forged cross-site request to do (hence no
+CSRF token, unlike every form that changes something). The default per-client rate limit
+holds it like every route."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+
+from claims.clock import wib_date
+from claims.pages import i18n
+from claims.pages.chart import Series, XTick, line_chart, short_rupiah, tick_indexes
+from claims.pages.page import Errors, Page, open_page
+from claims.simulation.service import project
+from workflow.simulation import (
+    ESTIMATE_NOTICE,
+    MAX_RATES,
+    Projection,
+    SimulationRefused,
+    default_rates,
+    percent,
+)
+
+router = APIRouter(include_in_schema=False)
+
+RATE_FIELDS = tuple(f"rate{number}" for number in range(1, MAX_RATES + 1))
+FORM_FIELDS = ("monthly_wage", "birth_date", "start_balance", "wage_growth", *RATE_FIELDS)
+# The workflow's field names -> this form's inputs.
+WORKFLOW_FIELDS = {
+    "monthly_wage": "monthly_wage",
+    "birth_date": "birth_date",
+    "age": "birth_date",
+    "start_balance": "start_balance",
+    "wage_growth_bp": "wage_growth",
+    "rates_bp": "rate1",
+}
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_PERCENT = re.compile(r"^\s*(\d{1,3})(?:[.,](\d{1,2}))?\s*%?\s*$")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("Simulasi JHT", "JHT simulation"),
+    "title_error": ("Periksa isian", "Check the form"),
+    "intro": (
+        "Perkirakan saldo Jaminan Hari Tua Anda pada usia pensiun dari upah, tanggal lahir dan "
+        "tingkat hasil pengembangan.",
+        "Estimate your Jaminan Hari Tua balance at the retirement age from your wage, birth "
+        "date and development rates.",
+    ),
+    "monthly_wage": ("Upah sebulan (Rp)", "Monthly wage (Rp)"),
+    "monthly_wage_hint": ("Misalnya 5.000.000", "For example 5.000.000"),
+    "birth_date": ("Tanggal lahir (DD-MM-YYYY)", "Birth date (DD-MM-YYYY)"),
+    "start_balance": ("Saldo JHT saat ini (Rp, boleh kosong)", "JHT balance today (Rp, optional)"),
+    "wage_growth": ("Kenaikan upah per tahun (%)", "Wage rise a year (%)"),
+    "wage_growth_hint": ("Kosongkan atau 0 bila upah tetap.", "Empty or 0 for a fixed wage."),
+    "rates": ("Hasil pengembangan per tahun (%)", "Development a year (%)"),
+    "rates_hint": (
+        "Sampai tiga tingkat. Kosongkan untuk {rates}: sekitar tingkat terakhir yang "
+        "diumumkan.",
+        "Up to three rates. Leave empty for {rates}: around the last declared rate.",
+    ),
+    "rate_label": ("Tingkat {number}", "Rate {number}"),
+    "submit": ("Hitung simulasi", "Calculate"),
+    "bad_number": ("Tulis angka rupiah, misalnya 5.000.000.", "Write rupiah, e.g. 5.000.000."),
+    "bad_percent": ("Tulis persen, misalnya 5,5.", "Write a percentage, e.g. 5.5."),
+    "bad_date": (
+        "Tulis tanggal sebagai DD-MM-YYYY, misalnya 17-08-1985.",
+        "Write the date as DD-MM-YYYY, for example 17-08-1985.",
+    ),
+    "required": ("Wajib diisi.", "Required."),
+    "result_title": ("Perkiraan saldo pada usia {age}", "Estimated balance at {age}"),
+    "result_on": ("pada {date}", "on {date}"),
+    "at_rate": ("dengan hasil pengembangan {rate}", "at {rate} development"),
+    "total_contributions": (
+        "Jumlah iuran sampai usia {age}: {amount}.",
+        "Contributions until {age}: {amount}.",
+    ),
+    "chart_title": (
+        "Grafik saldo JHT per tahun sampai usia {age}",
+        "JHT balance by year until age {age}",
+    ),
+    "chart_desc": (
+        "Garis untuk setiap tingkat hasil pengembangan, dari {start} hari ini sampai {ends} "
+        "pada usia {age}. Angka lengkapnya ada di tabel.",
+        "One line per development rate, from {start} today to {ends} at age {age}. The table "
+        "has every number.",
+    ),
+    "axis_age": ("Usia (tahun) dan tahun", "Age (years) and year"),
+    "legend": ("Keterangan garis", "Lines"),
+    "table_caption": ("Proyeksi per tahun", "Projection by year"),
+    "year": ("Tahun", "Year"),
+    "age": ("Usia", "Age"),
+    "contributions": ("Iuran tahun itu", "Contributions that year"),
+    "balance_at": ("Saldo ({rate})", "Balance ({rate})"),
+    "assumptions": ("Asumsi", "Assumptions"),
+    "today": ("hari ini", "today"),
+}
+
+
+def text(page: Page, key: str, **values: object) -> str:
+    words = i18n.pick(TEXT[key], page.language)
+    return words.format(**values) if values else words
+
+
+def parse_rupiah(value: str) -> int | None:
+    """`5.000.000`, `5,000,000`, `Rp 5 000 000` or `5000000`: whole rupiah; None otherwise."""
+    digits = re.sub(r"(?i)^\s*rp\.?|[\s.,]", "", value)
+    return int(digits) if digits.isdigit() and len(digits) <= 16 else None
+
+
+def parse_percent(value: str) -> int | None:
+    """`5`, `5,5`, `5.63` or `5,63%`: basis points; None otherwise."""
+    match = _PERCENT.match(value)
+    if not match:
+        return None
+    whole, part = match.group(1), (match.group(2) or "0").ljust(2, "0")
+    return int(whole) * 100 + int(part)
+
+
+def parse_birth_date(value: str) -> date | None:
+    """DD-MM-YYYY as on the other pages, and also YYYY-MM-DD."""
+    match = _ISO_DATE.match(value)
+    if match is None:
+        return i18n.parse_page_date(value)
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+
+
+def read_query(page: Page, query: QueryParams) -> tuple[dict[str, str], Errors, dict[str, Any]]:
+    """The form's values as typed, the problems the form itself finds, and the simulation's
+    arguments (meaningful only without problems)."""
+    values = {name: str(query.get(name, "")).strip()[:40] for name in FORM_FIELDS}
+    errors: Errors = {}
+    wage = parse_rupiah(values["monthly_wage"])
+    if wage is None:
+        errors["monthly_wage"] = text(
+            page, "required" if not values["monthly_wage"] else "bad_number"
+        )
+    birth_date = parse_birth_date(values["birth_date"])
+    if birth_date is None:
+        errors["birth_date"] = text(page, "required" if not values["birth_date"] else "bad_date")
+    start_balance = parse_rupiah(values["start_balance"]) if values["start_balance"] else None
+    if values["start_balance"] and start_balance is None:
+        errors["start_balance"] = text(page, "bad_number")
+    growth = parse_percent(values["wage_growth"]) if values["wage_growth"] else 0
+    if growth is None:
+        errors["wage_growth"] = text(page, "bad_percent")
+    rates: list[int] = []
+    for name in RATE_FIELDS:
+        if not values[name]:
+            continue
+        rate = parse_percent(values[name])
+        if rate is None:
+            errors[name] = text(page, "bad_percent")
+        else:
+            rates.append(rate)
+    arguments = {
+        "monthly_wage": wage or 0,
+        "birth_date": birth_date,
+        "age": None,
+        "start_balance": start_balance,
+        "wage_growth_bp": growth or 0,
+        "rates_bp": tuple(rates) if rates else None,
+    }
+    return values, errors, arguments
+
+
+def refusal_errors(page: Page, refused: SimulationRefused) -> Errors:
+    errors: Errors = {}
+    for item in refused.data["errors"]:
+        name = WORKFLOW_FIELDS.get(item["field"], "monthly_wage")
+        errors.setdefault(name, page.pick(item["message_id"], item["message_en"]))
+    return errors
+
+
+def _fractional_year(day: date) -> float:
+    start = date(day.year, 1, 1)
+    return day.year + (day - start).days / (date(day.year + 1, 1, 1) - start).days
+
+
+def result_context(page: Page, projection: Projection) -> dict[str, Any]:
+    """The chart's geometry, the table's rows and the assumptions in the page's language."""
+    language = page.language
+    assumed = projection.assumptions
+    rates = assumed.rates_bp
+    rate_labels = {rate: percent(rate, language) for rate in rates}
+    # x in years: today, then each year's last counted day (31 December, the birthday last).
+    ends = [
+        date(row.year, 12, 31) if row.year < projection.at_56.on.year else projection.at_56.on
+        for row in projection.years
+    ]
+    xs = [_fractional_year(assumed.start_date), *(_fractional_year(day) for day in ends)]
+    series = [
+        Series(
+            label=rate_labels[rate],
+            points=tuple(
+                zip(
+                    xs,
+                    [assumed.start_balance, *(row.balance_by_rate[rate] for row in projection.years)],
+                    strict=True,
+                )
+            ),
+        )
+        for rate in rates
+    ]
+    ages = [projection.start_age, *(row.age for row in projection.years)]
+    years = [assumed.start_date.year, *(row.year for row in projection.years)]
+    ticks = [XTick(xs[index], str(ages[index]), str(years[index])) for index in tick_indexes(len(xs))]
+    retirement_age = projection.at_56.age
+    return {
+        "chart": line_chart(series, ticks, language),
+        "chart_title": text(page, "chart_title", age=retirement_age),
+        "chart_desc": text(
+            page,
+            "chart_desc",
+            start=i18n.rupiah(assumed.start_balance),
+            ends=", ".join(
+                f"{i18n.rupiah(projection.at_56.balance_by_rate[rate])} ({rate_labels[rate]})"
+                for rate in rates
+            ),
+            age=retirement_age,
+        ),
+        "result_title": text(page, "result_title", age=retirement_age),
+        "result_on": text(page, "result_on", date=i18n.page_date(projection.at_56.on)),
+        "at_56": [
+            {
+                "label": text(page, "at_rate", rate=rate_labels[rate]),
+                "amount": i18n.rupiah(projection.at_56.balance_by_rate[rate]),
+                "short": short_rupiah(projection.at_56.balance_by_rate[rate], language),
+                "index": index,
+            }
+            for index, rate in enumerate(rates)
+        ],
+        "total_contributions": text(
+            page,
+            "total_contributions",
+            age=retirement_age,
+            amount=i18n.rupiah(projection.at_56.total_contributions),
+        ),
+        "rate_headers": [text(page, "balance_at", rate=rate_labels[rate]) for rate in rates],
+        "rows": [
+            {
+                "year": row.year,
+                "age": row.age,
+                "contributions": i18n.rupiah(row.contributions),
+                "balances": [i18n.rupiah(row.balance_by_rate[rate]) for rate in rates],
+            }
+            for row in projection.years
+        ],
+        "assumptions": [i18n.pick(words, language) for words in assumed.statements],
+    }
+
+
+def simulation_context(
+    page: Page, values: dict[str, str], errors: Errors, result: dict[str, Any] | None
+) -> dict[str, Any]:
+    title = text(page, "title")
+    today = wib_date(page.runtime.clock.now())
+    defaults = ", ".join(percent(rate, page.language) for rate in default_rates(today))
+    return {
+        "title": f"{text(page, 'title_error')} · {title}" if errors else title,
+        "heading": title,
+        "s": lambda key, **more: text(page, key, **more),
+        "rates_hint": text(page, "rates_hint", rates=defaults),
+        "rate_fields": [
+            (name, text(page, "rate_label", number=number))
+            for number, name in enumerate(RATE_FIELDS, start=1)
+        ],
+        "values": values,
+        "errors": errors,
+        "estimate": i18n.pick(ESTIMATE_NOTICE, page.language),
+        "result": result,
+    }
+
+
+@router.get("/simulasi", response_class=HTMLResponse)
+def simulation_page(request: Request) -> Response:
+    """The form; with `monthly_wage` in the query, the projection below it."""
+    page = open_page(request)
+    if "monthly_wage" not in request.query_params:
+        return page.render("simulation.html", simulation_context(page, {}, {}, None))
+    values, errors, arguments = read_query(page, request.query_params)
+    if errors:
+        return page.render("simulation.html", simulation_context(page, values, errors, None), 422)
+    try:
+        projection = project(request, **arguments)
+    except SimulationRefused as refused:
+        context = simulation_context(page, values, refusal_errors(page, refused), None)
+        return page.render("simulation.html", context, 422)
+    result = result_context(page, projection)
+    return page.render("simulation.html", simulation_context(page, values, {}, result))
