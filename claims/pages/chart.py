@@ -117,6 +117,24 @@ class ChartGeometry:
     lines: tuple[PlacedLine, ...]
 
 
+# Two x labels closer than this (viewBox units) would print over each other.
+MIN_TICK_GAP = 26.0
+
+
+def _spaced(ticks: list[PlacedTick]) -> tuple[PlacedTick, ...]:
+    """The ticks without those crowding the one before; the last always stays (the end of the
+    projection), so the one before it goes when they crowd."""
+    kept: list[PlacedTick] = []
+    for tick in ticks:
+        if kept and tick.at - kept[-1].at < MIN_TICK_GAP:
+            if tick is not ticks[-1]:
+                continue
+            if len(kept) > 1:
+                kept.pop()
+        kept.append(tick)
+    return tuple(kept)
+
+
 @dataclass(frozen=True)
 class Margins:
     left: int = 62
@@ -172,7 +190,7 @@ def line_chart(
         top=top,
         right=right,
         bottom=bottom,
-        x_ticks=tuple(PlacedTick(at_x(tick.x), tick.label, tick.sublabel) for tick in x_ticks),
+        x_ticks=_spaced([PlacedTick(at_x(tick.x), tick.label, tick.sublabel) for tick in x_ticks]),
         y_ticks=tuple(PlacedTick(at_y(value), short_rupiah(value, language)) for value in y_values),
         lines=tuple(lines),
     )

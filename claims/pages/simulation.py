@@ -66,8 +66,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wage_growth_hint": ("Kosongkan atau 0 bila upah tetap.", "Empty or 0 for a fixed wage."),
     "rates": ("Hasil pengembangan per tahun (%)", "Development a year (%)"),
     "rates_hint": (
-        "Sampai tiga tingkat. Kosongkan untuk {rates}: sekitar tingkat terakhir yang "
-        "diumumkan.",
+        "Sampai tiga tingkat. Kosongkan untuk {rates}: sekitar tingkat terakhir yang diumumkan.",
         "Up to three rates. Leave empty for {rates}: around the last declared rate.",
     ),
     "rate_label": ("Tingkat {number}", "Rate {number}"),
@@ -209,7 +208,10 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
             points=tuple(
                 zip(
                     xs,
-                    [assumed.start_balance, *(row.balance_by_rate[rate] for row in projection.years)],
+                    [
+                        assumed.start_balance,
+                        *(row.balance_by_rate[rate] for row in projection.years),
+                    ],
                     strict=True,
                 )
             ),
@@ -218,7 +220,9 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
     ]
     ages = [projection.start_age, *(row.age for row in projection.years)]
     years = [assumed.start_date.year, *(row.year for row in projection.years)]
-    ticks = [XTick(xs[index], str(ages[index]), str(years[index])) for index in tick_indexes(len(xs))]
+    ticks = [
+        XTick(xs[index], str(ages[index]), str(years[index])) for index in tick_indexes(len(xs))
+    ]
     retirement_age = projection.at_56.age
     return {
         "chart": line_chart(series, ticks, language),

@@ -239,9 +239,7 @@ def test_refusals_name_each_field(changes: dict[str, object], expected: dict[str
 def test_the_edges_of_the_ranges_are_accepted() -> None:
     for birth_date in (date(1971, 12, 7), date(2011, 12, 7)):  # 55 and 15 today
         simulate(SimulationRequest(1, TODAY, birth_date=birth_date, rates_bp=(0, 2_500)))
-    simulate(
-        SimulationRequest(1_000_000_000, TODAY, age=15, start_balance=0, wage_growth_bp=2_000)
-    )
+    simulate(SimulationRequest(1_000_000_000, TODAY, age=15, start_balance=0, wage_growth_bp=2_000))
 
 
 def test_a_29_february_birth_date_retires_on_28_february() -> None:
