@@ -236,6 +236,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "home_cta": ("Mulai pengajuan", "Start a claim"),
     "home_track": ("Sudah mengajukan? Lacak klaim Anda", "Already applied? Track your claim"),
+    "home_simulation": ("Simulasi saldo JHT", "Simulate your JHT balance"),
     # apply
     "apply_title": ("Ajukan klaim JHT", "Make a JHT claim"),
     "apply_intro": (
