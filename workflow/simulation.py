@@ -22,10 +22,8 @@ The convention, in whole months (the same one `CONVENTION` words for people):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from types import MappingProxyType
 from typing import Literal
 
 from workflow.dates import add_years, format_date_id
@@ -48,8 +46,16 @@ DEFAULT_RATE_SPREAD_BP = 100
 
 StartBalanceSource = Literal["none", "given", "account"]
 
-# Words shared by the API's answer and the page: (Bahasa Indonesia, English).
-CONVENTION: tuple[str, str] = (
+
+@dataclass(frozen=True)
+class Wording:
+    """One sentence in Bahasa Indonesia and in English, as the API answers and pages pick."""
+
+    id: str
+    en: str
+
+
+CONVENTION = Wording(
     "Iuran dibayar di akhir setiap bulan mulai bulan depan. Hasil pengembangan dihitung per "
     "bulan penuh atas saldo dan iuran yang sudah masuk, lalu dikreditkan sekali setahun pada "
     "31 Desember (tahun terakhir: pada ulang tahun ke-56) dan sejak itu ikut berkembang. "
@@ -61,7 +67,7 @@ CONVENTION: tuple[str, str] = (
     "earns development too. Each share of a contribution, each wage rise and each year's "
     "development is rounded down to the rupiah.",
 )
-ESTIMATE_NOTICE: tuple[str, str] = (
+ESTIMATE_NOTICE = Wording(
     "Ini perkiraan, bukan janji. Hasil pengembangan yang sebenarnya ditetapkan BPJS "
     "Ketenagakerjaan setiap tahun, dan upah serta kepesertaan Anda bisa berubah.",
     "This is an estimate, not a promise. BPJS Ketenagakerjaan sets the real development rate "
@@ -106,15 +112,17 @@ class ProjectedYear:
     age: int
     monthly_wage: int
     contributions: int
-    balance_by_rate: Mapping[int, int]
+    balance_by_rate: dict[int, int]
 
 
 @dataclass(frozen=True)
 class AtRetirement:
-    on: date
+    """The account on the 56th birthday (`date`), by rate, and what was paid in until then."""
+
+    date: date
     age: int
     total_contributions: int
-    balance_by_rate: Mapping[int, int]
+    balance_by_rate: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -131,20 +139,22 @@ class Assumptions:
     rates_source: Literal["given", "default"]
     rates_default_basis: str | None
     development_credited: Literal["yearly"]
-    convention: tuple[str, str]
+    convention: Wording
     retirement_age: int
     start_date: date
+    start_age: int
     birth_date: date
     birth_date_source: Literal["given", "from_age"]
     start_balance: int
     start_balance_source: StartBalanceSource
     start_balance_on: date | None
-    statements: tuple[tuple[str, str], ...]
+    statements: tuple[Wording, ...]
 
 
 @dataclass(frozen=True)
 class Projection:
-    start_age: int
+    """The API's answer as it is: `{years, at_56, assumptions}`."""
+
     years: tuple[ProjectedYear, ...]
     at_56: AtRetirement
     assumptions: Assumptions
@@ -197,17 +207,16 @@ def simulate(request: SimulationRequest, rules: RuleSet | None = None) -> Projec
                 age=age_on(birth_date, counted_to),
                 monthly_wage=wage,
                 contributions=contributions,
-                balance_by_rate=MappingProxyType(dict(balances)),
+                balance_by_rate=dict(balances),
             )
         )
     return Projection(
-        start_age=age_on(birth_date, today),
         years=tuple(years),
         at_56=AtRetirement(
-            on=end,
+            date=end,
             age=rules.retirement_age_years,
             total_contributions=total_contributions,
-            balance_by_rate=MappingProxyType(dict(balances)),
+            balance_by_rate=dict(balances),
         ),
         assumptions=_assumptions(request, rules, birth_date, rates, end),
     )
@@ -351,6 +360,7 @@ def _assumptions(
         convention=CONVENTION,
         retirement_age=rules.retirement_age_years,
         start_date=request.today,
+        start_age=age_on(birth_date, request.today),
         birth_date=birth_date,
         birth_date_source="given" if request.birth_date is not None else "from_age",
         start_balance=start_balance,
@@ -368,22 +378,22 @@ def _statements(
     end: date,
     source: StartBalanceSource,
     declared_bp: int,
-) -> tuple[tuple[str, str], ...]:
+) -> tuple[Wording, ...]:
     """Every assumption in words, (Bahasa Indonesia, English)."""
     employer, worker = rules.jht_employer_contribution_bp, rules.jht_worker_contribution_bp
     total = employer + worker
     wage = _rupiah(request.monthly_wage)
     growth = request.wage_growth_bp
     retirement = rules.retirement_age_years
-    statements: list[tuple[str, str]] = [
-        (
+    statements: list[Wording] = [
+        Wording(
             f"Iuran JHT {percent(total)} dari upah sebulan: {percent(employer)} dibayar pemberi "
             f"kerja dan {percent(worker)} oleh pekerja.",
             f"JHT contributions are {percent(total, 'en')} of the monthly wage: "
             f"{percent(employer, 'en')} paid by the employer and {percent(worker, 'en')} by "
             "the worker.",
         ),
-        (
+        Wording(
             f"Upah {wage} sebulan"
             + (
                 f", naik {percent(growth)} setiap 1 Januari."
@@ -397,7 +407,7 @@ def _statements(
                 else ", unchanged until retirement."
             ),
         ),
-        (
+        Wording(
             "Hasil pengembangan setahun: "
             + ", ".join(percent(rate) for rate in rates)
             + (
@@ -419,24 +429,24 @@ def _statements(
     if source == "account" and request.start_balance_on is not None:
         on = format_date_id(request.start_balance_on)
         statements.append(
-            (
+            Wording(
                 f"Saldo awal {balance}: saldo JHT Anda yang tersedia per {on}.",
                 f"A starting balance of {balance}: your available JHT balance on {on}.",
             )
         )
     elif source == "given":
         statements.append(
-            (
+            Wording(
                 f"Saldo awal {balance}, seperti yang Anda isi.",
                 f"A starting balance of {balance}, as you entered it.",
             )
         )
     else:
-        statements.append(("Tanpa saldo awal (Rp 0).", "No starting balance (Rp 0)."))
+        statements.append(Wording("Tanpa saldo awal (Rp 0).", "No starting balance (Rp 0)."))
     if request.birth_date is None:
         born = format_date_id(birth_date)
         statements.append(
-            (
+            Wording(
                 f"Dari usia saja: tanggal lahir dianggap {born} (hari ini, {request.age} tahun "
                 "lalu).",
                 f"From the age alone: the birth date is taken as {born} (today, "
@@ -444,7 +454,7 @@ def _statements(
             )
         )
     statements.append(
-        (
+        Wording(
             f"Proyeksi dari {format_date_id(request.today)} sampai ulang tahun ke-{retirement} "
             f"pada {format_date_id(end)}, usia pensiun.",
             f"Projected from {format_date_id(request.today)} to the {retirement}th birthday on "

@@ -19,16 +19,16 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from claims.clock import wib_date
 from claims.pages import i18n
 from claims.pages.chart import Series, XTick, line_chart, short_rupiah, tick_indexes
 from claims.pages.page import Errors, Page, open_page
-from claims.simulation.service import project
+from claims.simulation.service import project, today_in_jakarta
 from workflow.simulation import (
     ESTIMATE_NOTICE,
     MAX_RATES,
     Projection,
     SimulationRefused,
+    SimulationRequest,
     default_rates,
     percent,
 )
@@ -73,11 +73,6 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit": ("Hitung simulasi", "Calculate"),
     "bad_number": ("Tulis angka rupiah, misalnya 5.000.000.", "Write rupiah, e.g. 5.000.000."),
     "bad_percent": ("Tulis persen, misalnya 5,5.", "Write a percentage, e.g. 5.5."),
-    "bad_date": (
-        "Tulis tanggal sebagai DD-MM-YYYY, misalnya 17-08-1985.",
-        "Write the date as DD-MM-YYYY, for example 17-08-1985.",
-    ),
-    "required": ("Wajib diisi.", "Required."),
     "result_title": ("Perkiraan saldo pada usia {age}", "Estimated balance at {age}"),
     "result_on": ("pada {date}", "on {date}"),
     "at_rate": ("dengan hasil pengembangan {rate}", "at {rate} development"),
@@ -138,9 +133,11 @@ def parse_birth_date(value: str) -> date | None:
         return None
 
 
-def read_query(page: Page, query: QueryParams) -> tuple[dict[str, str], Errors, dict[str, Any]]:
-    """The form's values as typed, the problems the form itself finds, and the simulation's
-    arguments (meaningful only without problems)."""
+def read_query(
+    page: Page, query: QueryParams, today: date
+) -> tuple[dict[str, str], Errors, SimulationRequest]:
+    """The form's values as typed, the problems the form itself finds, and what to simulate
+    (meaningful only without problems)."""
     values = {name: str(query.get(name, "")).strip()[:40] for name in FORM_FIELDS}
     errors: Errors = {}
     wage = parse_rupiah(values["monthly_wage"])
@@ -150,7 +147,7 @@ def read_query(page: Page, query: QueryParams) -> tuple[dict[str, str], Errors, 
         )
     birth_date = parse_birth_date(values["birth_date"])
     if birth_date is None:
-        errors["birth_date"] = text(page, "required" if not values["birth_date"] else "bad_date")
+        errors["birth_date"] = page.t("required" if not values["birth_date"] else "bad_date")
     start_balance = parse_rupiah(values["start_balance"]) if values["start_balance"] else None
     if values["start_balance"] and start_balance is None:
         errors["start_balance"] = text(page, "bad_number")
@@ -166,15 +163,15 @@ def read_query(page: Page, query: QueryParams) -> tuple[dict[str, str], Errors, 
             errors[name] = text(page, "bad_percent")
         else:
             rates.append(rate)
-    arguments = {
-        "monthly_wage": wage or 0,
-        "birth_date": birth_date,
-        "age": None,
-        "start_balance": start_balance,
-        "wage_growth_bp": growth or 0,
-        "rates_bp": tuple(rates) if rates else None,
-    }
-    return values, errors, arguments
+    wanted = SimulationRequest(
+        monthly_wage=wage or 0,
+        today=today,
+        birth_date=birth_date,
+        start_balance=start_balance,
+        wage_growth_bp=growth or 0,
+        rates_bp=tuple(rates) if rates else None,
+    )
+    return values, errors, wanted
 
 
 def refusal_errors(page: Page, refused: SimulationRefused) -> Errors:
@@ -198,7 +195,7 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
     rate_labels = {rate: percent(rate, language) for rate in rates}
     # x in years: today, then each year's last counted day (31 December, the birthday last).
     ends = [
-        date(row.year, 12, 31) if row.year < projection.at_56.on.year else projection.at_56.on
+        date(row.year, 12, 31) if row.year < projection.at_56.date.year else projection.at_56.date
         for row in projection.years
     ]
     xs = [_fractional_year(assumed.start_date), *(_fractional_year(day) for day in ends)]
@@ -218,7 +215,7 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
         )
         for rate in rates
     ]
-    ages = [projection.start_age, *(row.age for row in projection.years)]
+    ages = [assumed.start_age, *(row.age for row in projection.years)]
     years = [assumed.start_date.year, *(row.year for row in projection.years)]
     ticks = [
         XTick(xs[index], str(ages[index]), str(years[index])) for index in tick_indexes(len(xs))
@@ -238,7 +235,7 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
             age=retirement_age,
         ),
         "result_title": text(page, "result_title", age=retirement_age),
-        "result_on": text(page, "result_on", date=i18n.page_date(projection.at_56.on)),
+        "result_on": text(page, "result_on", date=i18n.page_date(projection.at_56.date)),
         "at_56": [
             {
                 "label": text(page, "at_rate", rate=rate_labels[rate]),
@@ -264,7 +261,7 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
             }
             for row in projection.years
         ],
-        "assumptions": [i18n.pick(words, language) for words in assumed.statements],
+        "assumptions": [page.pick(words.id, words.en) for words in assumed.statements],
     }
 
 
@@ -272,7 +269,7 @@ def simulation_context(
     page: Page, values: dict[str, str], errors: Errors, result: dict[str, Any] | None
 ) -> dict[str, Any]:
     title = text(page, "title")
-    today = wib_date(page.runtime.clock.now())
+    today = today_in_jakarta(page.request)
     defaults = ", ".join(percent(rate, page.language) for rate in default_rates(today))
     return {
         "title": f"{text(page, 'title_error')} · {title}" if errors else title,
@@ -285,7 +282,7 @@ def simulation_context(
         ],
         "values": values,
         "errors": errors,
-        "estimate": i18n.pick(ESTIMATE_NOTICE, page.language),
+        "estimate": page.pick(ESTIMATE_NOTICE.id, ESTIMATE_NOTICE.en),
         "result": result,
     }
 
@@ -296,11 +293,11 @@ def simulation_page(request: Request) -> Response:
     page = open_page(request)
     if "monthly_wage" not in request.query_params:
         return page.render("simulation.html", simulation_context(page, {}, {}, None))
-    values, errors, arguments = read_query(page, request.query_params)
+    values, errors, wanted = read_query(page, request.query_params, today_in_jakarta(request))
     if errors:
         return page.render("simulation.html", simulation_context(page, values, errors, None), 422)
     try:
-        projection = project(request, **arguments)
+        projection = project(request, wanted)
     except SimulationRefused as refused:
         context = simulation_context(page, values, refusal_errors(page, refused), None)
         return page.render("simulation.html", context, 422)

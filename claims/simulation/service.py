@@ -3,6 +3,7 @@ today in Jakarta and, for a signed-in participant, their real available balance.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from fastapi import Request
@@ -23,32 +24,16 @@ def signed_in_start_balance(request: Request) -> tuple[int, date] | None:
     return None
 
 
-def project(
-    request: Request,
-    *,
-    monthly_wage: int,
-    birth_date: date | None,
-    age: int | None,
-    start_balance: int | None,
-    wage_growth_bp: int,
-    rates_bp: tuple[int, ...] | None,
-) -> Projection:
-    """The projection from today (Jakarta). A starting balance typed in is a what-if and wins;
-    without one a signed-in participant starts from their real available balance.
-    SimulationRefused on inputs out of range."""
-    today = wib_date(get_runtime(request).clock.now())
-    balance_on: date | None = None
-    if start_balance is None and (own := signed_in_start_balance(request)) is not None:
-        start_balance, balance_on = own
-    return simulate(
-        SimulationRequest(
-            monthly_wage=monthly_wage,
-            today=today,
-            birth_date=birth_date,
-            age=age,
-            start_balance=start_balance,
-            start_balance_on=balance_on,
-            wage_growth_bp=wage_growth_bp,
-            rates_bp=rates_bp,
-        )
-    )
+def today_in_jakarta(request: Request) -> date:
+    """The day the projection starts: today in Jakarta, by the service's clock."""
+    return wib_date(get_runtime(request).clock.now())
+
+
+def project(request: Request, wanted: SimulationRequest) -> Projection:
+    """The projection. A starting balance typed in is a what-if and wins; without one a
+    signed-in participant starts from their real available balance. SimulationRefused on
+    inputs out of range."""
+    if wanted.start_balance is None and (own := signed_in_start_balance(request)) is not None:
+        balance, balance_on = own
+        wanted = replace(wanted, start_balance=balance, start_balance_on=balance_on)
+    return simulate(wanted)

@@ -60,7 +60,7 @@ def test_one_full_year_month_by_month() -> None:
     assert rows[1] == (2027, 47, 3_420_000, {600: 14_114_050})
     assert rows[2] == (2028, 48, 3_420_000, {600: 18_474_943})
     projection = simulate(request)
-    assert projection.at_56.on == date(2036, 3, 10)
+    assert projection.at_56.date == date(2036, 3, 10)
     assert projection.years[-1].year == 2036 and projection.years[-1].age == 56
     assert projection.at_56.balance_by_rate == projection.years[-1].balance_by_rate
 
@@ -97,7 +97,7 @@ def test_three_years_with_wage_growth_and_two_rates() -> None:
     projection = simulate(request)
     assert [row.monthly_wage for row in projection.years] == [4_000_000, 4_400_000, 4_840_000]
     assert projection.at_56.total_contributions == 684_000 + 3_009_600 + 827_640
-    assert projection.start_age == 54
+    assert projection.assumptions.start_age == 54
 
 
 def test_already_55_with_a_birthday_mid_year() -> None:
@@ -152,8 +152,8 @@ def test_an_age_alone_takes_today_as_the_birthday() -> None:
     projection = simulate(SimulationRequest(5_000_000, TODAY, age=30, rates_bp=(500,)))
     assert projection.assumptions.birth_date == date(1996, 12, 7)
     assert projection.assumptions.birth_date_source == "from_age"
-    assert projection.at_56.on == date(2052, 12, 7)
-    assert projection.start_age == 30
+    assert projection.at_56.date == date(2052, 12, 7)
+    assert projection.assumptions.start_age == 30
 
 
 def test_default_rates_are_around_the_last_declared_rate() -> None:
@@ -186,10 +186,10 @@ def test_assumptions_state_every_number() -> None:
     assert assumptions.retirement_age == 56 and assumptions.development_credited == "yearly"
     assert assumptions.start_balance_source == "account"
     assert assumptions.rule_set == rules_in_force(TODAY).version
-    words = " ".join(indonesian for indonesian, _ in assumptions.statements)
+    words = " ".join(words.id for words in assumptions.statements)
     for expected in ("5,7%", "3,7%", "2%", "3,5%", "5%, 7%", "Rp 7.500.000", "01-12-2026"):
         assert expected in words
-    english = " ".join(english for _, english in assumptions.statements)
+    english = " ".join(words.en for words in assumptions.statements)
     assert "estimate, not a promise" in english and "10-03-2036" in english
     assert assumptions.statements[-1] == ESTIMATE_NOTICE
 
@@ -244,13 +244,13 @@ def test_the_edges_of_the_ranges_are_accepted() -> None:
 
 def test_a_29_february_birth_date_retires_on_28_february() -> None:
     projection = simulate(SimulationRequest(5_000_000, TODAY, birth_date=date(1972, 2, 29)))
-    assert projection.at_56.on == date(2028, 2, 29)
+    assert projection.at_56.date == date(2028, 2, 29)
     projection = simulate(SimulationRequest(5_000_000, TODAY, birth_date=date(1976, 2, 29)))
-    assert projection.at_56.on == date(2032, 2, 29)
+    assert projection.at_56.date == date(2032, 2, 29)
     projection = simulate(
         SimulationRequest(5_000_000, date(2025, 3, 1), birth_date=date(1971, 2, 28))
     )
-    assert projection.at_56.on == date(2027, 2, 28)
+    assert projection.at_56.date == date(2027, 2, 28)
 
 
 inputs = st.fixed_dictionaries(
@@ -278,4 +278,6 @@ def test_balances_never_fall_and_higher_rates_never_give_less(
         previous = dict(row.balance_by_rate)
         in_rate_order = [row.balance_by_rate[rate] for rate in ordered]
         assert in_rate_order == sorted(in_rate_order)
-    assert projection.years[-1].age == 56 and projection.at_56.on.year == projection.years[-1].year
+    assert (
+        projection.years[-1].age == 56 and projection.at_56.date.year == projection.years[-1].year
+    )
