@@ -11,6 +11,7 @@ import pytest
 
 from tests.e2e.api_helpers import ClaimOverHttp, assert_problem, bearer, create_claim
 from tests.e2e.conftest import Api
+from tests.e2e.participant_helpers import sign_in
 from tests.support import NOW, add_staff
 
 # (method, path template) -> audience: "applicant", "officer:<roles>", "public", "docs"
@@ -38,6 +39,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/officer/payouts/{reference}/confirm"): "officer:finance",
     ("POST", "/api/v1/officer/payouts/{reference}/fail"): "officer:finance",
     ("GET", "/api/v1/tracking/{kpj}"): "public",
+    ("POST", "/api/v1/participant/sign-in"): "public",
+    ("POST", "/api/v1/participant/heir-sign-in"): "public",
+    ("POST", "/api/v1/participant/sign-in/{challenge_id}"): "public",
+    ("DELETE", "/api/v1/participant/session"): "participant",
     ("POST", "/api/v1/simulation"): "public",
     ("GET", "/api/v1/sandbox/clock"): "public",
     ("POST", "/api/v1/sandbox/clock"): "public",
@@ -50,6 +55,12 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/track"): "page",
     ("POST", "/track"): "page",
     ("GET", "/simulasi"): "page",
+    ("GET", "/masuk"): "page",
+    ("POST", "/masuk"): "page",
+    ("GET", "/masuk/ahli-waris"): "page",
+    ("POST", "/masuk/ahli-waris"): "page",
+    ("POST", "/masuk/kode"): "page",
+    ("POST", "/keluar"): "page",
     ("GET", "/claims/{claim_id}"): "page:applicant",
     ("POST", "/claims/{claim_id}/bank-account"): "page:applicant",
     ("POST", "/claims/{claim_id}/cancel"): "page:applicant",
@@ -148,6 +159,35 @@ def test_applicant_routes_refuse_every_wrong_credential(api: Api, actors: dict[s
     # nothing changed on the claim
     answer = api.client.get(f"/api/v1/claims/{mine.id}", headers=mine.auth)
     assert answer.json()["status"] == "documents_pending" and answer.headers["etag"] == '"1"'
+
+
+def test_participant_routes_refuse_every_wrong_credential(api: Api, actors: dict[str, Any]) -> None:
+    """A participant route opens only with a live participant session: no token, an unknown
+    one, a claim's token or an officer's is 401, and a session cookie without the page's CSRF
+    token cannot change anything."""
+    served = app_routes(api.client.app)
+    checked = 0
+    for (method, template), audience in ROUTES.items():
+        if audience != "participant" or (method, template) not in served:
+            continue
+        for headers in (
+            {},
+            bearer("nonsense"),
+            actors["mine"].auth,
+            bearer(actors["here"].tokens["verifier"]),
+        ):
+            assert_problem(call(api, method, template, headers), 401, "unauthenticated")
+        checked += 1
+    assert checked >= 1
+    session = sign_in(api, actors["mine"].label)
+    api.client.cookies.set("jht_session", session)
+    try:
+        assert_problem(api.client.delete("/api/v1/participant/session"), 403, "csrf_failed")
+    finally:
+        api.client.cookies.clear()
+    assert (
+        api.client.delete("/api/v1/participant/session", headers=bearer(session)).status_code == 204
+    )
 
 
 def test_officer_routes_refuse_every_wrong_credential(api: Api, actors: dict[str, Any]) -> None:
