@@ -134,3 +134,8 @@ def participant_contacts(session: Session, kpj: str) -> tuple[str, str] | None:
 
 def claim_by_reference(session: Session, reference: str) -> Claim | None:
     return session.scalar(select(Claim).where(Claim.reference == reference))
+
+
+def participant_row(session: Session, kpj: str) -> Participant | None:
+    """The registry's row of `kpj`."""
+    return session.get(Participant, kpj)

@@ -8,20 +8,29 @@ from datetime import date
 
 from fastapi import Request
 
+from claims.casework.facts import kpj_account
 from claims.clock import wib_date
-from claims.http.auth import get_runtime
+from claims.http.auth import bearer_token, get_runtime
+from claims.http.csrf import participant_cookie_token
+from claims.participants.access import signed_in
+from claims.repositories.participant_access import participant_row
 from workflow.simulation import Projection, SimulationRequest, simulate
 
 
 def signed_in_start_balance(request: Request) -> tuple[int, date] | None:
-    """HOOK for the participant session (issue 17, sign-in): the signed-in participant's
-    available balance and its date, or None when nobody is signed in.
-
-    Until the session exists this returns None and every simulation starts from the balance
-    typed in (or none). To wire it: read the participant session of `request` (bearer token or
-    cookie) and return `(account.available, account.as_of)` of their account."""
-    del request  # read by the participant session once it exists
-    return None
+    """The signed-in participant's available balance today and its date (the account the
+    balance page shows), or None when nobody (or an heir) is signed in. A calculation
+    changes nothing, so the session cookie counts here without a CSRF token."""
+    runtime = get_runtime(request)
+    found = signed_in(runtime, bearer_token(request) or participant_cookie_token(request))
+    if found is None or found.is_heir:
+        return None
+    today = wib_date(runtime.clock.now())
+    with runtime.db.read_only() as session:
+        participant = participant_row(session, found.kpj)
+        if participant is None:
+            return None
+        return kpj_account(session, participant, today).available, today
 
 
 def today_in_jakarta(request: Request) -> date:

@@ -11,14 +11,17 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from claims.app import create_app
-from claims.clock import Clock
+from claims.casework.facts import kpj_account
+from claims.clock import Clock, wib_date
 from claims.db import Database
 from claims.ratelimits import RateLimits
+from claims.repositories.participant_access import participant_row
 from claims.runtime import Runtime
 from claims.settings import Settings
-from tests.e2e.api_helpers import assert_problem
+from tests.e2e.api_helpers import assert_problem, bearer
 from tests.e2e.conftest import Api
-from tests.support import NOW
+from tests.e2e.participant_helpers import sign_in
+from tests.support import NOW, sample
 
 PATH = "/api/v1/simulation"
 BODY: dict[str, Any] = {
@@ -158,3 +161,25 @@ def test_the_default_per_client_limit_holds(db: Database, data_dir: Path) -> Non
             assert limited["retry_after"] >= 1
     finally:
         runtime.close()
+
+
+def test_signed_in_the_projection_starts_from_the_real_available_balance(api: Api) -> None:
+    label = "resignation: balance 80.000.000 (tax example)"
+    session_token = sign_in(api, label)
+    today = wib_date(api.runtime.clock.now())
+    with api.db.read_only() as session:
+        participant = participant_row(session, sample(label)["kpj"])
+        assert participant is not None
+        available = kpj_account(session, participant, today).available
+    body = {"monthly_wage": 5_000_000, "birth_date": "1990-01-15"}
+    signed = api.client.post("/api/v1/simulation", json=body, headers=bearer(session_token))
+    anonymous = api.client.post("/api/v1/simulation", json=body)
+    assert signed.status_code == 200 and anonymous.status_code == 200
+    assert available >= 80_000_000
+    assert signed.json()["assumptions"]["start_balance"] == available
+    assert anonymous.json()["assumptions"]["start_balance"] == 0
+    # A typed starting balance is a what-if and wins.
+    typed = api.client.post(
+        "/api/v1/simulation", json={**body, "start_balance": 1_000}, headers=bearer(session_token)
+    )
+    assert typed.json()["assumptions"]["start_balance"] == 1_000
