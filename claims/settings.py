@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     sandbox: bool = False
     scheduler: bool = True
     mail: str = "outbox"
+    sms: str = "outbox"
     rate_limit_storage: str = "memory://"
     public_url: str = "http://127.0.0.1:8000"
     bank: str | None = None
@@ -50,6 +51,14 @@ class Settings(BaseSettings):
     def _mail_target(cls, value: str) -> str:
         if value != "outbox" and not value.startswith("smtp://"):
             raise ValueError("JHT_MAIL must be 'outbox' or smtp://host:port")
+        return value
+
+    @field_validator("sms")
+    @classmethod
+    def _sms_target(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value != "outbox" and (parts.scheme not in {"http", "https"} or not parts.hostname):
+            raise ValueError("JHT_SMS must be 'outbox' or the http(s) address of an SMS provider")
         return value
 
     @field_validator("public_url")
@@ -128,6 +137,10 @@ class Settings(BaseSettings):
     @property
     def outbox_mail_dir(self) -> Path:
         return self.data_dir / "mail"
+
+    @property
+    def outbox_sms_dir(self) -> Path:
+        return self.data_dir / "sms"
 
     def secret_key(self) -> bytes:
         """The signing key, generated once into the data folder: there is never a fixed default."""

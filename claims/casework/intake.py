@@ -24,7 +24,7 @@ from claims.casework.facts import (
     wib_date,
 )
 from claims.errors import Conflict, FieldProblem, refusal
-from claims.notifications_outbox import notification_row
+from claims.notifications_outbox import notification_rows
 from claims.repositories.accounts import account_payouts, lock_person
 from claims.repositories.claims import (
     OpenClaimExists,
@@ -251,13 +251,16 @@ def create_claim(
         insert_new_claim(session, row, first_event)
     except OpenClaimExists:
         raise open_claim_exists() from None
-    add_outbox_row(
-        session,
-        None,
-        notification_row(
-            row["id"], row["language"], row["email"], row["reference"], "claim_created", now
-        ),
-    )
+    for message in notification_rows(
+        row["id"],
+        row["language"],
+        row["email"],
+        row["phone"],
+        row["reference"],
+        "claim_created",
+        now,
+    ):
+        add_outbox_row(session, None, message)
     reason = request.reason
     checklist = document_checklist(rules, reason, account.available, had_partial)
     figures = estimate(

@@ -35,18 +35,24 @@ class FolderSender:
         self.folder = folder
 
     def send(self, message: EmailMessage, name: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.folder / f"{name}.eml"
-        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".eml")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(message.as_bytes())
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.folder, f"{name}.eml", message.as_bytes())
+
+
+def write_atomically(folder: Path, file_name: str, content: bytes) -> None:
+    """Writes `folder/file_name` whole or not at all (temp file, fsync, rename): a reader of
+    the outbox folder never sees half a message, and writing the same name again replaces it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(file_name).suffix
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, folder / file_name)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class SmtpSender:

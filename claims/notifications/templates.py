@@ -1,7 +1,8 @@
 """The applicant's messages, in Bahasa Indonesia (`id`) and English (`en`), by template name.
 
 A template is rendered from the outbox payload (claims.notifications_outbox): the claim's
-`reference`, `language`, the `claim_id` (for the link to `/claims/{id}`) and `params`. The params
+`reference`, `language`, the `claim_id` (for the link to `<JHT_PUBLIC_URL>/claims/{id}`: every
+link in a message is absolute, built when it is rendered) and `params`. The params
 each template reads (missing ones render as blanks, never as an error):
 
 | template | params |
@@ -129,15 +130,24 @@ def _pick(language: str, pair: tuple[str, str]) -> str:
     return pair[0] if language == "id" else pair[1]
 
 
-def local_time(moment_text: object, zone_name: object, language: str) -> str:
-    """'Senin, 23 November 2026 pukul 10.00 WIB' / 'Monday, 23 November 2026 at 10:00 WIB'."""
+def zoned(moment_text: object, zone_name: object) -> tuple[datetime, str] | None:
+    """The moment in the time zone `zone_name` and that zone's name as Indonesians say it
+    (WIB, WITA, WIT); None when either cannot be read."""
     try:
         moment = datetime.fromisoformat(str(moment_text))
         zone = ZoneInfo(str(zone_name or "Asia/Jakarta"))
     except (ValueError, KeyError):
-        return str(moment_text)
+        return None
     local = moment.astimezone(zone)
-    label = ZONE_NAMES.get(str(zone_name), local.strftime("UTC%z"))
+    return local, ZONE_NAMES.get(str(zone_name), local.strftime("UTC%z"))
+
+
+def local_time(moment_text: object, zone_name: object, language: str) -> str:
+    """'Senin, 23 November 2026 pukul 10.00 WIB' / 'Monday, 23 November 2026 at 10:00 WIB'."""
+    found = zoned(moment_text, zone_name)
+    if found is None:
+        return str(moment_text)
+    local, label = found
     day = f"{DAYS[language][local.weekday()]}, {local.day} {MONTHS[language][local.month - 1]}"
     if language == "id":
         return f"{day} {local.year} pukul {local:%H.%M} {label}"
@@ -477,20 +487,28 @@ SIGNATURE = {
 }
 
 
+def claim_link(public_url: str, claim_id: str | None) -> str:
+    """The absolute address of the claim's page (the tracking page when there is no claim):
+    a message is read outside the site, so a relative link would lead nowhere."""
+    base = public_url.rstrip("/")
+    return f"{base}/claims/{claim_id}" if claim_id else f"{base}/track"
+
+
 def render(
     template: str,
     language: object,
     reference: str,
     params: Params | None,
     claim_id: str | None,
+    *,
+    public_url: str,
 ) -> RenderedMessage:
-    """The subject and plain-text body; UnknownTemplate for a name not listed above."""
+    """The subject and plain-text body, its links under `public_url` (JHT_PUBLIC_URL);
+    UnknownTemplate for a name not listed above."""
     renderer = TEMPLATES.get(template)
     if renderer is None:
         raise UnknownTemplate(template)
     lang = language_of(language)
-    context = Context(
-        lang, reference, f"/claims/{claim_id}" if claim_id else "/track", params or {}
-    )
+    context = Context(lang, reference, claim_link(public_url, claim_id), params or {})
     subject, lines = renderer(context)
     return RenderedMessage(subject, "\n\n".join([*lines, SIGNATURE[lang]]) + "\n")

@@ -87,18 +87,26 @@ def test_every_template_has_params_listed() -> None:
 @pytest.mark.parametrize("language", ["id", "en"])
 @pytest.mark.parametrize("template", sorted(PARAMS))
 def test_templates_render_in_both_languages(template: str, language: str) -> None:
-    message = render(template, language, "JHT-2026-000001", PARAMS[template], "claim-1")
+    public = "https://jht.example"
+    message = render(
+        template, language, "JHT-2026-000001", PARAMS[template], "claim-1", public_url=public
+    )
     assert "JHT-2026-000001" in message.subject + message.body
     other = render(
-        template, "en" if language == "id" else "id", "JHT-2026-000001", PARAMS[template], "claim-1"
+        template,
+        "en" if language == "id" else "id",
+        "JHT-2026-000001",
+        PARAMS[template],
+        "claim-1",
+        public_url=public,
     )
     assert other.body != message.body
     if template != "expired":
-        assert "/claims/claim-1" in message.body
+        assert "https://jht.example/claims/claim-1" in message.body
     for text in EXPECTED.get((template, language), []):
         assert text in message.body, text
     # Missing params never break a message.
-    assert render(template, language, "R", {}, None).subject
+    assert render(template, language, "R", {}, None, public_url=public).subject
 
 
 @pytest.fixture
@@ -195,7 +203,9 @@ def test_an_unreachable_smtp_server_is_retried_later(samples: Database, data_dir
 def test_an_unknown_template_is_closed_with_its_error(samples: Database, data_dir: Path) -> None:
     new_claim(samples)
     with samples.unit_of_work() as session:
-        row = session.scalars(select(OutboxMessage)).one()
+        row = session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "notification")
+        ).one()
         row.payload = {**row.payload, "template": "no_such_template"}
     runtime = runtime_with(samples, data_dir)
     assert dispatch_notifications(runtime, datetime.now(UTC)) == 1

@@ -8,6 +8,7 @@ import pytest
 
 from claims.notifications.templates import render
 
+PUBLIC_URL = "https://jht.example"
 PARAMS = {"reference": "JHT-2026-000001-P1", "reason": "bank_account_not_own", "note": ""}
 EXPECTED = {
     "id": ("bukan atas nama Anda", "Tidak ada dana yang dikirim", "atas nama Anda sendiri"),
@@ -18,7 +19,9 @@ REFUSED = {"id": "Bank menolak transfer", "en": "The bank refused the transfer"}
 
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_an_account_in_another_name_is_explained(language: str) -> None:
-    message = render("payout_failed", language, "JHT-2026-000001", PARAMS, "claim-1")
+    message = render(
+        "payout_failed", language, "JHT-2026-000001", PARAMS, "claim-1", public_url=PUBLIC_URL
+    )
     for text in EXPECTED[language]:
         assert text in message.body, text
     assert REFUSED[language] not in message.body
@@ -28,5 +31,7 @@ def test_an_account_in_another_name_is_explained(language: str) -> None:
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_a_refused_transfer_still_says_the_bank_refused_it(language: str) -> None:
     params = dict(PARAMS, reason="account_closed")
-    message = render("payout_failed", language, "JHT-2026-000001", params, "claim-1")
+    message = render(
+        "payout_failed", language, "JHT-2026-000001", params, "claim-1", public_url=PUBLIC_URL
+    )
     assert REFUSED[language] in message.body
