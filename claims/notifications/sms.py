@@ -34,7 +34,7 @@ from claims.notifications.delivery import Undeliverable, dispatch_outbox
 from claims.notifications.dispatcher import message_name
 from claims.notifications.sender import write_atomically
 from claims.notifications.sms_templates import render_sms
-from claims.notifications.templates import UnknownTemplate
+from claims.notifications.templates import UnknownTemplate, message_context
 from claims.settings import Settings
 from claims.sms_outbox import SMS
 from workflow.sms_text import SMS_LIMIT, fits_one_sms
@@ -108,14 +108,14 @@ def sms_text(payload: Mapping[str, Any], claim_id: str | None, public_url: str) 
     text = payload.get("text")
     if text is None:
         try:
-            text = render_sms(
-                str(payload.get("template", "")),
+            context = message_context(
                 payload.get("language"),
                 str(payload.get("reference", "")),
                 payload.get("params") or {},
                 claim_id,
-                public_url=public_url,
+                public_url,
             )
+            text = render_sms(str(payload.get("template", "")), context)
         except UnknownTemplate as unknown:
             raise Undeliverable(f"no SMS template {unknown}") from None
     text = str(text)

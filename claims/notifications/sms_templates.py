@@ -3,121 +3,78 @@ requested, interview booked and reminders, paid, payout failed), as one short te
 
 A text is rendered from the same outbox payload as the mail (claims.notifications.templates):
 the claim's language, reference and params, and the absolute link to the claim's page built
-from JHT_PUBLIC_URL when it is sent. It never carries a NIK or a KPJ, only the claim reference;
-with the link it must fit one GSM-7 SMS (160 characters), which the dispatcher checks.
+from JHT_PUBLIC_URL when it is sent. It never carries a NIK or a KPJ, only the claim reference
+and, once paid, the bank's code and the masked account number. With the link it must fit one
+GSM-7 SMS (160 characters), which the dispatcher checks: each text is at most 73 characters
+before the link for a 15-character reference, leaving 87 for the link (a JHT_PUBLIC_URL of up
+to 43 characters, `/claims/` and the claim's UUID).
+
+The texts are `str.format` patterns over: r (reference), link, when (the interview's date and
+time), at (its time only), amount (the net paid), account (bank code and masked number).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from claims.notifications.templates import Context, UnknownTemplate, rupiah, zoned
 
-from claims.notifications.templates import (
-    Context,
-    Params,
-    UnknownTemplate,
-    claim_link,
-    language_of,
-    rupiah,
-    zoned,
-)
+SMS_TEMPLATES: dict[str, tuple[str, str]] = {
+    "claim_created": (
+        "Klaim {r} dibuat. Lengkapi rekening & dokumen lalu ajukan: {link}",
+        "Claim {r} created. Add your account & documents and submit: {link}",
+    ),
+    "revision_requested": (
+        "Klaim {r} perlu diperbaiki; ajukan lagi dalam 30 hari: {link}",
+        "Claim {r} needs corrections; resubmit within 30 days: {link}",
+    ),
+    "interview_booked": (
+        "Wawancara klaim {r}: {when}. Bawa KTP asli. {link}",
+        "Interview, claim {r}: {when}. Bring your KTP. {link}",
+    ),
+    "interview_rebooked": (
+        "Wawancara klaim {r} dipindah ke {when}. {link}",
+        "Interview, claim {r}, moved to {when}. {link}",
+    ),
+    "reminder_24h": (
+        "Pengingat wawancara klaim {r}: {when}. {link}",
+        "Reminder: interview, claim {r}, {when}. {link}",
+    ),
+    "reminder_1h": (
+        "Wawancara klaim {r} mulai 1 jam lagi, {at}. {link}",
+        "Interview, claim {r}, starts in 1 hour, {at}. {link}",
+    ),
+    "paid": (
+        "Klaim {r} dibayar {amount} ke {account}. {link}",
+        "Claim {r} paid: {amount} to {account}. {link}",
+    ),
+    "payout_failed": (
+        "Transfer klaim {r} gagal. Isi rekening lain atas nama Anda: {link}",
+        "Claim {r} payout failed. Give an account in your own name: {link}",
+    ),
+}
 
 
-def short_time(c: Context) -> str:
-    """'23-11-2026 pukul 10.00 WIB' / '23-11-2026 at 10:00 WIB': the interview's start."""
+def short_time(c: Context, *, with_date: bool = True) -> str:
+    """'23-11-2026 10.00 WIB' / '23-11-2026 10:00 WIB' (the interview's start), or only the
+    time of day."""
     found = zoned(c.get("starts_at"), c.get("timezone"))
     if found is None:
         return str(c.get("starts_at"))
     local, label = found
-    return c.t(
-        f"{local:%d-%m-%Y} pukul {local:%H.%M} {label}",
-        f"{local:%d-%m-%Y} at {local:%H:%M} {label}",
-    )
+    day = f"{local:%d-%m-%Y} " if with_date else ""
+    return c.t(f"{day}{local:%H.%M} {label}", f"{day}{local:%H:%M} {label}")
 
 
-def _claim_created(c: Context) -> str:
-    return c.t(
-        f"Klaim JHT {c.reference} dibuat. Lengkapi rekening & dokumen lalu ajukan: {c.claim_link}",
-        f"JHT claim {c.reference} created. Add your bank account and documents, then submit: "
-        f"{c.claim_link}",
-    )
-
-
-def _revision_requested(c: Context) -> str:
-    return c.t(
-        f"Klaim {c.reference} perlu diperbaiki; ajukan lagi dalam 30 hari: {c.claim_link}",
-        f"Claim {c.reference} needs corrections; resubmit within 30 days: {c.claim_link}",
-    )
-
-
-def _interview_booked(c: Context) -> str:
-    return c.t(
-        f"Wawancara video klaim {c.reference}: {short_time(c)}. Bawa KTP asli. {c.claim_link}",
-        f"Video interview, claim {c.reference}: {short_time(c)}. Bring your KTP. {c.claim_link}",
-    )
-
-
-def _interview_rebooked(c: Context) -> str:
-    return c.t(
-        f"Wawancara klaim {c.reference} dipindah ke {short_time(c)}. {c.claim_link}",
-        f"Interview for claim {c.reference} moved to {short_time(c)}. {c.claim_link}",
-    )
-
-
-def _reminder_24h(c: Context) -> str:
-    return c.t(
-        f"Pengingat: wawancara klaim {c.reference} {short_time(c)}. Bawa KTP asli. {c.claim_link}",
-        f"Reminder: claim {c.reference} interview {short_time(c)}. Bring your KTP. {c.claim_link}",
-    )
-
-
-def _reminder_1h(c: Context) -> str:
-    return c.t(
-        f"Wawancara klaim {c.reference} mulai 1 jam lagi, {short_time(c)}. {c.claim_link}",
-        f"Claim {c.reference} interview starts in 1 hour, {short_time(c)}. {c.claim_link}",
-    )
-
-
-def _paid(c: Context) -> str:
-    account = f"{c.get('bank_code')} {c.get('account_number_masked')}".strip()
-    return c.t(
-        f"Klaim {c.reference} dibayar: {rupiah(c.get('net'))} ke rekening {account}. "
-        f"{c.claim_link}",
-        f"Claim {c.reference} paid: {rupiah(c.get('net'))} to account {account}. {c.claim_link}",
-    )
-
-
-def _payout_failed(c: Context) -> str:
-    return c.t(
-        f"Pembayaran klaim {c.reference} gagal. Beri rekening lain atas nama Anda: {c.claim_link}",
-        f"Payout of claim {c.reference} failed. Give an account in your own name: {c.claim_link}",
-    )
-
-
-SMS_TEMPLATES: dict[str, Callable[[Context], str]] = {
-    "claim_created": _claim_created,
-    "revision_requested": _revision_requested,
-    "interview_booked": _interview_booked,
-    "interview_rebooked": _interview_rebooked,
-    "reminder_24h": _reminder_24h,
-    "reminder_1h": _reminder_1h,
-    "paid": _paid,
-    "payout_failed": _payout_failed,
-}
-
-
-def render_sms(
-    template: str,
-    language: object,
-    reference: str,
-    params: Params | None,
-    claim_id: str | None,
-    *,
-    public_url: str,
-) -> str:
-    """The SMS text of a notification; UnknownTemplate for a template that has none."""
-    renderer = SMS_TEMPLATES.get(template)
-    if renderer is None:
+def render_sms(template: str, c: Context) -> str:
+    """The SMS text of a notification from its context (templates.message_context);
+    UnknownTemplate for a template that has none."""
+    pair = SMS_TEMPLATES.get(template)
+    if pair is None:
         raise UnknownTemplate(template)
-    return renderer(
-        Context(language_of(language), reference, claim_link(public_url, claim_id), params or {})
+    return c.t(*pair).format(
+        r=c.reference,
+        link=c.claim_link,
+        when=short_time(c),
+        at=short_time(c, with_date=False),
+        amount=rupiah(c.get("net")),
+        account=f"{c.get('bank_code')} {c.get('account_number_masked')}".strip(),
     )

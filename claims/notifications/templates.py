@@ -508,7 +508,13 @@ def render(
     renderer = TEMPLATES.get(template)
     if renderer is None:
         raise UnknownTemplate(template)
-    lang = language_of(language)
-    context = Context(lang, reference, claim_link(public_url, claim_id), params or {})
+    context = message_context(language, reference, params, claim_id, public_url)
     subject, lines = renderer(context)
-    return RenderedMessage(subject, "\n\n".join([*lines, SIGNATURE[lang]]) + "\n")
+    return RenderedMessage(subject, "\n\n".join([*lines, SIGNATURE[context.language]]) + "\n")
+
+
+def message_context(
+    language: object, reference: str, params: Params | None, claim_id: str | None, public_url: str
+) -> Context:
+    """What a template of any channel (mail, SMS) is rendered from."""
+    return Context(language_of(language), reference, claim_link(public_url, claim_id), params or {})

@@ -85,7 +85,10 @@ def test_simultaneous_creations_are_each_answered_as_if_alone(api: Api) -> None:
     assert count(api, Claim, Claim.id.in_(created)) == 8
     assert count(api, ClaimEvent, ClaimEvent.claim_id.in_(created), ClaimEvent.seq == 1) == 8
     assert count(api, ClaimEvent) == 8
-    assert count(api, OutboxMessage) == 8
+    # Each creation is announced once by mail and once by SMS.
+    assert count(api, OutboxMessage, OutboxMessage.kind == "notification") == 8
+    assert count(api, OutboxMessage, OutboxMessage.kind == "sms") == 8
+    assert count(api, OutboxMessage) == 16
     # Every verification was recorded: 16 + 1 passed (the open-claim refusals and the one not
     # yet eligible count as passed), 3 failed; the unknown branch passed verification too.
     assert count(api, VerificationAttempt, VerificationAttempt.succeeded.is_(True)) == 18
