@@ -26,6 +26,7 @@ from claims.repositories.monitoring import ping
 from claims.runtime import Runtime, open_runtime
 from claims.settings import Settings, get_settings
 from claims.simulation.endpoints import simulation_router
+from claims.sms.endpoints import sms_router
 from claims.uploads.endpoints import applicant_documents, officer_documents
 from claims.uploads.service import warm_document_workers
 
@@ -101,6 +102,7 @@ def create_app(
     app.include_router(sandbox_router)
     app.include_router(participant_router)
     app.include_router(simulation_router)
+    app.include_router(sms_router)
     for page in (home, apply, claim, track, signin, simulation):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

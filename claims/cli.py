@@ -33,12 +33,14 @@ officers_app = typer.Typer(help="Officers and their tokens.", no_args_is_help=Tr
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 workflow_app = typer.Typer(help="The claim workflow.", no_args_is_help=True)
+sms_app = typer.Typer(help="SMS 2757.", no_args_is_help=True)
 app.add_typer(participants_app, name="participants")
 app.add_typer(branches_app, name="branches")
 app.add_typer(officers_app, name="officers")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(workflow_app, name="workflow")
+app.add_typer(sms_app, name="sms")
 
 # Everything but a command's own result goes to standard error, so output can be piped.
 err = Console(stderr=True, soft_wrap=True)
@@ -349,6 +351,25 @@ def workflow_diagram(
     else:
         err.print(f"[red]error:[/red] no lifecycle {lifecycle!r}: claim, {', '.join(LIFECYCLES)}")
         raise typer.Exit(2)
+
+
+@sms_app.command("simulate")
+def sms_simulate(
+    sender: Annotated[str, typer.Argument(metavar="FROM", help="The sender's phone number")],
+    text: Annotated[str, typer.Argument(help="The message, quoted")],
+) -> None:
+    """Play an inbound SMS to 2757 as if the aggregator delivered it (no signature needed)
+    and print the reply, which is queued for the sender like any other."""
+    import anyio
+
+    from claims.sms.inbound import simulate_sms
+
+    runtime = _runtime()
+    try:
+        reply = anyio.run(simulate_sms, runtime, sender, text)
+    finally:
+        runtime.close()
+    typer.echo(reply)
 
 
 def main() -> None:

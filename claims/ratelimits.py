@@ -35,6 +35,8 @@ R = TypeVar("R")
 TRACKING_PER_CLIENT = "tracking_per_client"
 TRACKING_PER_KPJ = "tracking_per_kpj"
 DEFAULT_PER_CLIENT = "default_per_client"
+SMS_PER_PHONE = "sms_per_phone"
+SMS_PER_KPJ = "sms_per_kpj"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class RateLimits:
     identity_attempts_per_kpj: str = "5 per 15 minutes"
     identity_attempts_per_client: str = "20 per 15 minutes"
     default_per_client: str = "600/minute"
+    # SMS 2757 lookups (SALDO, STATUS) per sending phone and per KPJ asked about.
+    sms_per_phone: str = "10/hour"
+    sms_per_kpj: str = "10/hour"
 
 
 class InProcessMovingWindow:
@@ -131,6 +136,8 @@ class RateLimiter:
             TRACKING_PER_CLIENT: (parse(limits.tracking_per_client), RATE_LIMITED),
             TRACKING_PER_KPJ: (parse(limits.tracking_per_kpj), RATE_LIMITED),
             DEFAULT_PER_CLIENT: (parse(limits.default_per_client), RATE_LIMITED),
+            SMS_PER_PHONE: (parse(limits.sms_per_phone), RATE_LIMITED),
+            SMS_PER_KPJ: (parse(limits.sms_per_kpj), RATE_LIMITED),
         }
         self._attempts_per_kpj = parse(limits.identity_attempts_per_kpj)
         self._attempts_per_client = parse(limits.identity_attempts_per_client)

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_KEY_FILE = "secret.key"
@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     bank: str | None = None
     forwarded_allow_ips: str | None = None
+    sms_secret: SecretStr | None = None
 
     @field_validator("scheduler", mode="before")
     @classmethod

@@ -312,6 +312,11 @@ class Kpj:
         return cls(_compact(text, " .-"))
 
 
+def mask_kpj(kpj: str) -> str:
+    """A KPJ as messages and lists show it: first 4 and last 3 digits, '2600****005'."""
+    return f"{kpj[:4]}****{kpj[-3:]}"
+
+
 # ---------------------------------------------------------------------------------------------
 # NPWP
 
