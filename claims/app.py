@@ -94,6 +94,8 @@ def create_app(
 
     # Public tracking first: routing walks the routers in order, and it is the busiest path.
     app.include_router(public_router)
+    # Next, the SMS aggregator's webhook: every message of 2757 comes through it.
+    app.include_router(sms_router)
     app.include_router(applicant_router)
     app.include_router(officer_router)
     app.include_router(payouts_router)
@@ -102,7 +104,6 @@ def create_app(
     app.include_router(sandbox_router)
     app.include_router(participant_router)
     app.include_router(simulation_router)
-    app.include_router(sms_router)
     for page in (home, apply, claim, track, signin, simulation):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

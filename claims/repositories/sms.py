@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from claims.db import Database, driver_execute, insert_of
-from claims.models import Participant, SmsInbound, SmsRegistration
+from claims.db import Database, driver_execute, driver_first, insert_of
+from claims.models import Claim, Participant, Payout, SmsInbound, SmsRegistration
+from workflow.account import Statement
 
 _INBOUND = cast(Table, SmsInbound.__table__)
 _REGISTRATIONS = cast(Table, SmsRegistration.__table__)
@@ -38,6 +39,11 @@ def inbound_seen(db: Database, message_id: str) -> bool:
     """Whether `message_id` has been answered already (a committed read: a message being
     answered right now is caught by `record_inbound`'s primary key instead)."""
     return bool(db.quick_rows(_SEEN, {"message_id": message_id}))
+
+
+def inbound_was_answered(session: Session, message_id: str) -> bool:
+    """`inbound_seen` inside a unit of work (on SQLite exact: writers take turns)."""
+    return driver_first(session.connection(), _SEEN, {"message_id": message_id}) is not None
 
 
 def record_inbound(session: Session, record: InboundRecord) -> None:
@@ -80,10 +86,31 @@ def register_phone(
         )
 
 
-def registered_participant(session: Session, phone: str, kpj: str) -> Participant | None:
-    """The registry's participant of `kpj` when `phone` is registered for it, else None."""
-    return session.scalar(
-        select(Participant)
-        .join(SmsRegistration, SmsRegistration.kpj == Participant.kpj)
-        .where(SmsRegistration.phone == phone, SmsRegistration.kpj == kpj)
-    )
+_ANY_PAYOUT = (
+    select(Payout.id)
+    .join(Claim, Claim.id == Payout.claim_id)
+    .where(Claim.kpj == Participant.kpj)
+    .exists()
+)
+_REGISTERED_STATEMENT = (
+    select(Participant.balance, Participant.balance_date, _ANY_PAYOUT)
+    .join(SmsRegistration, SmsRegistration.kpj == Participant.kpj)
+    .where(SmsRegistration.phone == bindparam("phone"), SmsRegistration.kpj == bindparam("kpj"))
+)
+
+
+class RegisteredStatement(NamedTuple):
+    """The registry's statement of a KPJ, and whether this engine ever made a payout from it
+    (when not, the account has no payouts to read)."""
+
+    statement: Statement
+    any_payout: bool
+
+
+def registered_statement(session: Session, phone: str, kpj: str) -> RegisteredStatement | None:
+    """The registry's statement of `kpj` when `phone` is registered for it, else None. One
+    indexed read straight on the driver: every SALDO makes it."""
+    row = driver_first(session.connection(), _REGISTERED_STATEMENT, {"phone": phone, "kpj": kpj})
+    if row is None:
+        return None
+    return RegisteredStatement(Statement(int(row[0]), row[1]), bool(row[2]))

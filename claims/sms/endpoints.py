@@ -14,9 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from claims.errors import refusal
-from claims.http.auth import RuntimeDep
+from claims.http.auth import get_runtime
 from claims.http.problems import PROBLEM
-from claims.http.ratelimit import Limiter
+from claims.http.ratelimit import get_rate_limiter
 from claims.sms.inbound import InboundSms, receive_sms
 
 SIGNATURE_HEADER = "X-Signature"
@@ -67,10 +67,13 @@ _BODY_SCHEMA: dict[str, Any] = {
     responses={401: PROBLEM, 422: PROBLEM, 503: PROBLEM},
     openapi_extra=_BODY_SCHEMA,
 )
-async def inbound_sms(request: Request, runtime: RuntimeDep, limiter: Limiter) -> Response:
+async def inbound_sms(request: Request) -> Response:
     """One inbound SMS, signed `X-Signature: hex(HMAC-SHA256(JHT_SMS_SECRET, raw body))`.
     Answered 200 `{accepted: true}` once its reply is queued; the same `message_id` again
     (whatever its body) is answered the same and does nothing more."""
+    # The runtime and the limiter straight from the app, not as dependencies: FastAPI's
+    # dependency resolution costs more than the rest of the route's own work on the loop.
+    runtime, limiter = get_runtime(request), get_rate_limiter(request)
     secret = runtime.settings.sms_secret
     if secret is None or not secret.get_secret_value():
         raise refusal(

@@ -27,7 +27,6 @@ import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from claims.casework.facts import kpj_account
 from claims.casework.intake import registered_as
 from claims.casework.opening import identity_attempt
 from claims.casework.tracking import tracking_document
@@ -40,18 +39,20 @@ from claims.ratelimits import (
     TOO_MANY_ATTEMPTS,
     RateLimiter,
     RateLimits,
-    check_async,
 )
+from claims.repositories.accounts import account_payouts
 from claims.repositories.sms import (
     InboundRecord,
     inbound_seen,
+    inbound_was_answered,
     record_inbound,
     register_phone,
-    registered_participant,
+    registered_statement,
 )
 from claims.repositories.tracking import tracked_claims
 from claims.runtime import Runtime
 from claims.sms_outbox import enqueue_sms
+from workflow.account import account_on
 from workflow.errors import WorkflowError
 from workflow.identifiers import InvalidIdentifier, Phone
 from workflow.identity import TypedIdentity
@@ -108,13 +109,10 @@ async def receive_sms(
 ) -> str | None:
     """Answers `message`: the reply queued for its sender, or None when the message had
     been answered before (nothing done)."""
-    if await _read(db, lambda: inbound_seen(db, message.message_id)):
-        return None
-    phone = sender_phone(message.sender)
     command = parse_sms(message.text)
     record = InboundRecord(
         message_id=message.message_id,
-        sender=phone,
+        sender=sender_phone(message.sender),
         request_hash=request_hash,
         command=command_name(command).value,
         reply="",
@@ -122,17 +120,17 @@ async def receive_sms(
         processed_at=now,
     )
     if isinstance(command, Register):
+        if await _read(db, lambda: inbound_seen(db, message.message_id)):
+            return None  # a replay takes no place in the attempt windows
         return await _register(db, limiter, command, record, now)
-    reply = reply_for_format(command)
-    if reply is None:
-        reply = await _lookup_reply(db, limiter, command, phone, now)
-    fixed_reply = reply
 
-    def answer(units: UnitsOfWork) -> str:
+    def answer(units: UnitsOfWork) -> str | None:
         with units.unit_of_work() as session:
-            text = (
-                fixed_reply if fixed_reply is not None else _balance(session, command, phone, now)
-            )
+            # Seen and answered in one transaction: on SQLite, where writers take turns, a
+            # replay is recognised here before it counts in any limit.
+            if inbound_was_answered(session, record.message_id):
+                return None
+            text = _reply(session, db, limiter, command, record.sender, now)
             _keep_and_reply(session, replace(record, reply=text), now)
             return text
 
@@ -142,22 +140,36 @@ async def receive_sms(
         return None  # a concurrent delivery of the message was first
 
 
-async def _lookup_reply(
-    db: Database, limiter: RateLimiter, command: SmsCommand, phone: str, now: datetime
-) -> str | None:
-    """The limits of a lookup, then STATUS's answer (public, like /track); None for SALDO,
-    which is read in the transaction that records the message."""
+def _reply(
+    session: Session,
+    db: Database,
+    limiter: RateLimiter,
+    command: SmsCommand,
+    phone: str,
+    now: datetime,
+) -> str:
+    """The reply to any command but DAFTAR SALDO. The lookups' limits are counted here, in
+    the transaction (the in-process counts cost nothing; a shared Redis costs a round trip
+    in the writer's thread, never on the event loop)."""
+    fixed = reply_for_format(command)
+    if fixed is not None:
+        return fixed
     assert isinstance(command, Balance | Status)
     kpj = command.kpj.value
     try:
-        await check_async(limiter, SMS_PER_PHONE, phone)
-        await check_async(limiter, SMS_PER_KPJ, kpj)
+        limiter.check(SMS_PER_PHONE, phone)
+        limiter.check(SMS_PER_KPJ, kpj)
     except TooManyRequests:
         return TOO_MANY_REQUESTS_REPLY
     if isinstance(command, Balance):
-        return None
-    tracked = await _read(db, lambda: tracked_claims(db, kpj))
-    claims = tracking_document(tracked, kpj, "id")["claims"]
+        return _balance(session, kpj, phone, now)
+    return _status(db, kpj)
+
+
+def _status(db: Database, kpj: str) -> str:
+    """STATUS: the newest claim's step as public tracking says it; public like /track (the
+    spec asks for no registration: the reply carries nothing personal)."""
+    claims = tracking_document(tracked_claims(db, kpj), kpj, "id")["claims"]
     if not claims:
         return no_claim_reply(kpj)
     newest = claims[0]
@@ -170,15 +182,18 @@ async def _lookup_reply(
     )
 
 
-def _balance(session: Session, command: SmsCommand, phone: str, now: datetime) -> str:
+def _balance(session: Session, kpj: str, phone: str, now: datetime) -> str:
     """SALDO: the available balance today, only to a phone registered for the KPJ."""
-    assert isinstance(command, Balance)
-    kpj = command.kpj.value
-    participant = registered_participant(session, phone, kpj)
-    if participant is None:
+    registered = registered_statement(session, phone, kpj)
+    if registered is None:
         return not_registered_reply(kpj)
     today = wib_date(now)
-    return balance_reply(kpj, kpj_account(session, participant, today).available, today)
+    # The account as `kpj_account` makes it (the registry's statement and this engine's
+    # payouts), without an ORM load of the participant on this hot path; and as claim
+    # creation does, the payouts are read only when there are any.
+    payouts = account_payouts(session, kpj) if registered.any_payout else []
+    account = account_on(registered.statement, payouts, today)
+    return balance_reply(kpj, account.available, today)
 
 
 async def _register(

@@ -37,6 +37,7 @@ from tests.e2e.api_helpers import RESIGNED, assert_problem
 from tests.e2e.api_helpers import create_claim as create_over_http
 from tests.e2e.conftest import Api
 from tests.e2e.serving import jht_env, run_jht
+from tests.e2e.test_api_account import PARTIAL_THEN_FULL, paid_claim
 from tests.support import NOW, load_samples, sample
 from workflow.identifiers import mask_kpj
 from workflow.sms_commands import (
@@ -294,6 +295,19 @@ def test_saldo_to_the_registered_phone_is_the_accounts_available_balance(sms_api
         f"Saldo JHT KPJ {mask_kpj(row['kpj'])} per {wib_date(NOW):%d-%m-%Y}: {rupiah(available)}."
     )
     assert_nothing_personal(reply, row)
+
+
+def test_saldo_after_a_partial_claim_is_what_is_left(sms_api: Api) -> None:
+    row = register_by_date(sms_api, PARTIAL_THEN_FULL)
+    paid_claim(sms_api, PARTIAL_THEN_FULL, "partial_housing")
+    reply = reply_to(sms_api, f"SALDO {row['kpj']}")
+    today = wib_date(sms_api.runtime.clock.now())
+    with sms_api.db.read_only() as session:
+        participant = session.get(Participant, row["kpj"])
+        assert participant is not None
+        account = kpj_account(session, participant, today)
+    assert account.paid_out > 0 and 0 < account.available < account.statement_balance
+    assert f": {rupiah(account.available)}." in reply and f"per {today:%d-%m-%Y}:" in reply
 
 
 def test_saldo_to_another_phone_says_how_to_register_and_no_money(sms_api: Api) -> None:
