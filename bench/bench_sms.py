@@ -4,7 +4,7 @@
 any work), as a ratio to the "hello" ceiling measured in the same run with the same load
 generator.
 
-Usage: python bench/bench_sms.py [--duration 10] [--connections 16] [--repeat 3]
+Usage: python bench/bench_sms.py [--duration 10] [--connections 64] [--repeat 3]
 
 A fresh data folder: the schema migrated by `jht db upgrade`, the sample participants
 imported, and one phone registered for a KPJ by `jht sms simulate ... DAFTAR SALDO ...`
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--hello-connections", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are recorded")
     parser.add_argument("--keep", action="store_true", help="keep the data folder")

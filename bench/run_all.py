@@ -37,6 +37,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench_merge.py", [], ["--repeat", "5"]),
     ("bench_upload.py", [], ["--rounds", "1"]),
     ("bench_api.py", ["--sizes", "10000", "1000000"], ["--sizes", "10000", "--duration", "5"]),
+    ("bench_sms.py", [], ["--duration", "5", "--repeat", "1"]),
     ("bench_payout_kill.py", ["--kills", "100"], ["--kills", "10"]),
     ("bench_upload_kill.py", ["--rounds", "100"], ["--rounds", "5"]),
 ]
@@ -63,6 +64,7 @@ TARGETS: list[tuple[str, list[str]]] = [
             "api.create.growth_10000_to_1000000",
         ],
     ),
+    ("an inbound SMS answered (reply queued): at least 0.10 of hello", ["sms.inbound_saldo"]),
     (
         "4 concurrent 10 MB uploads: at least 0.50 of raw; memory +60 MB at most",
         ["upload_jht_4x10mb", "upload_jht_rss_growth"],

@@ -3,15 +3,18 @@
 `enqueue_sms` in the same transaction that records the message. The webhook and
 `jht sms simulate` both come here.
 
-Each `message_id` is answered once. A message answered before is recognised by a committed
-read and does nothing (no limit counted, no identity attempt); two deliveries of one message
-at the same moment both get that far, and the message's primary key lets one of them commit
-(the other's work is rolled back, its reply never queued). Such a pair may each count in the
-rate limits, which are taken before the transaction (a Redis round trip must not hold
-SQLite's writer lock); a pair of `DAFTAR SALDO`s may both take a place in the attempt
-windows, and if both fail verification, both failures are recorded. A `message_id` seen
-before with a different body is also answered as a replay (the aggregator owns the ids:
-the first body is the message), and its request hash is kept to tell them apart later.
+Each `message_id` is answered once; the message's primary key is the guarantee. SALDO,
+STATUS and the replies needing no lookup are answered in one unit of work that first looks
+for the message, then counts the lookup limits, reads, records the message and queues its
+reply: a replay is recognised before it counts in a limit (exactly so on SQLite, where
+writers take turns; on PostgreSQL two deliveries at the same moment may both count, and
+the second's insert fails and rolls its work back). `DAFTAR SALDO` checks for a replay with
+a committed read first, then makes its identity attempt (which owns its units of work): two
+deliveries of one registration at the same moment may both take a place in the attempt
+windows, and if both fail verification both failures are recorded, but one reply is queued.
+A `message_id` seen before with a different body is answered as a replay too (the
+aggregator owns its ids: the first body was the message; a 409 would only make it retry);
+the request hash is kept to tell such a case apart afterwards.
 """
 
 from __future__ import annotations
