@@ -365,9 +365,9 @@ request = function()
 end
 """
 
-CREATE_LUA = """
-local bodies = {}
-for line in io.lines("%s") do bodies[#bodies + 1] = line end
+# The part of a script for `OnceEachRounds` that starts each wrk thread at its own line:
+# the thread's number plus the round's first line (a %d left for the template).
+THREAD_WALK_LUA = """
 local thread_count = 0
 function setup(thread)
   thread:set("tid", thread_count)
@@ -376,12 +376,57 @@ end
 function init(args)
   idx = tid + %d
 end
+"""
+
+CREATE_LUA = (
+    """
+local bodies = {}
+for line in io.lines("%s") do bodies[#bodies + 1] = line end
+"""
+    + THREAD_WALK_LUA
+    + """
 request = function()
   local body = bodies[(idx %% #bodies) + 1]
   idx = idx + 2
   return wrk.format("POST", "/api/v1/claims", {["Content-Type"] = "application/json"}, body)
 end
 """
+)
+
+
+class OnceEachRounds:
+    """wrk rounds that send each request body of a file once across all the rounds (a
+    creation, a new SMS message id: sent again, it would be answered without the work). The
+    Lua `template` takes the file's path and the first body's index; each wrk thread walks
+    every other body from its start, and each round starts after what the rounds before it
+    used."""
+
+    def __init__(
+        self,
+        prefix: Path,
+        template: str,
+        bodies: Path,
+        available: int,
+        duration: float,
+        connections: int,
+    ) -> None:
+        self.prefix, self.template, self.bodies = prefix, template, bodies
+        self.available, self.duration, self.connections = available, duration, connections
+        self.used = 0
+
+    def run(self, base: str) -> tuple[float, int, int]:
+        script = self.prefix.with_name(f"{self.prefix.name}-{self.used}.lua")
+        script.write_text(self.template % (self.bodies, self.used + 2))
+        measured = wrk(base, self.duration, self.connections, script=script)
+        # The threads need not keep pace, so skip twice the count: no thread went past that.
+        self.used += 2 * measured[1] + 4 * self.connections
+        if self.used > self.available:
+            # The script wrapped around to bodies already sent: their answers were not the work.
+            raise RuntimeError(
+                f"{self.available} request bodies were not enough for the rounds: "
+                "write more or lower --duration"
+            )
+        return measured
 
 
 def measure(url: str, duration: float, connections: int, **options: Any) -> tuple[float, int, int]:
@@ -404,24 +449,9 @@ def run_size(claims: int, args: argparse.Namespace, work: Path) -> dict[str, flo
     tracking_lua = folder / "tracking.lua"
     kpjs = ", ".join(f'"{FIRST_KPJ + (i * 7919) % claims}"' for i in range(2000))
     tracking_lua.write_text(TRACKING_LUA % kpjs)
-    used_bodies = 0
-
-    def create_round() -> tuple[float, int, int]:
-        # Each round starts after the bodies the earlier rounds used.
-        nonlocal used_bodies
-        script = folder / f"create-{used_bodies}.lua"
-        script.write_text(CREATE_LUA % (bodies, used_bodies + 2))
-        measured = wrk(base, args.duration, args.create_connections, script=script)
-        # Each wrk thread walks every other body from its start; they need not keep pace, so
-        # skip twice the count: no thread went past that.
-        used_bodies += 2 * measured[1] + 4 * args.create_connections
-        if used_bodies > available:
-            # The script wrapped around to bodies already used: their answers were 409s.
-            raise RuntimeError(
-                f"{available} fresh participants were not enough for the creation rounds: "
-                "raise FRESH_PARTICIPANTS or lower --duration"
-            )
-        return measured
+    create_rounds = OnceEachRounds(
+        folder / "create", CREATE_LUA, bodies, available, args.duration, args.create_connections
+    )
 
     details = {
         "claims": claims,
@@ -454,7 +484,7 @@ def run_size(claims: int, args: argparse.Namespace, work: Path) -> dict[str, flo
             # Each request a participant never claimed before (no warm-up: it would use them
             # up); the rounds continue through the list. Fewer connections: the writes queue
             # for SQLite's one write lock either way, 64 only make longer queues.
-            "create": create_round,
+            "create": lambda: create_rounds.run(base),
         }
         for _ in range(args.repeat):
             for name, run in scenarios.items():

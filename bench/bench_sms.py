@@ -38,7 +38,14 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from bench_api import GENEROUS, jht, measure, server, wrk  # noqa: E402
+from bench_api import (  # noqa: E402
+    GENEROUS,
+    THREAD_WALK_LUA,
+    OnceEachRounds,
+    jht,
+    measure,
+    server,
+)
 
 SECRET = "bench-sms-secret"
 PHONE = "081234567890"
@@ -48,7 +55,8 @@ TARGET = 0.10
 # Bodies per second of measurement written beforehand: well above what one worker answers.
 BODIES_PER_SECOND = 4000
 
-SMS_LUA = """
+SMS_LUA = (
+    """
 local bodies = {}
 local signatures = {}
 for line in io.lines("%s") do
@@ -56,14 +64,9 @@ for line in io.lines("%s") do
   signatures[#signatures + 1] = line:sub(1, space - 1)
   bodies[#bodies + 1] = line:sub(space + 1)
 end
-local thread_count = 0
-function setup(thread)
-  thread:set("tid", thread_count)
-  thread_count = thread_count + 1
-end
-function init(args)
-  idx = tid + %d
-end
+"""
+    + THREAD_WALK_LUA
+    + """
 request = function()
   local at = (idx %% #bodies) + 1
   idx = idx + 2
@@ -71,6 +74,7 @@ request = function()
     {["Content-Type"] = "application/json", ["X-Signature"] = signatures[at]}, bodies[at])
 end
 """
+)
 
 
 def bench_app() -> Any:
@@ -151,18 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         available = int(BODIES_PER_SECOND * args.duration * args.repeat) + 10_000
         bodies = folder / "bodies.txt"
         write_bodies(bodies, available)
-        used = 0
-
-        def sms_round() -> tuple[float, int, int]:
-            nonlocal used
-            script = folder / f"sms-{used}.lua"
-            script.write_text(SMS_LUA % (bodies, used + 2))
-            measured = wrk(base, args.duration, args.connections, script=script)
-            # Each thread walks every other body from its start; skip twice the count.
-            used += 2 * measured[1] + 4 * args.connections
-            if used > available:
-                raise RuntimeError("not enough bodies: raise BODIES_PER_SECOND")
-            return measured
+        rounds = OnceEachRounds(
+            folder / "sms", SMS_LUA, bodies, available, args.duration, args.connections
+        )
 
         hellos: list[float] = []
         rates: list[float] = []
@@ -174,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             for _ in range(args.repeat):
                 hello, _, _ = measure(hello_base + "/hello", args.duration, args.hello_connections)
-                rate, total, bad = sms_round()
+                rate, total, bad = rounds.run(base)
                 hellos.append(hello)
                 rates.append(rate)
                 ratios.append(rate / hello)

@@ -44,6 +44,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/participant/sign-in/{challenge_id}"): "public",
     ("DELETE", "/api/v1/participant/session"): "participant",
     ("POST", "/api/v1/simulation"): "public",
+    # The SMS aggregator's: signed with JHT_SMS_SECRET (tests/e2e/test_api_sms_inbound.py).
+    ("POST", "/api/v1/sms/inbound"): "sms-aggregator",
     ("GET", "/api/v1/sandbox/clock"): "public",
     ("POST", "/api/v1/sandbox/clock"): "public",
     ("GET", "/healthz"): "public",

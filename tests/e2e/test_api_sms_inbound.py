@@ -10,18 +10,15 @@ import hmac
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from claims.app import create_app
 from claims.casework.facts import kpj_account
-from claims.clock import Clock, wib_date
-from claims.db import Database
+from claims.clock import wib_date
 from claims.models import (
     OutboxMessage,
     Participant,
@@ -29,16 +26,13 @@ from claims.models import (
     SmsRegistration,
     VerificationAttempt,
 )
-from claims.ratelimits import RateLimits
-from claims.runtime import Runtime
-from claims.settings import Settings
 from tests.concurrency import all_at_once
 from tests.e2e.api_helpers import RESIGNED, assert_problem
 from tests.e2e.api_helpers import create_claim as create_over_http
 from tests.e2e.conftest import Api
 from tests.e2e.serving import jht_env, run_jht
 from tests.e2e.test_api_account import PARTIAL_THEN_FULL, paid_claim
-from tests.support import NOW, load_samples, sample
+from tests.support import NOW, sample
 from workflow.identifiers import mask_kpj
 from workflow.sms_commands import (
     BAD_FORMAT_REPLIES,
@@ -59,22 +53,11 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 @pytest.fixture
-def sms_api(db: Database, data_dir: Path, tmp_path: Path) -> Iterator[Api]:
-    """The app with JHT_SMS_SECRET set and the spec's limits (only the generous default per
-    client is lifted: every request comes from the one test client)."""
-    load_samples(db, tmp_path / "samples")
-    settings = Settings(data_dir=data_dir, database_url=db.url, scheduler=False, sms_secret=SECRET)
-    runtime = Runtime(settings=settings, db=db, clock=Clock())
-    app = create_app(
-        settings=settings,
-        runtime=runtime,
-        rate_limits=RateLimits(default_per_client="100000/minute"),
-    )
-    with TestClient(app) as client:
-        api = Api(client, runtime, db)
-        api.set_now(NOW)
-        yield api
-    runtime.close()
+def sms_api(api: Api) -> Api:
+    """The e2e app (the spec's limits but the generous default per client) with
+    JHT_SMS_SECRET set: the webhook reads the settings at each request."""
+    api.runtime.settings = api.runtime.settings.model_copy(update={"sms_secret": SecretStr(SECRET)})
+    return api
 
 
 def message(text: str, sender: str = PHONE, message_id: str | None = None) -> dict[str, Any]:
