@@ -6,8 +6,8 @@ that names a command but is malformed is a `BadFormat` naming that command (its 
 how to write it) and never which field was wrong: the reply to a wrong NIK must not differ
 from the reply to a wrong KPJ. Everything else is a request for help.
 
-Replies are Indonesian, each at most 160 GSM-7 characters (one SMS), never carry a NIK and
-show a KPJ only masked (`2600****005`).
+Replies are Indonesian, each one SMS (`workflow.sms_text.fits_one_sms`: at most 160 GSM-7
+characters), never carry a NIK and show a KPJ only masked (`2600****005`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from workflow.dates import format_date_id
 from workflow.identifiers import InvalidIdentifier, Kpj, Nik, mask_kpj
 
-SMS_LENGTH = 160
 FULL_NAME_LENGTH = 200  # the registry's column
 EMAIL_LENGTH = 254
 
@@ -200,37 +200,10 @@ def _birth_date(text: str) -> date | None:
 
 # --- replies ------------------------------------------------------------------------------
 
-# GSM 03.38: the default alphabet (one septet each) and its extension table (two: an escape
-# and the character).
-_GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-_GSM7_EXTENDED = frozenset("\f^{}\\[~]|€")
-
-
-def gsm7_length(text: str) -> int | None:
-    """The septets `text` takes in GSM-7, or None when a character is not in the alphabet
-    (the message would go as UCS-2, 70 characters an SMS)."""
-    length = 0
-    for character in text:
-        if character in _GSM7_BASIC:
-            length += 1
-        elif character in _GSM7_EXTENDED:
-            length += 2
-        else:
-            return None
-    return length
-
 
 def rupiah(amount: int) -> str:
     """`Rp 80.000.000`."""
     return f"Rp {amount:,}".replace(",", ".")
-
-
-def sms_date(day: date) -> str:
-    """DD-MM-YYYY."""
-    return f"{day:%d-%m-%Y}"
 
 
 HELP_REPLY = (
@@ -266,7 +239,7 @@ def registered_reply(kpj: str) -> str:
 
 def balance_reply(kpj: str, available: int, on: date) -> str:
     return (
-        f"Saldo JHT KPJ {mask_kpj(kpj)} per {sms_date(on)}: {rupiah(available)}. "
+        f"Saldo JHT KPJ {mask_kpj(kpj)} per {format_date_id(on)}: {rupiah(available)}. "
         "Saldo ini yang dapat diklaim."
     )
 
@@ -284,7 +257,7 @@ def status_reply(
     """The newest claim's step (`step` None for a stopped claim) and what comes next, in the
     words of public tracking."""
     where = f"{step_label} (tahap {step}/5)" if step is not None else step_label
-    return f"Klaim JHT KPJ {mask_kpj(kpj)} per {sms_date(updated_on)}: {where}. {next_step}"
+    return f"Klaim JHT KPJ {mask_kpj(kpj)} per {format_date_id(updated_on)}: {where}. {next_step}"
 
 
 def no_claim_reply(kpj: str) -> str:
