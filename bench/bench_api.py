@@ -519,18 +519,24 @@ def run_size(claims: int, args: argparse.Namespace, work: Path) -> dict[str, flo
     return figures
 
 
+def load_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """The options of a benchmark that puts a served app under wrk's load and its hello."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are recorded")
+    parser.add_argument("--keep", action="store_true", help="keep the data folders")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     from common import record
 
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser = load_arguments(__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--create-connections", type=int, default=16, help="wrk connections for claim creation"
     )
-    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are recorded")
-    parser.add_argument("--keep", action="store_true", help="keep the data folders")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)

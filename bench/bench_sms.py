@@ -20,7 +20,6 @@ of queued replies is checked against wrk's count of answers.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import json
@@ -43,6 +42,7 @@ from bench_api import (  # noqa: E402
     THREAD_WALK_LUA,
     OnceEachRounds,
     jht,
+    load_arguments,
     measure,
     server,
 )
@@ -135,12 +135,8 @@ def queued_replies(folder: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     from common import record
 
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    parser.add_argument("--connections", type=int, default=64)
+    parser = load_arguments(__doc__)
     parser.add_argument("--hello-connections", type=int, default=64)
-    parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are recorded")
-    parser.add_argument("--keep", action="store_true", help="keep the data folder")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
