@@ -13,9 +13,11 @@ from claims.http.ratelimit import DefaultRateLimitMiddleware
 from claims.ratelimits import RateLimiter, RateLimits
 from claims.runtime import Runtime
 
-# Not held to the default per-client limit: health checks, metrics, and public tracking,
-# which applies its own stricter limits (per client and per KPJ).
-DEFAULT_LIMIT_EXEMPT = ("/healthz", "/metrics", "/api/v1/tracking")
+# Not held to the default per-client limit: health checks, metrics, public tracking, which
+# applies its own stricter limits (per client and per KPJ), and the SMS webhook: every
+# message of 2757 comes from the one aggregator, each signed, and is limited per phone and
+# per KPJ instead.
+DEFAULT_LIMIT_EXEMPT = ("/healthz", "/metrics", "/api/v1/tracking", "/api/v1/sms/inbound")
 
 
 def install_http_conventions(

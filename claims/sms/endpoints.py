@@ -64,7 +64,7 @@ _BODY_SCHEMA: dict[str, Any] = {
 @sms_router.post(
     "/inbound",
     response_model=Accepted,
-    responses={401: PROBLEM, 422: PROBLEM, 503: PROBLEM},
+    responses={400: PROBLEM, 401: PROBLEM, 422: PROBLEM, 503: PROBLEM},
     openapi_extra=_BODY_SCHEMA,
 )
 async def inbound_sms(request: Request) -> Response:

@@ -26,6 +26,7 @@ from claims.models import (
     SmsRegistration,
     VerificationAttempt,
 )
+from claims.ratelimits import RateLimiter, RateLimits
 from tests.concurrency import all_at_once
 from tests.e2e.api_helpers import RESIGNED, assert_problem
 from tests.e2e.api_helpers import create_claim as create_over_http
@@ -172,6 +173,22 @@ def test_an_unknown_or_missing_field_is_422_after_the_signature(sms_api: Api) ->
     raw, _ = signed({**message("BANTUAN"), "priority": "high"})
     assert_problem(sms_api.client.post(INBOUND, content=raw), 401)
     assert count(sms_api, SmsInbound) == 0
+
+
+def test_signed_bytes_that_are_no_json_are_400(sms_api: Api) -> None:
+    raw, headers = signed(b'{"message_id": "m1", "from": ')
+    assert_problem(sms_api.client.post(INBOUND, content=raw, headers=headers), 400)
+
+
+def test_the_aggregator_is_not_held_to_the_default_limit_per_client(sms_api: Api) -> None:
+    """Every message comes from the one aggregator: its limits are per phone and per KPJ."""
+    sms_api.client.app.state.rate_limiter = RateLimiter(  # type: ignore[attr-defined]
+        "memory://", RateLimits(default_per_client="3/minute")
+    )
+    for _ in range(5):
+        assert reply_to(sms_api, "BANTUAN") == HELP_REPLY
+    # An ordinary client's fourth request is refused: the limit was there all along.
+    assert [sms_api.client.get("/").status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
 # --- DAFTAR SALDO --------------------------------------------------------------------------
