@@ -15,9 +15,10 @@ from claims.http import install_http_conventions
 from claims.http.metrics import ServiceMetrics
 from claims.http.sandbox import sandbox_router
 from claims.jobs import SchedulerRunner
-from claims.pages import apply, claim, home, track
+from claims.pages import apply, balance, claim, home, track
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.page import STATIC_DIR
+from claims.participants.balance_endpoints import balance_router
 from claims.payouts.endpoints import payouts_router
 from claims.ratelimits import RateLimiter, RateLimits
 from claims.repositories.claims import TRANSITION_LISTENERS
@@ -97,7 +98,8 @@ def create_app(
     app.include_router(applicant_documents)
     app.include_router(officer_documents)
     app.include_router(sandbox_router)
-    for page in (home, apply, claim, track):
+    app.include_router(balance_router)
+    for page in (home, apply, claim, track, balance):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -312,6 +312,12 @@ class Kpj:
         return cls(_compact(text, " .-"))
 
 
+def mask_kpj(kpj: str) -> str:
+    """A KPJ as shown where the whole number must not be (other KPJs of a person, SMS
+    replies): the first 4 and last 3 digits, '2600****005'."""
+    return f"{kpj[:4]}****{kpj[-3:]}"
+
+
 # ---------------------------------------------------------------------------------------------
 # NPWP
 

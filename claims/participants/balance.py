@@ -1,0 +1,136 @@
+"""The signed-in participant's account (channels.md, "The balance"): the JHT account of the
+KPJ they signed in with (`kpj_account`, THE account), its history, every claim of the
+person, their other KPJs masked, and what they can claim today. The API and the page `/saldo`
+both show this; an heir's session sees its death claim only."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from claims.casework.facts import facts_of, kpj_account, wib_date
+from claims.errors import Forbidden, NotFound
+from claims.participants.balance_schemas import (
+    BalanceView,
+    ClaimableView,
+    ClaimSummaryView,
+    HistoryLineView,
+    OtherKpjView,
+    ParticipantAccountView,
+)
+from claims.repositories.participant_access import SignedIn
+from claims.repositories.participant_accounts import ParticipantRecords, participant_records
+from claims.runtime import Runtime
+from workflow.account import Account
+from workflow.eligibility import check_eligibility
+from workflow.identifiers import mask_kpj
+from workflow.money import benefit
+from workflow.rules import rules_in_force
+from workflow.states import OPEN_STATUSES, TRACKER_STEP, ClaimReason
+
+HEIR_SESSION = "heir_session"
+OPEN_CLAIM_EXISTS = "open_claim_exists"
+NOTHING_TO_CLAIM = "nothing_to_claim"
+# Heirs claim for a death; the participant's own account offers the other reasons.
+OWN_REASONS = tuple(reason for reason in ClaimReason if reason is not ClaimReason.death)
+
+
+def heir_session() -> Exception:
+    """403 for an heir's session: it opens the one death claim it was made for."""
+    return Forbidden(
+        "An heir's session opens the death claim it was made for, not the participant's account.",
+        "Sesi ahli waris hanya membuka klaim meninggal dunia yang dimaksud, bukan saldo peserta.",
+        code=HEIR_SESSION,
+    )
+
+
+def participant_account(runtime: Runtime, signed: SignedIn) -> ParticipantAccountView:
+    """The account of the KPJ `signed` signed in with, today in Jakarta, read in one
+    read-only transaction (four statements)."""
+    if signed.is_heir:
+        raise heir_session()
+    today = wib_date(runtime.clock.now())
+    with runtime.db.read_only() as session:
+        records = participant_records(session, signed.kpj)
+        if records is None:
+            raise NotFound("participant")
+        account = kpj_account(session, records.participant, today)
+    return account_view(records, account, today)
+
+
+def account_view(records: ParticipantRecords, account: Account, today: date) -> ParticipantAccountView:
+    """The view of `records` and their `account` on `today`."""
+    participant = records.participant
+    return ParticipantAccountView(
+        kpj=participant.kpj,
+        full_name=participant.full_name,
+        membership_status=participant.membership_status,
+        membership_start=participant.membership_start,
+        employer_name=participant.employer_name,
+        balance=BalanceView(
+            statement_balance=account.statement_balance,
+            statement_date=account.statement_date,
+            development=account.development,
+            paid_out=account.paid_out,
+            held=account.held,
+            available=account.available,
+            as_of=today,
+            rate_bp=account.rate.rate_bp,
+        ),
+        history=[
+            HistoryLineView(date=line.on, kind=line.kind, amount=line.amount, reference=line.reference)
+            for line in account.history
+        ],
+        claims=[
+            ClaimSummaryView(
+                id=claim.id,
+                reference=claim.reference,
+                kpj=claim.kpj,
+                reason=claim.reason,
+                status=claim.status.value,
+                step=TRACKER_STEP[claim.status],
+            )
+            for claim in records.claims
+        ],
+        other_kpjs=[
+            OtherKpjView(kpj_masked=mask_kpj(other.kpj), status=other.membership_status)
+            for other in records.kpjs
+            if other.kpj != participant.kpj
+        ],
+        claimable=claimable(records, account, today),
+    )
+
+
+def claimable(records: ParticipantRecords, account: Account, today: date) -> list[ClaimableView]:
+    """Each reason but death, as creating a claim today would judge it (intake.create_claim):
+    the registry's facts with the account's available balance, then an open claim of this
+    KPJ, then an account with nothing left."""
+    participant = records.participant
+    rules = rules_in_force(today)
+    facts = replace(
+        facts_of(participant, records.history.had_partial_claim, records.other_kpj_active),
+        balance=account.available,
+    )
+    open_claim = any(
+        claim.kpj == participant.kpj and claim.status in OPEN_STATUSES for claim in records.claims
+    )
+    answers = []
+    for reason in OWN_REASONS:
+        eligibility = check_eligibility(rules, reason, facts, today)
+        code = eligibility.code
+        if code is None and open_claim:
+            code = OPEN_CLAIM_EXISTS
+        elif code is None and account.available == 0:
+            code = NOTHING_TO_CLAIM
+        answers.append(
+            ClaimableView(
+                reason=reason.value,
+                eligible=code is None,
+                eligible_from=eligibility.eligible_from,
+                code=code,
+                estimate_gross=benefit(rules, reason, account.available)
+                if eligibility.eligible
+                else None,
+            )
+        )
+    return answers
