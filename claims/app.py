@@ -92,13 +92,14 @@ def create_app(
 
     # Public tracking first: routing walks the routers in order, and it is the busiest path.
     app.include_router(public_router)
+    # A signed-in participant's balance: the next busiest lookup.
+    app.include_router(balance_router)
     app.include_router(applicant_router)
     app.include_router(officer_router)
     app.include_router(payouts_router)
     app.include_router(applicant_documents)
     app.include_router(officer_documents)
     app.include_router(sandbox_router)
-    app.include_router(balance_router)
     for page in (home, apply, claim, track, balance):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

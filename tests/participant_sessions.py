@@ -14,7 +14,12 @@ from claims.security import hash_token
 
 
 def open_session(
-    db: Database, kpj: str, now: datetime, *, heir_nik: str | None = None, claim_id: str | None = None
+    db: Database,
+    kpj: str,
+    now: datetime,
+    *,
+    heir_nik: str | None = None,
+    claim_id: str | None = None,
 ) -> str:
     """The bearer token of a new live session for `kpj` at `now`: the participant's own, or
     with `heir_nik` an heir's session for the death claim `claim_id`."""

@@ -76,7 +76,7 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def word(key: str, language: str, **values: object) -> str:
+def word(key: str, language: i18n.Language, **values: object) -> str:
     return i18n.pick(WORDS[key], language).format(**values)
 
 

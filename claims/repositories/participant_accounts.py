@@ -1,47 +1,69 @@
-"""What a signed-in participant's account page reads (channels.md, "The balance"): the
-registry's row of the KPJ signed in with and the facts its eligibility reads, the person's
-KPJs, and every claim of them. Three statements, each compiled once; the account itself is
-`claims.casework.facts.kpj_account`, whose payouts are one more."""
+"""What a signed-in participant's account reads (channels.md, "The balance"): the registry's
+row of the KPJ signed in with and the facts its eligibility reads, the person's KPJs, every
+claim of them, and the payouts of the KPJ's account. A hot path: three statements, each
+compiled once and keyed by the KPJ alone, read together in one snapshot
+(`Database.quick_snapshot`: on SQLite on the event loop, without the ORM)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import aliased
 
 from claims.clock import as_utc
+from claims.db import Database
 from claims.models import Claim, Participant
+from claims.repositories.accounts import kpj_payouts_read, payouts_of_rows
 from claims.repositories.claims import (
     PersonHistory,
+    Registrant,
     _history,
     _other_kpj_active,
     _person_history_columns,
 )
+from workflow.account import AccountPayout
 from workflow.states import ClaimStatus
 
-# The participant with the person's history and whether another of their KPJs is active, by
-# the one definitions of both (claims.repositories.claims), in one round trip.
-_PARTICIPANT_WITH_FACTS = (
-    select(
-        Participant,
-        *_person_history_columns(Participant.nik, None),
-        _other_kpj_active(Participant.nik, Participant.kpj),
-    )
-    .where(Participant.kpj == bindparam("kpj"))
-    .execution_options(autoflush=False)
-)
-_PERSON_KPJS = (
-    select(Participant.kpj, Participant.membership_status)
-    .where(Participant.nik == bindparam("nik"))
-    .order_by(Participant.kpj)
-)
-# By ix_participants_nik, then each KPJ's claims by ix_claims_kpj_created.
+# The registry's row with the person's history and whether another of their KPJs is active,
+# by the one definitions of both (claims.repositories.claims).
+_PARTICIPANT_WITH_FACTS = select(
+    Participant.kpj,
+    Participant.nik,
+    Participant.full_name,
+    Participant.birth_date,
+    Participant.membership_start,
+    Participant.membership_status,
+    Participant.employment_end_date,
+    Participant.balance,
+    Participant.deceased,
+    Participant.balance_date,
+    Participant.employer_name,
+    *_person_history_columns(Participant.nik, None),
+    _other_kpj_active(Participant.nik, Participant.kpj),
+).where(Participant.kpj == bindparam("kpj"))
+
+
+# The person's KPJs (the NIK of the KPJ `:kpj`, by ix_participants_nik) with each one's
+# claims (by ix_claims_kpj_created), newest first; a KPJ without claims once, with none.
+_SIGNED = aliased(Participant, name="signed")
+_PERSON = aliased(Participant, name="person")
 _PERSON_CLAIMS = (
-    select(Claim.id, Claim.reference, Claim.kpj, Claim.reason, Claim.status, Claim.created_at)
-    .where(Claim.kpj.in_(select(Participant.kpj).where(Participant.nik == bindparam("nik"))))
+    select(
+        _PERSON.kpj,
+        _PERSON.membership_status,
+        Claim.id,
+        Claim.reference,
+        Claim.reason,
+        Claim.status,
+        Claim.created_at,
+    )
+    .outerjoin(Claim, Claim.kpj == _PERSON.kpj)
+    .where(
+        _PERSON.nik == select(_SIGNED.nik).where(_SIGNED.kpj == bindparam("kpj")).scalar_subquery()
+    )
     .order_by(Claim.created_at.desc(), Claim.id)
 )
 
@@ -62,32 +84,39 @@ class PersonClaim(NamedTuple):
 
 @dataclass(frozen=True)
 class ParticipantRecords:
-    """The registry's row of the KPJ, the person's history and other active KPJ (what
-    eligibility reads), the person's KPJs and their claims, newest first."""
+    """The registry's row of the KPJ (`registrant`, with its employer), the person's history
+    and other active KPJ (what eligibility reads), the person's KPJs, their claims newest
+    first, and the payouts of the KPJ's account (`kpj_account`'s)."""
 
-    participant: Participant
+    registrant: Registrant
+    employer_name: str
     history: PersonHistory
     other_kpj_active: bool
     kpjs: list[PersonKpj]
     claims: list[PersonClaim]
+    payouts: list[AccountPayout]
 
 
-def participant_records(session: Session, kpj: str) -> ParticipantRecords | None:
-    """Everything of `ParticipantRecords` for `kpj`, or None when the registry has no such
-    KPJ (any more)."""
-    row = session.execute(_PARTICIPANT_WITH_FACTS, {"kpj": kpj}).first()
-    if row is None:
+def participant_records(db: Database, kpj: str) -> ParticipantRecords | None:
+    """Everything of `ParticipantRecords` for `kpj` in one snapshot, or None when the
+    registry has no such KPJ (any more). On SQLite fast enough for the event loop."""
+    key = {"kpj": kpj}
+    rows, person, payouts = db.quick_snapshot(
+        [(_PARTICIPANT_WITH_FACTS, key), (_PERSON_CLAIMS, key), kpj_payouts_read(kpj)]
+    )
+    if not rows:
         return None
-    participant, partial, paid, first_paid_at, other_active = row
-    connection = session.connection()
-    nik: dict[str, Any] = {"nik": participant.nik}
-    kpjs = [PersonKpj(*found) for found in connection.execute(_PERSON_KPJS, nik)]
-    claims = [
-        PersonClaim(id_, reference, of_kpj, reason, ClaimStatus(status), as_utc(created_at))
-        for id_, reference, of_kpj, reason, status, created_at in connection.execute(
-            _PERSON_CLAIMS, nik
-        )
-    ]
+    *registry, employer_name, partial, paid, first_paid_at, other_active = rows[0]
     return ParticipantRecords(
-        participant, _history(partial, paid, first_paid_at), bool(other_active), kpjs, claims
+        registrant=Registrant(*registry),
+        employer_name=employer_name,
+        history=_history(partial, paid, first_paid_at),
+        other_kpj_active=bool(other_active),
+        kpjs=sorted({PersonKpj(of_kpj, status) for of_kpj, status, *_ in person}),
+        claims=[
+            PersonClaim(id_, reference, of_kpj, reason, ClaimStatus(status), as_utc(created_at))
+            for of_kpj, _, id_, reference, reason, status, created_at in person
+            if id_ is not None
+        ],
+        payouts=payouts_of_rows(payouts),
     )

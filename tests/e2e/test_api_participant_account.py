@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from claims.casework.facts import kpj_account, wib_date
 from claims.models import Participant
+from claims.participants.balance_schemas import ParticipantAccountView
 from tests.e2e.api_helpers import HEIR, assert_problem, bearer
 from tests.e2e.api_helpers import create_claim as create_over_http
 from tests.e2e.conftest import Api
@@ -32,6 +33,18 @@ def test_no_live_session_is_401(api: Api) -> None:
     token = open_session(api.db, sample(EIGHTY)["kpj"], api.runtime.clock.now())
     api.set_now(api.runtime.clock.now() + timedelta(hours=13))
     assert_problem(api.client.get(ACCOUNT, headers=bearer(token)), 401)
+
+
+def test_using_the_session_moves_its_idle_clock(api: Api) -> None:
+    start = api.runtime.clock.now()
+    used = open_session(api.db, sample(EIGHTY)["kpj"], start)
+    idle = open_session(api.db, sample(TWO_KPJS)["kpj"], start)
+    api.set_now(start + timedelta(minutes=20))
+    assert api.client.get(ACCOUNT, headers=bearer(used)).status_code == 200
+    # 40 minutes after sign-in: 20 idle for the one used, 40 for the other (30 at most).
+    api.set_now(start + timedelta(minutes=40))
+    assert api.client.get(ACCOUNT, headers=bearer(used)).status_code == 200
+    assert_problem(api.client.get(ACCOUNT, headers=bearer(idle)), 401)
 
 
 def test_an_heirs_session_sees_its_death_claim_only(api: Api) -> None:
@@ -75,6 +88,7 @@ def test_a_paid_claim_shows_in_the_money_history_and_claims(api: Api) -> None:
     answer = api.client.get(ACCOUNT, headers=bearer(token))
     assert answer.status_code == 200, answer.text
     account = answer.json()
+    ParticipantAccountView.model_validate(account)  # the document is what OpenAPI says
     today = wib_date(api.runtime.clock.now())
     with api.db.read_only() as session:
         participant = session.get(Participant, row["kpj"])
@@ -118,7 +132,9 @@ def test_a_paid_claim_shows_in_the_money_history_and_claims(api: Api) -> None:
     assert claimable["resignation"]["code"] == "other_kpj_active"
     assert claimable["retirement"]["eligible"] is False
     birth = datetime.fromisoformat(row["birth_date"]).date()
-    assert claimable["retirement"]["eligible_from"] == birth.replace(year=birth.year + 56).isoformat()
+    assert (
+        claimable["retirement"]["eligible_from"] == birth.replace(year=birth.year + 56).isoformat()
+    )
 
 
 def test_other_kpjs_masked_and_what_can_be_claimed_from_when(api: Api) -> None:
