@@ -6,13 +6,13 @@ Usage: python bench/bench_balance.py [--claims 10000] [--sessions 2000] [--durat
        [--connections 64] [--repeat 3]
 
 The database is bench_api.py's (a fresh data folder, `jht db upgrade`, participants and one
-claim each by bulk SQL); before each round `--sessions` new participant sessions are written
-straight into it,
-as the sign-in would write them (the token's hash, the KPJ, the registry's NIK, 12 hours),
-and wrk walks their bearer tokens. Each session's idle clock is moved by the route itself at
-most once a minute, as in service; the sessions were last used at moments spread over the
-minute before the run, so those writes come spread as in a steady state. The server is bench_api.bench_app (the product's
-create_app with generous rate limits), 1 worker, as `jht serve` runs it.
+claim each by bulk SQL). Before each round `--sessions` new participant sessions are written
+straight into it as the sign-in writes them (the token's hash, the KPJ, the registry's NIK,
+12 hours), last used at moments spread over the minute before, and wrk walks their bearer
+tokens. The route moves a session's idle clock at most once a minute; with the last uses
+spread, those writes come spread as in a steady state, not in one burst. The server is
+bench_api.bench_app (the product's create_app with generous rate limits), 1 worker, as
+`jht serve` runs it.
 """
 
 from __future__ import annotations

@@ -38,6 +38,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/officer/payouts/{reference}/confirm"): "officer:finance",
     ("POST", "/api/v1/officer/payouts/{reference}/fail"): "officer:finance",
     ("GET", "/api/v1/tracking/{kpj}"): "public",
+    # a participant session (tests/e2e/test_api_participant_account.py)
+    ("GET", "/api/v1/participant/account"): "participant",
     ("GET", "/api/v1/sandbox/clock"): "public",
     ("POST", "/api/v1/sandbox/clock"): "public",
     ("GET", "/healthz"): "public",
@@ -48,6 +50,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/apply"): "page",
     ("GET", "/track"): "page",
     ("POST", "/track"): "page",
+    ("GET", "/saldo"): "page:participant",
     ("GET", "/claims/{claim_id}"): "page:applicant",
     ("POST", "/claims/{claim_id}/bank-account"): "page:applicant",
     ("POST", "/claims/{claim_id}/cancel"): "page:applicant",

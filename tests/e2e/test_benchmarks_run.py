@@ -1,11 +1,13 @@
 """The benchmarks that need no load generator still run against today's code (a change to a
 service once broke one unnoticed): each at a tiny size, its figures written to a file of the
-test's own, not to bench/results."""
+test's own, not to bench/results. The balance benchmark needs wrk, and runs where it is
+installed."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +41,27 @@ def test_benchmark_runs_at_a_tiny_size(
     assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
     recorded = {json.loads(line)["name"] for line in results.read_text().splitlines()}
     assert figures <= recorded, recorded
+
+
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+def test_the_balance_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    results = tmp_path / "results.jsonl"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("JHT_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "bench_balance.py"),
+            *("--claims", "300", "--sessions", "20", "--duration", "1", "--repeat", "1"),
+        ],
+        env={**environment, "BENCH_RESULTS_FILE": str(results)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    # Exit 1 is a missed target or answers not 2xx: the figure says which.
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
+    recorded = {
+        json.loads(line)["name"]: json.loads(line) for line in results.read_text().splitlines()
+    }
+    assert recorded["api.balance.300"]["details"]["non_2xx"] == 0, recorded
