@@ -18,6 +18,7 @@ from claims.db import Database
 from claims.models import Claim, Participant
 from claims.repositories.accounts import kpj_payouts_read, payouts_of_rows
 from claims.repositories.claims import (
+    _REGISTRANT,
     PersonHistory,
     Registrant,
     _history,
@@ -27,19 +28,10 @@ from claims.repositories.claims import (
 from workflow.account import AccountPayout
 from workflow.states import ClaimStatus
 
-# The registry's row with the person's history and whether another of their KPJs is active,
+# The registry's row (a Registrant's, and the employer) with the person's history and whether another of their KPJs is active,
 # by the one definitions of both (claims.repositories.claims).
 _PARTICIPANT_WITH_FACTS = select(
-    Participant.kpj,
-    Participant.nik,
-    Participant.full_name,
-    Participant.birth_date,
-    Participant.membership_start,
-    Participant.membership_status,
-    Participant.employment_end_date,
-    Participant.balance,
-    Participant.deceased,
-    Participant.balance_date,
+    *_REGISTRANT.selected_columns,
     Participant.employer_name,
     *_person_history_columns(Participant.nik, None),
     _other_kpj_active(Participant.nik, Participant.kpj),
