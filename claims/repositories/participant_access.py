@@ -123,17 +123,17 @@ def _live(found: SignedIn, ended_at: datetime | None, now: datetime) -> SignedIn
 _TOUCH = (
     update(ParticipantSession)
     .where(
-        ParticipantSession.token_hash == bindparam("token_hash"),
+        ParticipantSession.token_hash == bindparam("touched"),
         ParticipantSession.ended_at.is_(None),
     )
-    .values(last_seen_at=bindparam("now", type_=ParticipantSession.last_seen_at.type))
+    .values(last_seen_at=bindparam("seen_at", type_=ParticipantSession.last_seen_at.type))
 )
 
 
 def touch_session(session: Session, token_hash: str, now: datetime) -> None:
     """The session was used at `now`: its idle time starts again. Straight on the driver,
     compiled once: every signed-in participant's requests make it once a minute."""
-    driver_execute(session.connection(), _TOUCH, {"token_hash": token_hash, "now": now})
+    driver_execute(session.connection(), _TOUCH, {"touched": token_hash, "seen_at": now})
 
 
 def end_session(session: Session, token_hash: str, now: datetime) -> None:
