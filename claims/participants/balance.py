@@ -110,9 +110,10 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
     KPJ, then an account with nothing left."""
     participant = records.registrant
     rules = rules_in_force(today)
+    available = account.available
     facts = replace(
-        facts_of(participant, records.history.had_partial_claim, records.other_kpj_active),
-        balance=account.available,
+        facts_of(participant, records.had_partial_claim, records.other_kpj_active),
+        balance=available,
     )
     open_claim = any(
         claim.kpj == participant.kpj and claim.status in OPEN_STATUSES for claim in records.claims
@@ -123,7 +124,7 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
         code = eligibility.code
         if code is None and open_claim:
             code = OPEN_CLAIM_EXISTS
-        elif code is None and account.available == 0:
+        elif code is None and available == 0:
             code = NOTHING_TO_CLAIM
         eligible_from = eligibility.eligible_from
         answers.append(
@@ -132,7 +133,7 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
                 "eligible": code is None,
                 "eligible_from": None if eligible_from is None else eligible_from.isoformat(),
                 "code": code,
-                "estimate_gross": benefit(rules, reason, account.available)
+                "estimate_gross": benefit(rules, reason, available)
                 if eligibility.eligible
                 else None,
             }

@@ -19,21 +19,21 @@ from claims.models import Claim, Participant
 from claims.repositories.accounts import kpj_payouts_read, payouts_of_rows
 from claims.repositories.claims import (
     _REGISTRANT,
-    PersonHistory,
     Registrant,
-    _history,
     _other_kpj_active,
     _person_history_columns,
 )
 from workflow.account import AccountPayout
 from workflow.states import ClaimStatus
 
-# The registry's row (a Registrant's, and the employer) with the person's history and whether another of their KPJs is active,
-# by the one definitions of both (claims.repositories.claims).
+# The registry's row (a Registrant's, and the employer) with whether the person made a
+# partial claim and whether another of their KPJs is active, by the one definitions of both
+# (claims.repositories.claims).
 _PARTICIPANT_WITH_FACTS = select(
     *_REGISTRANT.selected_columns,
     Participant.employer_name,
-    *_person_history_columns(Participant.nik, None),
+    # Of the person's history only whether a partial claim was made: what eligibility reads.
+    _person_history_columns(Participant.nik, None)[0],
     _other_kpj_active(Participant.nik, Participant.kpj),
 ).where(Participant.kpj == bindparam("kpj"))
 
@@ -76,13 +76,13 @@ class PersonClaim(NamedTuple):
 
 @dataclass(frozen=True)
 class ParticipantRecords:
-    """The registry's row of the KPJ (`registrant`, with its employer), the person's history
-    and other active KPJ (what eligibility reads), the person's KPJs, their claims newest
+    """The registry's row of the KPJ (`registrant`, with its employer), whether the person
+    made a partial claim and has another KPJ active (what eligibility reads), the person's KPJs, their claims newest
     first, and the payouts of the KPJ's account (`kpj_account`'s)."""
 
     registrant: Registrant
     employer_name: str
-    history: PersonHistory
+    had_partial_claim: bool
     other_kpj_active: bool
     kpjs: list[PersonKpj]
     claims: list[PersonClaim]
@@ -98,11 +98,11 @@ def participant_records(db: Database, kpj: str) -> ParticipantRecords | None:
     )
     if not rows:
         return None
-    *registry, employer_name, partial, paid, first_paid_at, other_active = rows[0]
+    *registry, employer_name, partial, other_active = rows[0]
     return ParticipantRecords(
         registrant=Registrant(*registry),
         employer_name=employer_name,
-        history=_history(partial, paid, first_paid_at),
+        had_partial_claim=bool(partial),
         other_kpj_active=bool(other_active),
         kpjs=sorted({PersonKpj(of_kpj, status) for of_kpj, status, *_ in person}),
         claims=[
