@@ -38,6 +38,7 @@ BENCHMARKS: list[tuple[str, list[str], list[str]]] = [
     ("bench_upload.py", [], ["--rounds", "1"]),
     ("bench_api.py", ["--sizes", "10000", "1000000"], ["--sizes", "10000", "--duration", "5"]),
     ("bench_sms.py", [], ["--duration", "5", "--repeat", "1"]),
+    ("bench_balance.py", [], ["--duration", "5"]),
     ("bench_payout_kill.py", ["--kills", "100"], ["--kills", "10"]),
     ("bench_upload_kill.py", ["--rounds", "100"], ["--rounds", "5"]),
 ]
@@ -56,6 +57,7 @@ TARGETS: list[tuple[str, list[str]]] = [
         "officer queue page, 1,000,000 claims: at least 0.10 of hello",
         ["api.queue_page.1000000", "api.queue_page.10000"],
     ),
+    ("balance lookup, signed in: at least 0.30 of hello", ["api.balance.10000"]),
     (
         "cost growth 10,000 -> 1,000,000: at most 1.25x",
         [

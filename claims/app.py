@@ -15,9 +15,10 @@ from claims.http import install_http_conventions
 from claims.http.metrics import ServiceMetrics
 from claims.http.sandbox import sandbox_router
 from claims.jobs import SchedulerRunner
-from claims.pages import apply, claim, home, signin, simulation, track
+from claims.pages import apply, balance, claim, home, signin, simulation, track
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.page import STATIC_DIR
+from claims.participants.balance_endpoints import balance_router
 from claims.participants.endpoints import participant_router
 from claims.payouts.endpoints import payouts_router
 from claims.ratelimits import RateLimiter, RateLimits
@@ -96,6 +97,8 @@ def create_app(
     app.include_router(public_router)
     # Next, the SMS aggregator's webhook: every message of 2757 comes through it.
     app.include_router(sms_router)
+    # A signed-in participant's balance: the next busiest lookup.
+    app.include_router(balance_router)
     app.include_router(applicant_router)
     app.include_router(officer_router)
     app.include_router(payouts_router)
@@ -104,7 +107,7 @@ def create_app(
     app.include_router(sandbox_router)
     app.include_router(participant_router)
     app.include_router(simulation_router)
-    for page in (home, apply, claim, track, signin, simulation):
+    for page in (home, apply, claim, track, signin, simulation, balance):
         app.include_router(page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -313,7 +313,8 @@ class Kpj:
 
 
 def mask_kpj(kpj: str) -> str:
-    """A KPJ as messages and lists show it: first 4 and last 3 digits, '2600****005'."""
+    """A KPJ as shown where the whole number must not be (other KPJs of a person, SMS
+    replies): the first 4 and last 3 digits, '2600****005'."""
     return f"{kpj[:4]}****{kpj[-3:]}"
 
 

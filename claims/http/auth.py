@@ -21,7 +21,7 @@ from claims.http.csrf import (
     page_credentials,
     participant_cookie_token,
 )
-from claims.participants.access import signed_in
+from claims.participants.access import signed_in_quickly
 from claims.repositories.credentials import OfficerIdentity, active_officer_by_token
 from claims.repositories.participant_access import SignedIn
 from claims.runtime import Runtime
@@ -107,9 +107,10 @@ def participant_token(request: Request) -> str | None:
     return cookie
 
 
-def current_participant(request: Request, runtime: RuntimeDep) -> SignedIn:
-    """Dependency: the signed-in participant (or heir); 401 without a live session."""
-    found = signed_in(runtime, participant_token(request))
+async def current_participant(request: Request, runtime: RuntimeDep) -> SignedIn:
+    """Dependency: the signed-in participant (or heir); 401 without a live session.
+    `async def`: on SQLite the lookup runs on the event loop (`signed_in_quickly`)."""
+    found = await signed_in_quickly(runtime, participant_token(request))
     if found is None:
         raise Unauthenticated()
     return found

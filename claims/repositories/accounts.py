@@ -4,7 +4,10 @@ on one person's money (all KPJs of a NIK)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, or_, select
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from claims.clock import as_utc, wib_date
@@ -50,6 +53,19 @@ def account_payouts(
     """The payouts this engine made, or is making, from the KPJ's account, oldest first,
     but those of `excluding_claim` (whose own figures are being worked out); a paid payout
     with the Jakarta day the bank confirmed it."""
+    return payouts_of_rows(session.execute(*kpj_payouts_read(kpj, excluding_claim)))
+
+
+def kpj_payouts_read(
+    kpj: str, excluding_claim: str | None = None
+) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement and parameters of `account_payouts`, for a read that runs it with
+    others (`Database.quick_snapshot`); its rows become payouts by `payouts_of_rows`."""
+    return _KPJ_PAYOUTS, {"kpj": kpj, "excluding": excluding_claim or ""}
+
+
+def payouts_of_rows(rows: Iterable[Sequence[Any]]) -> list[AccountPayout]:
+    """The account's payouts of the rows of `kpj_payouts_read`."""
     # A refused payout awaiting its replacement comes back with status `failed` and no
     # `paid_at`: held, as one still being paid.
     return [
@@ -60,9 +76,7 @@ def account_payouts(
             if status == PayoutStatus.paid and paid_at is not None
             else None,
         )
-        for reference, gross, status, paid_at in session.execute(
-            _KPJ_PAYOUTS, {"kpj": kpj, "excluding": excluding_claim or ""}
-        )
+        for reference, gross, status, paid_at in rows
     ]
 
 

@@ -46,6 +46,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/simulation"): "public",
     # The SMS aggregator's: signed with JHT_SMS_SECRET (tests/e2e/test_api_sms_inbound.py).
     ("POST", "/api/v1/sms/inbound"): "sms-aggregator",
+    # a participant session (tests/e2e/test_api_participant_account.py)
+    ("GET", "/api/v1/participant/account"): "participant",
     ("GET", "/api/v1/sandbox/clock"): "public",
     ("POST", "/api/v1/sandbox/clock"): "public",
     ("GET", "/healthz"): "public",
@@ -63,6 +65,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/masuk/ahli-waris"): "page",
     ("POST", "/masuk/kode"): "page",
     ("POST", "/keluar"): "page",
+    ("GET", "/saldo"): "page:participant",
     ("GET", "/claims/{claim_id}"): "page:applicant",
     ("POST", "/claims/{claim_id}/bank-account"): "page:applicant",
     ("POST", "/claims/{claim_id}/cancel"): "page:applicant",

@@ -1,0 +1,114 @@
+"""What a signed-in participant's account reads (channels.md, "The balance"): the registry's
+row of the KPJ signed in with and the facts its eligibility reads, the person's KPJs, every
+claim of them, and the payouts of the KPJ's account. A hot path: three statements, each
+compiled once and keyed by the KPJ alone, read together in one snapshot
+(`Database.quick_snapshot`: on SQLite on the event loop, without the ORM)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased
+
+from claims.clock import as_utc
+from claims.db import Database
+from claims.models import Claim, Participant
+from claims.repositories.accounts import kpj_payouts_read, payouts_of_rows
+from claims.repositories.claims import (
+    _REGISTRANT,
+    Registrant,
+    _other_kpj_active,
+    _person_history_columns,
+)
+from workflow.account import AccountPayout
+from workflow.states import ClaimStatus
+
+# The registry's row (a Registrant's, and the employer) with whether the person made a
+# partial claim and whether another of their KPJs is active, by the one definitions of both
+# (claims.repositories.claims).
+_PARTICIPANT_WITH_FACTS = select(
+    *_REGISTRANT.selected_columns,
+    Participant.employer_name,
+    # Of the person's history only whether a partial claim was made: what eligibility reads.
+    _person_history_columns(Participant.nik, None)[0],
+    _other_kpj_active(Participant.nik, Participant.kpj),
+).where(Participant.kpj == bindparam("kpj"))
+
+
+# The person's KPJs (the NIK of the KPJ `:kpj`, by ix_participants_nik) with each one's
+# claims (by ix_claims_kpj_created), newest first; a KPJ without claims once, with none.
+_SIGNED = aliased(Participant, name="signed")
+_PERSON = aliased(Participant, name="person")
+_PERSON_CLAIMS = (
+    select(
+        _PERSON.kpj,
+        _PERSON.membership_status,
+        Claim.id,
+        Claim.reference,
+        Claim.reason,
+        Claim.status,
+        Claim.created_at,
+    )
+    .outerjoin(Claim, Claim.kpj == _PERSON.kpj)
+    .where(
+        _PERSON.nik == select(_SIGNED.nik).where(_SIGNED.kpj == bindparam("kpj")).scalar_subquery()
+    )
+    .order_by(Claim.created_at.desc(), Claim.id)
+)
+
+
+class PersonKpj(NamedTuple):
+    kpj: str
+    membership_status: str
+
+
+class PersonClaim(NamedTuple):
+    id: str
+    reference: str
+    kpj: str
+    reason: str
+    status: ClaimStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ParticipantRecords:
+    """The registry's row of the KPJ (`registrant`, with its employer), whether the person
+    made a partial claim and has another KPJ active (what eligibility reads), the person's KPJs, their claims newest
+    first, and the payouts of the KPJ's account (`kpj_account`'s)."""
+
+    registrant: Registrant
+    employer_name: str
+    had_partial_claim: bool
+    other_kpj_active: bool
+    kpjs: list[PersonKpj]
+    claims: list[PersonClaim]
+    payouts: list[AccountPayout]
+
+
+def participant_records(db: Database, kpj: str) -> ParticipantRecords | None:
+    """Everything of `ParticipantRecords` for `kpj` in one snapshot, or None when the
+    registry has no such KPJ (any more). On SQLite fast enough for the event loop."""
+    key = {"kpj": kpj}
+    rows, person, payouts = db.quick_snapshot(
+        [(_PARTICIPANT_WITH_FACTS, key), (_PERSON_CLAIMS, key), kpj_payouts_read(kpj)]
+    )
+    if not rows:
+        return None
+    *registry, employer_name, partial, other_active = rows[0]
+    return ParticipantRecords(
+        registrant=Registrant(*registry),
+        employer_name=employer_name,
+        had_partial_claim=bool(partial),
+        other_kpj_active=bool(other_active),
+        kpjs=sorted({PersonKpj(of_kpj, status) for of_kpj, status, *_ in person}),
+        claims=[
+            PersonClaim(id_, reference, of_kpj, reason, ClaimStatus(status), as_utc(created_at))
+            for of_kpj, _, id_, reference, reason, status, created_at in person
+            if id_ is not None
+        ],
+        payouts=payouts_of_rows(payouts),
+    )
