@@ -40,7 +40,7 @@ def test_demo_drives_every_reason_and_verifies_the_audit(tmp_path: Path) -> None
     assert 42_000_000 <= partial < 42_030_000
     assert 140_000_000 < rest + partial < 140_100_000
     # Cek saldo: the phone registered by SMS gets the balance the web shows after signing in.
-    by_sms = re.search(r"Saldo JHT KPJ 2600\*\*\*\*018 per [\d-]+: Rp ([\d.]+)", out)
+    by_sms = re.search(r"Saldo JHT KPJ 2600\*\*\*\*018 per [\d-]+: Rp (\d[\d.]*\d)", out)
     on_web = re.search(r"available Rp ([\d.]+) on", out)
     assert by_sms is not None and on_web is not None, out[-3000:]
     assert by_sms.group(1) == on_web.group(1)
