@@ -69,10 +69,16 @@ def serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
+SMS_SECRET = "browser-tests-sms-secret"
+
+
 @pytest.fixture
 def site(db: Database, data_dir: Path, tmp_path: Path) -> Iterator[Site]:
     load_samples(db, tmp_path / "samples")
-    settings = Settings(data_dir=data_dir, database_url=db.url, scheduler=False)
+    # The SMS webhook answers once its secret is set (tests/browser/test_pages_channels.py).
+    settings = Settings(
+        data_dir=data_dir, database_url=db.url, scheduler=False, sms_secret=SMS_SECRET
+    )
     runtime = Runtime(settings=settings, db=db, clock=Clock())
     app = create_app(
         settings=settings,
