@@ -5,6 +5,7 @@
   upload cut short; anything younger than an hour is spared, as it may belong to an upload whose
   row is not committed yet.
 - idempotency key purge: keys past their 24 hours.
+- sign-in purge: codes blanked in sent messages, spent challenges and sessions deleted.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from claims.jobs.registry import register_job
+from claims.participants.signin import CODE_LIFETIME
 from claims.repositories.documents import referenced_storage_keys
 from claims.repositories.idempotency import purge_expired
+from claims.repositories.participant_access import purge_sign_in
 from claims.uploads.service import discard_stale_spool, document_services
 from documents.storage import collect_garbage
 
@@ -41,3 +44,11 @@ def collect_document_garbage(runtime: Runtime, now: datetime) -> int:
 def purge_idempotency_keys(runtime: Runtime, now: datetime) -> int:
     """Deletes idempotency keys past their 24 hours."""
     return purge_expired(runtime.db, now)
+
+
+@register_job("sign_in_purge", 600)
+def purge_sign_ins(runtime: Runtime, now: datetime) -> int:
+    """Blanks the codes of sent sign-in messages (and drops unsent expired ones), and deletes
+    challenges and sessions spent more than a day ago."""
+    with runtime.db.unit_of_work() as session:
+        return purge_sign_in(session, now, CODE_LIFETIME)

@@ -8,12 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from claims.clock import as_utc
 from claims.db import Database, driver_execute
-from claims.models import Claim, Participant, ParticipantChallenge, ParticipantSession
+from claims.models import (
+    Claim,
+    OutboxMessage,
+    Participant,
+    ParticipantChallenge,
+    ParticipantSession,
+)
 
 PARTICIPANT = "participant"
 HEIR = "heir"
@@ -182,3 +188,54 @@ def claim_by_reference(session: Session, reference: str) -> Claim | None:
 def participant_row(session: Session, kpj: str) -> Participant | None:
     """The registry's row of `kpj`."""
     return session.get(Participant, kpj)
+
+
+# Sign-in messages are queued with these dedupe keys (claims.participants.signin).
+SIGN_IN_MAIL_KEY = "signin:{challenge_id}:mail"
+SIGN_IN_SMS_KEY = "signin:{challenge_id}"
+# A spent challenge or session is kept a day for the record, then deleted.
+KEEP_SPENT = timedelta(days=1)
+SCRUBBED = "(dihapus)"
+
+
+def purge_sign_in(session: Session, now: datetime, code_lifetime: timedelta) -> int:
+    """Housekeeping of signing in: a sent message's code is blanked (the code lives on only
+    as its hash), a code still unsent when it expired is not sent any more, and challenges and
+    sessions spent more than a day ago are deleted. Answers how many rows changed."""
+    changed = 0
+    messages = session.scalars(
+        select(OutboxMessage).where(
+            or_(
+                OutboxMessage.dedupe_key.like("signin:%"),
+                OutboxMessage.dedupe_key.like("sms:signin:%"),
+            ),
+            or_(OutboxMessage.done_at.is_not(None), OutboxMessage.created_at < now - code_lifetime),
+        )
+    )
+    for message in messages:
+        payload = dict(message.payload)
+        params = dict(payload.get("params") or {})
+        if params.get("code") == SCRUBBED or payload.get("text") == SCRUBBED:
+            continue
+        if "params" in payload:
+            payload["params"] = {**params, "code": SCRUBBED}
+        else:
+            payload["text"] = SCRUBBED
+        message.payload = payload
+        if message.done_at is None:
+            message.done_at = now
+            message.last_error = "the sign-in code expired before it could be sent"
+        changed += 1
+    cutoff = now - KEEP_SPENT
+    for statement in (
+        delete(ParticipantChallenge).where(ParticipantChallenge.expires_at < cutoff),
+        delete(ParticipantSession).where(
+            or_(
+                ParticipantSession.expires_at < cutoff,
+                ParticipantSession.ended_at < cutoff,
+                ParticipantSession.last_seen_at < cutoff,
+            )
+        ),
+    ):
+        changed += int(getattr(session.execute(statement), "rowcount", 0) or 0)
+    return changed

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from claims.jobs.housekeeping import purge_sign_ins
 from claims.models import OutboxMessage, ParticipantChallenge, VerificationAttempt
 from claims.participants.access import signed_in
 from tests.e2e.api_helpers import (
@@ -188,3 +189,28 @@ def test_unknown_fields_are_refused(api: Api) -> None:
         api.client.post("/api/v1/participant/sign-in", json={**body, "email": "me@evil.example"}),
         422,
     )
+
+
+def test_housekeeping_blanks_codes_and_forgets_spent_sign_ins(api: Api) -> None:
+    challenge = start_sign_in(api, RESIGNED)
+    code = sent_code(api.db, challenge["challenge_id"])
+    token = sign_in(api, RESIGNED)
+    now = api.runtime.clock.now()
+    # Within its 10 minutes an unsent code is left alone ...
+    purge_sign_ins(api.runtime, now)
+    assert sent_code(api.db, challenge["challenge_id"]) == code
+    # ... after them no message holds a code any more, and none is sent late.
+    purge_sign_ins(api.runtime, now + timedelta(minutes=11))
+    with api.db.read_only() as session:
+        messages = list(
+            session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("%signin:%")))
+        )
+    assert len(messages) == 4
+    assert all(code not in str(m.payload) for m in messages)
+    assert all(m.done_at is not None for m in messages)
+    # Spent challenges and sessions go after a day.
+    api.set_now(now + timedelta(days=2))
+    assert purge_sign_ins(api.runtime, api.runtime.clock.now()) >= 3
+    with api.db.read_only() as session:
+        assert session.scalar(select(func.count()).select_from(ParticipantChallenge)) == 0
+    assert signed_in(api.runtime, token) is None
