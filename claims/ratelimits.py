@@ -51,6 +51,10 @@ class RateLimits:
     # SMS 2757 lookups (SALDO, STATUS) per sending phone and per KPJ asked about.
     sms_per_phone: str = "10/hour"
     sms_per_kpj: str = "10/hour"
+    # Wrong one-time sign-in codes per KPJ, across its challenges: each challenge allows 5,
+    # and without this someone who holds the card and e-KTP data could open challenge after
+    # challenge (5 per 15 minutes) and keep guessing.
+    sign_in_code_failures_per_kpj: str = "10/day"
 
 
 class InProcessMovingWindow:
@@ -141,6 +145,7 @@ class RateLimiter:
         }
         self._attempts_per_kpj = parse(limits.identity_attempts_per_kpj)
         self._attempts_per_client = parse(limits.identity_attempts_per_client)
+        self._code_failures = parse(limits.sign_in_code_failures_per_kpj)
 
     @property
     def is_in_process(self) -> bool:
@@ -175,6 +180,20 @@ class RateLimiter:
         ):
             if not self.strategy.hit(item, self.namespace, name, key):
                 raise TooManyRequests(self._retry_after(item, name, key), code=TOO_MANY_ATTEMPTS)
+
+    def record_code_failure(self, kpj: str) -> None:
+        """One wrong sign-in code on `kpj` (the window only counts; it refuses nothing)."""
+        self.strategy.hit(self._code_failures, self.namespace, "sign_in_code_failures", kpj)
+
+    def check_code_failures(self, kpj: str) -> None:
+        """429 `too_many_attempts` while `kpj`'s window of wrong sign-in codes is full: no new
+        code is sent until it empties."""
+        name = "sign_in_code_failures"
+        stats = self.strategy.get_window_stats(self._code_failures, self.namespace, name, kpj)
+        if stats.remaining <= 0:
+            raise TooManyRequests(
+                self._retry_after(self._code_failures, name, kpj), code=TOO_MANY_ATTEMPTS
+            )
 
     def _retry_after(self, item: RateLimitItem, name: str, key: str) -> int:
         stats = self.strategy.get_window_stats(item, self.namespace, name, key)

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from claims.db import Database
 from claims.errors import Conflict, ServiceError, refusal
-from claims.http.csrf import claim_cookie_token
+from claims.http.csrf import claim_cookie_token, participant_cookie_token
 from claims.http.problems import Language, preferred_language, render_workflow_error
 from claims.repositories.idempotency import (
     DONE,
@@ -92,6 +92,8 @@ def credential_scope(request: Request) -> str:
         source = "authorization:" + authorization
     elif cookie := claim_cookie_token(request):
         source = "cookie:" + cookie
+    elif session := participant_cookie_token(request):
+        source = "session:" + session
     else:
         source = "client:" + (request.client.host if request.client else "unknown")
     return hashlib.sha256(source.encode()).hexdigest()

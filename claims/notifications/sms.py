@@ -90,7 +90,9 @@ class HttpSmsSender:
         answer = httpx.post(self.url, json=sms.as_json(), timeout=self.timeout_seconds)
         if answer.is_success:
             return
-        status = f"the SMS provider answered {answer.status_code}: {answer.text[:200]}"
+        # The status only: a provider may echo the message, and a sign-in code must not
+        # reach the logs or `outbox.last_error`.
+        status = f"the SMS provider answered {answer.status_code}"
         if answer.status_code >= 500 or answer.status_code in RETRY_STATUSES:
             raise ProviderUnavailable(status)
         raise Undeliverable(status)
@@ -116,6 +118,16 @@ def sms_text(payload: Mapping[str, Any], claim_id: str | None, public_url: str) 
                 public_url,
             )
             text = render_sms(str(payload.get("template", "")), context)
+            if not fits_one_sms(text) and claim_id is not None:
+                # A long JHT_PUBLIC_URL: the shorter link to /track rather than no SMS.
+                shorter = message_context(
+                    payload.get("language"),
+                    str(payload.get("reference", "")),
+                    payload.get("params") or {},
+                    None,
+                    public_url,
+                )
+                text = render_sms(str(payload.get("template", "")), shorter)
         except UnknownTemplate as unknown:
             raise Undeliverable(f"no SMS template {unknown}") from None
     text = str(text)

@@ -110,7 +110,8 @@ def text(page: Page, key: str, **values: object) -> str:
 def parse_rupiah(value: str) -> int | None:
     """`5.000.000`, `5,000,000`, `Rp 5 000 000` or `5000000`: whole rupiah; None otherwise."""
     digits = re.sub(r"(?i)^\s*rp\.?|[\s.,]", "", value)
-    return int(digits) if digits.isdigit() and len(digits) <= 16 else None
+    # ASCII digits only: str.isdigit() also takes '²', which int() refuses.
+    return int(digits) if re.fullmatch(r"[0-9]{1,16}", digits) else None
 
 
 def parse_percent(value: str) -> int | None:

@@ -23,7 +23,7 @@ from claims.casework.opening import identity_attempt
 from claims.errors import FieldProblem, refusal
 from claims.models import ParticipantChallenge, ParticipantSession
 from claims.notifications_outbox import NOTIFICATION
-from claims.ratelimits import RateLimiter
+from claims.ratelimits import RateLimiter, limiter_call
 from claims.repositories.outbox import add_outbox_row
 from claims.repositories.participant_access import (
     HEIR,
@@ -44,6 +44,9 @@ from workflow.identity import TypedIdentity
 from workflow.states import ClaimReason
 
 CODE_LIFETIME = timedelta(minutes=10)
+# The attempt key of an heir's sign-in whose reference names no claim (11 characters, as a
+# KPJ is: verification attempts record it in their `kpj` column).
+UNKNOWN_REFERENCE = "no-such-ref"
 CODE_TRIES = 5
 CODE_DIGITS = 6
 SIGN_IN_TEMPLATE = "sign_in_code"
@@ -146,6 +149,7 @@ class SignIn:
                 session, PARTICIPANT, parsed["kpj"], parsed["nik"], None, contacts, now
             )
 
+        await limiter_call(self.limiter, self.limiter.check_code_failures, parsed["kpj"])
         return await identity_attempt(
             self.runtime.db, self.limiter, parsed["kpj"], client, now, verify_then
         )
@@ -162,7 +166,9 @@ class SignIn:
         now = self.runtime.clock.now()
         with self.runtime.db.read_only() as session:
             named = claim_by_reference(session, reference)
-            attempt_key = named.kpj if named is not None else reference[:11]
+            # One key for every reference that names no claim, so the answer (422, or 429 once
+            # that window fills) says nothing of whether a reference exists.
+            attempt_key = named.kpj if named is not None else UNKNOWN_REFERENCE
 
         def verify_then(session: Session) -> ChallengeSent | None:
             claim = claim_by_reference(session, reference)
@@ -179,6 +185,7 @@ class SignIn:
                 session, HEIR, claim.kpj, heir_nik.value, claim.id, contacts, now
             )
 
+        await limiter_call(self.limiter, self.limiter.check_code_failures, attempt_key)
         return await identity_attempt(
             self.runtime.db, self.limiter, attempt_key, client, now, verify_then
         )
@@ -249,6 +256,7 @@ class SignIn:
         refusal), and the last one closes it. Every refusal is the same 422 `code_invalid`."""
         now = self.runtime.clock.now()
         code = code.strip()
+        failed_kpj: str | None = None
         with self.runtime.db.unit_of_work() as session:
             challenge = challenge_for_update(session, challenge_id[:36])
             if challenge is None or challenge.closed_at is not None or now >= challenge.expires_at:
@@ -263,7 +271,10 @@ class SignIn:
                     challenge.tries_left -= 1
                     if challenge.tries_left <= 0:
                         challenge.closed_at = now
+                    failed_kpj = challenge.kpj
                     opened = None
+        if failed_kpj is not None:
+            self.limiter.record_code_failure(failed_kpj)
         if opened is None:
             raise code_invalid()
         return opened

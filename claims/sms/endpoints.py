@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from claims.errors import refusal
 from claims.http.auth import get_runtime
@@ -35,6 +36,16 @@ class InboundSmsBody(BaseModel):
     # Up to ten concatenated parts: longer is no command anyway, and is answered with help.
     text: str = Field(max_length=1600, description="The message as typed")
     received_at: AwareDatetime = Field(description="When the aggregator received it")
+
+    @field_validator("received_at")
+    @classmethod
+    def _in_utc_range(cls, value: datetime) -> datetime:
+        # Stored in UTC: a moment that has no UTC form (year 9999 at UTC-14) is refused
+        # here (422) rather than failing the insert.
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("received_at is out of range") from None
 
 
 class Accepted(BaseModel):

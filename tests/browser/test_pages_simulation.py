@@ -126,3 +126,9 @@ def test_on_a_phone_without_javascript(site: Site, browser: Any, viewport: dict[
     assert "monthly_wage-error" in (wage.get_attribute("aria-describedby") or "")
     check_accessibility(page)
     context.close()
+
+
+def test_digits_that_are_not_ascii_are_a_field_error_not_a_crash(api: Api) -> None:
+    answer = api.client.get("/simulasi", params={"monthly_wage": "²", "birth_date": "10-03-1980"})
+    assert answer.status_code == 422, answer.status_code
+    assert 'aria-invalid="true"' in answer.text

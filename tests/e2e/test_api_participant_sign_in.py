@@ -214,3 +214,27 @@ def test_housekeeping_blanks_codes_and_forgets_spent_sign_ins(api: Api) -> None:
     with api.db.read_only() as session:
         assert session.scalar(select(func.count()).select_from(ParticipantChallenge)) == 0
     assert signed_in(api.runtime, token) is None
+
+
+def test_wrong_codes_across_challenges_stop_new_codes_for_the_kpj(api: Api) -> None:
+    """Each challenge allows 5 wrong codes; across challenges a KPJ allows 10 a day, then no
+    new code is sent (429), even for the right details."""
+    for _ in range(2):
+        challenge = start_sign_in(api, RESIGNED)
+        code = sent_code(api.db, challenge["challenge_id"])
+        wrong = "000000" if code != "000000" else "111111"
+        for _ in range(5):
+            assert_problem(_confirm(api, challenge["challenge_id"], wrong), 422, "code_invalid")
+    row = sample(RESIGNED)
+    body = {"kpj": row["kpj"], "nik": row["nik"], "birth_date": row["birth_date"]}
+    answer = api.client.post("/api/v1/participant/sign-in", json=body)
+    assert_problem(answer, 429, "too_many_attempts")
+    # Another person's sign-in is not held up.
+    start_sign_in(api, "resignation: balance 80.000.000 (tax example)")
+
+
+def test_an_unknown_reference_is_answered_like_a_wrong_heir(api: Api) -> None:
+    body = {"reference": "JHT-2611-ZZZZZZ", "nik": HEIR["nik"], "birth_date": HEIR["birth_date"]}
+    assert_problem(
+        api.client.post("/api/v1/participant/heir-sign-in", json=body), 422, "identity_not_verified"
+    )

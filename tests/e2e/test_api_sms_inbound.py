@@ -414,3 +414,10 @@ def test_jht_sms_simulate_prints_the_reply_on_a_fresh_data_folder(tmp_path: Path
     assert balance.returncode == 0, balance.stderr
     assert balance.stdout.startswith(f"Saldo JHT KPJ {mask_kpj(kpj)} per ")
     assert "Rp " in balance.stdout and nik not in balance.stdout
+
+
+def test_a_received_at_without_a_utc_form_is_refused_not_a_crash(sms_api: Api) -> None:
+    body = {**message("SALDO 26000000005"), "received_at": "9999-12-31T23:59:59-14:00"}
+    raw, headers = signed(body)
+    answer = sms_api.client.post(INBOUND, content=raw, headers=headers)
+    assert answer.status_code == 422, answer.text

@@ -308,3 +308,21 @@ def test_concurrent_claims_of_one_key_let_exactly_one_through(db: Database) -> N
     others = [result for result in results if isinstance(result, StoredResponse)]
     assert [other.state for other in others] == ["in_flight"] * 7
     assert rows(db) == 1
+
+
+def test_a_participant_session_cookie_is_its_own_scope() -> None:
+    """Two browsers behind one address, each signed in: their keys never meet (carrier NAT
+    puts many people behind one address)."""
+    from starlette.requests import Request
+
+    from claims.http.idempotency import credential_scope
+
+    def request(cookie: str) -> Request:
+        headers = [(b"cookie", cookie.encode())] if cookie else []
+        return Request(
+            {"type": "http", "headers": headers, "client": ("10.0.0.1", 1), "scheme": "http"}
+        )
+
+    first, second, anonymous = request("jht_session=a"), request("jht_session=b"), request("")
+    scopes = {credential_scope(first), credential_scope(second), credential_scope(anonymous)}
+    assert len(scopes) == 3
