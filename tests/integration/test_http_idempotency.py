@@ -320,7 +320,15 @@ def test_a_participant_session_cookie_is_its_own_scope() -> None:
     def request(cookie: str) -> Request:
         headers = [(b"cookie", cookie.encode())] if cookie else []
         return Request(
-            {"type": "http", "headers": headers, "client": ("10.0.0.1", 1), "scheme": "http"}
+            {
+                "type": "http",
+                "scheme": "http",
+                "server": ("testserver", 80),
+                "path": "/",
+                "query_string": b"",
+                "headers": headers,
+                "client": ("10.0.0.1", 1),
+            }
         )
 
     first, second, anonymous = request("jht_session=a"), request("jht_session=b"), request("")
