@@ -6,7 +6,7 @@ both show this; an heir's session sees its death claim only."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from claims.casework.facts import facts_of, wib_date
@@ -40,15 +40,25 @@ def heir_session() -> Exception:
 
 def account_document(runtime: Runtime, signed: SignedIn) -> dict[str, Any]:
     """The JSON document of `ParticipantAccountView` for the KPJ `signed` signed in with,
-    today in Jakarta, from one snapshot of the registry, the claims and the payouts. A hot
-    path: on SQLite fast enough for the event loop, and built as the document itself (like
-    public tracking), without model validation on the way out."""
+    today in Jakarta, from one snapshot of the registry, the claims and the payouts. On
+    SQLite fast enough for the event loop."""
     if signed.is_heir:
         raise heir_session()
-    today = wib_date(runtime.clock.now())
-    records = participant_records(runtime.db, signed.kpj)
+    return document_of(signed, participant_records(runtime.db, signed.kpj), runtime.clock.now())
+
+
+def document_of(
+    signed: SignedIn, records: ParticipantRecords | None, now: datetime
+) -> dict[str, Any]:
+    """The JSON document of `ParticipantAccountView` of `records` (the KPJ `signed` signed in
+    with), today in Jakarta at `now`. A hot path: built as the document itself (like public
+    tracking), without model validation on the way out. 403 for an heir's session, 404 for
+    a KPJ the registry no longer has."""
+    if signed.is_heir:
+        raise heir_session()
     if records is None:
         raise NotFound("participant")
+    today = wib_date(now)
     registrant = records.registrant
     # kpj_account's computation (claims.casework.facts), on the rows read with the rest.
     account = account_on(
