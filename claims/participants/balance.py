@@ -27,6 +27,7 @@ OPEN_CLAIM_EXISTS = "open_claim_exists"
 NOTHING_TO_CLAIM = "nothing_to_claim"
 # Heirs claim for a death; the participant's own account offers the other reasons.
 OWN_REASONS = tuple(reason for reason in ClaimReason if reason is not ClaimReason.death)
+_OWN_REASON_VALUES = tuple((reason, reason.value) for reason in OWN_REASONS)
 
 
 def heir_session() -> Exception:
@@ -129,7 +130,7 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
         claim.kpj == participant.kpj and claim.status in OPEN_STATUSES for claim in records.claims
     )
     answers = []
-    for reason in OWN_REASONS:
+    for reason, reason_value in _OWN_REASON_VALUES:
         eligibility = check_eligibility(rules, reason, facts, today)
         code = eligibility.code
         if code is None and open_claim:
@@ -139,7 +140,7 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
         eligible_from = eligibility.eligible_from
         answers.append(
             {
-                "reason": reason.value,
+                "reason": reason_value,
                 "eligible": code is None,
                 "eligible_from": None if eligible_from is None else eligible_from.isoformat(),
                 "code": code,
