@@ -180,13 +180,15 @@ class WalCheckpointer:
 class DriverSql(NamedTuple):
     """A statement compiled once for the DBAPI cursor: its SQL, each positional parameter
     with the bind processor SQLAlchemy would apply (a UTC datetime as SQLite's text), the
-    values of parameters fixed in the statement, and for a SELECT each result column's
-    processor (SQLite's date text back to a date, 0/1 back to a bool)."""
+    values of parameters fixed in the statement (already through their processors), and for
+    a SELECT the result columns that have a processor, by index (SQLite's date text back to
+    a date, 0/1 back to a bool). Worked out once, not at each execution."""
 
     sql: str
     binds: list[tuple[str, Any]]
     defaults: dict[str, Any]
     results: list[Any]
+    processing: list[tuple[int, Any]]
 
 
 # None for a statement that must be rendered per execution (an expanding IN).
@@ -208,17 +210,31 @@ def driver_sql(statement: ClauseElement, dialect: Any) -> DriverSql | None:
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in done._result_columns
         ]
-        compiled = DriverSql(str(done), binds, dict(done.params), results)
+        compiled = DriverSql(
+            str(done),
+            binds,
+            {
+                name: _bound(process, done.params[name])
+                for name, process in binds
+                if name in done.params
+            },
+            results,
+            [(index, process) for index, process in enumerate(results) if process],
+        )
     _DRIVER_SQL[key] = compiled
     return compiled
 
 
 def driver_values(compiled: DriverSql, parameters: Mapping[str, Any]) -> list[Any]:
-    values = []
-    for name, process in compiled.binds:
-        value = parameters[name] if name in parameters else compiled.defaults[name]
-        values.append(value if process is None or value is None else process(value))
-    return values
+    fixed = compiled.defaults
+    return [
+        _bound(process, parameters[name]) if name in parameters else fixed[name]
+        for name, process in compiled.binds
+    ]
+
+
+def _bound(process: Any, value: Any) -> Any:
+    return value if process is None or value is None else process(value)
 
 
 def in_fixed(
@@ -293,7 +309,7 @@ def driver_first(
 def _processed(cursor: sqlite3.Cursor, done: DriverSql) -> list[tuple[Any, ...]]:
     """The cursor's rows with each value converted by its column's result processor (only
     the columns that have one: most come from the driver as they are)."""
-    processing = [(index, process) for index, process in enumerate(done.results) if process]
+    processing = done.processing
     rows: list[tuple[Any, ...]] = cursor.fetchall()
     if not processing:
         return rows

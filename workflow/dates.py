@@ -12,8 +12,10 @@ def add_months(start: date, months: int) -> date:
     month_index = start.year * 12 + (start.month - 1) + months
     year, month = divmod(month_index, 12)
     month += 1
-    last_day = calendar.monthrange(year, month)[1]
-    return date(year, month, min(start.day, last_day))
+    day = start.day
+    if day > 28:  # every month has the first 28 days: only later ones may need clamping
+        day = min(day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
 
 
 def add_years(start: date, years: int) -> date:

@@ -3,8 +3,10 @@ answered with a code and, where a date will fix it, the first eligible day."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Literal
 
 from workflow.dates import add_months, add_years, format_date_id
@@ -27,13 +29,31 @@ class ParticipantFacts:
     other_kpj_active: bool = False
 
 
+Words = tuple[str, str]  # (Bahasa Indonesia, English)
+
+
 @dataclass(frozen=True)
 class Eligibility:
+    """The answer: its code and first eligible day at once, its words (`message_id`,
+    `message_en`) written only when read: the balance judges every reason on each request
+    and shows codes and dates alone."""
+
     eligible: bool
     code: str | None = None
     eligible_from: date | None = None
-    message_id: str = ""
-    message_en: str = ""
+    words: Callable[[], Words] = field(default=lambda: ("", ""), repr=False, compare=False)
+
+    @cached_property
+    def _written(self) -> Words:
+        return self.words()
+
+    @property
+    def message_id(self) -> str:
+        return self._written[0]
+
+    @property
+    def message_en(self) -> str:
+        return self._written[1]
 
 
 # Codes of a refusal. The first three are also officer reason codes (reason_codes.py).
@@ -68,7 +88,7 @@ END_DATE_DIFFERS = "differs_from_registry"
 END_DATE_NOT_TAKEN = "not_for_this_reason"
 
 _ELIGIBLE = Eligibility(
-    eligible=True, message_id="Anda dapat mengajukan klaim.", message_en="You can claim."
+    eligible=True, words=lambda: ("Anda dapat mengajukan klaim.", "You can claim.")
 )
 
 
@@ -87,24 +107,16 @@ def check_eligibility(
     end_date = participant.employment_end_date or employment_end_date
     if reason is ClaimReason.death:
         if not participant.deceased:
-            return _refuse(
-                PARTICIPANT_NOT_DECEASED,
-                "Klaim meninggal dunia hanya dapat diajukan bila peserta tercatat meninggal dunia.",
-                "A death claim needs the participant to be recorded as deceased.",
-            )
+            return _NOT_DECEASED
         return _ELIGIBLE
     if participant.deceased:
         # The heirs claim, for the reason `death`; nobody else can claim for a deceased person.
-        return _refuse(
-            PARTICIPANT_DECEASED,
-            "Peserta tercatat meninggal dunia; ahli waris dapat mengajukan klaim meninggal dunia.",
-            "The participant is recorded as deceased; the heirs can make a death claim.",
-        )
+        return _DECEASED
     if reason in STOP_WORK_REASONS:
         if participant.membership_status != "inactive":
-            return _membership_active()
+            return _MEMBERSHIP_ACTIVE
         if participant.other_kpj_active:
-            return _other_kpj_active()
+            return _OTHER_KPJ_ACTIVE
     match reason:
         case ClaimReason.retirement:
             return _retirement(rules, participant, claim_date)
@@ -146,7 +158,7 @@ def _after_waiting_period(
     claim_date: date,
 ) -> Eligibility:
     if end_date is None:
-        return _end_date_unknown()
+        return _END_DATE_UNKNOWN
     eligible_from = add_months(end_date, rules.waiting_period_months)
     if claim_date >= eligible_from:
         return _ELIGIBLE
@@ -162,7 +174,7 @@ def _after_waiting_period(
 
 def _contract_end(end_date: date | None, claim_date: date) -> Eligibility:
     if end_date is None:
-        return _end_date_unknown()
+        return _END_DATE_UNKNOWN
     if end_date <= claim_date:
         return _ELIGIBLE
     return _refuse_until(
@@ -189,13 +201,7 @@ def _partial(
     rules: RuleSet, reason: ClaimReason, participant: ParticipantFacts, claim_date: date
 ) -> Eligibility:
     if participant.had_partial_claim:
-        return _refuse(
-            PARTIAL_ALREADY_TAKEN,
-            "Klaim sebagian hanya dapat diambil satu kali dan sudah pernah Anda ambil. Sisa saldo "
-            "dibayarkan pada klaim penuh.",
-            "A partial claim can be taken only once, and you have taken it. The rest of the "
-            "balance is paid by a full claim.",
-        )
+        return _PARTIAL_TAKEN
     years = rules.partial_min_membership_years
     eligible_from = add_years(participant.membership_start, years)
     if claim_date >= eligible_from:
@@ -206,37 +212,6 @@ def _partial(
         eligible_from,
         f"Klaim sebagian memerlukan kepesertaan minimal {years} tahun. ",
         f"A partial claim needs at least {years} years of membership. ",
-    )
-
-
-def _membership_active() -> Eligibility:
-    return _refuse(
-        MEMBERSHIP_STILL_ACTIVE,
-        "Kepesertaan Anda masih aktif. Klaim dapat diajukan setelah pemberi kerja "
-        "menonaktifkan kepesertaan.",
-        "Your membership is still active. You can claim once your employer has ended it.",
-    )
-
-
-def _other_kpj_active() -> Eligibility:
-    return _refuse(
-        OTHER_KPJ_ACTIVE,
-        "Anda masih tercatat bekerja: kepesertaan lain atas NIK Anda (KPJ dari pemberi kerja "
-        "lain) masih aktif. Klaim karena berhenti bekerja dapat diajukan setelah semua "
-        "kepesertaan Anda nonaktif.",
-        "You are still recorded as working: another membership under your NIK (a KPJ with "
-        "another employer) is active. A claim for stopping work can be made once all your "
-        "memberships have ended.",
-    )
-
-
-def _end_date_unknown() -> Eligibility:
-    return _refuse(
-        EMPLOYMENT_END_UNKNOWN,
-        "Tanggal berhenti bekerja belum tercatat. Isi tanggal berhenti bekerja Anda (akan "
-        "diperiksa dengan surat dari pemberi kerja) atau mintalah pemberi kerja melaporkannya.",
-        "Your employment end date is not recorded. State your employment end date (it is "
-        "checked against your employer's letter) or ask your employer to report it.",
     )
 
 
@@ -283,17 +258,59 @@ def claim_end_date(
 
 
 def _refuse(code: str, message_id: str, message_en: str) -> Eligibility:
-    return Eligibility(eligible=False, code=code, message_id=message_id, message_en=message_en)
+    return Eligibility(eligible=False, code=code, words=lambda: (message_id, message_en))
 
 
 def _refuse_until(
     code: str, reason: ClaimReason, eligible_from: date, why_id: str, why_en: str
 ) -> Eligibility:
-    return Eligibility(
-        eligible=False,
-        code=code,
-        eligible_from=eligible_from,
-        message_id=f"{why_id}Anda dapat mengajukan klaim karena {reason.label_id} mulai "
-        f"{format_date_id(eligible_from)}.",
-        message_en=f"{why_en}You can claim for {reason.label_en} from {eligible_from.isoformat()}.",
-    )
+    def words() -> Words:
+        return (
+            f"{why_id}Anda dapat mengajukan klaim karena {reason.label_id} mulai "
+            f"{format_date_id(eligible_from)}.",
+            f"{why_en}You can claim for {reason.label_en} from {eligible_from.isoformat()}.",
+        )
+
+    return Eligibility(eligible=False, code=code, eligible_from=eligible_from, words=words)
+
+
+# The refusals that depend on nothing but their code, made once.
+_NOT_DECEASED = _refuse(
+    PARTICIPANT_NOT_DECEASED,
+    "Klaim meninggal dunia hanya dapat diajukan bila peserta tercatat meninggal dunia.",
+    "A death claim needs the participant to be recorded as deceased.",
+)
+_DECEASED = _refuse(
+    PARTICIPANT_DECEASED,
+    "Peserta tercatat meninggal dunia; ahli waris dapat mengajukan klaim meninggal dunia.",
+    "The participant is recorded as deceased; the heirs can make a death claim.",
+)
+_PARTIAL_TAKEN = _refuse(
+    PARTIAL_ALREADY_TAKEN,
+    "Klaim sebagian hanya dapat diambil satu kali dan sudah pernah Anda ambil. Sisa saldo "
+    "dibayarkan pada klaim penuh.",
+    "A partial claim can be taken only once, and you have taken it. The rest of the "
+    "balance is paid by a full claim.",
+)
+_MEMBERSHIP_ACTIVE = _refuse(
+    MEMBERSHIP_STILL_ACTIVE,
+    "Kepesertaan Anda masih aktif. Klaim dapat diajukan setelah pemberi kerja "
+    "menonaktifkan kepesertaan.",
+    "Your membership is still active. You can claim once your employer has ended it.",
+)
+_OTHER_KPJ_ACTIVE = _refuse(
+    OTHER_KPJ_ACTIVE,
+    "Anda masih tercatat bekerja: kepesertaan lain atas NIK Anda (KPJ dari pemberi kerja "
+    "lain) masih aktif. Klaim karena berhenti bekerja dapat diajukan setelah semua "
+    "kepesertaan Anda nonaktif.",
+    "You are still recorded as working: another membership under your NIK (a KPJ with "
+    "another employer) is active. A claim for stopping work can be made once all your "
+    "memberships have ended.",
+)
+_END_DATE_UNKNOWN = _refuse(
+    EMPLOYMENT_END_UNKNOWN,
+    "Tanggal berhenti bekerja belum tercatat. Isi tanggal berhenti bekerja Anda (akan "
+    "diperiksa dengan surat dari pemberi kerja) atau mintalah pemberi kerja melaporkannya.",
+    "Your employment end date is not recorded. State your employment end date (it is "
+    "checked against your employer's letter) or ask your employer to report it.",
+)

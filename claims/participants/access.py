@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 import anyio
 
+from claims.db import Database
 from claims.repositories.participant_access import (
     SignedIn,
     live_session,
@@ -15,6 +18,8 @@ from claims.repositories.participant_access import (
 )
 from claims.runtime import Runtime
 from claims.security import hash_token
+
+T = TypeVar("T")
 
 
 def signed_in(runtime: Runtime, token: str | None) -> SignedIn | None:
@@ -33,18 +38,35 @@ def signed_in(runtime: Runtime, token: str | None) -> SignedIn | None:
 
 async def signed_in_quickly(runtime: Runtime, token: str | None) -> SignedIn | None:
     """`signed_in` for the routes (every request of a signed-in participant): on SQLite the
-    lookup runs on the event loop, one compiled statement shorter than a thread hop; the
-    touch, at most once a minute, and other databases' lookup run in a thread."""
+    lookup runs on the event loop, one compiled statement shorter than a thread hop."""
+    found, _ = await signed_in_reading(runtime, token, _session_alone)
+    return found
+
+
+async def signed_in_reading(
+    runtime: Runtime,
+    token: str | None,
+    read: Callable[[Database, str, datetime], tuple[SignedIn | None, T | None]],
+) -> tuple[SignedIn | None, T | None]:
+    """The live session of `token` and what `read` reads with it in one snapshot
+    (`read(db, token_hash, now)` answers the live session or None, and its reading). On
+    SQLite the read runs on the event loop, other databases' in a thread; the touch, at
+    most once a minute (as `signed_in`), in a thread."""
     if not token:
-        return None
-    if not runtime.db.is_sqlite:
-        return await anyio.to_thread.run_sync(signed_in, runtime, token)
+        return None, None
     now = runtime.clock.now()
     token_hash = hash_token(token)
-    found = quick_live_session(runtime.db, token_hash, now)
+    if runtime.db.is_sqlite:
+        found, reading = read(runtime.db, token_hash, now)
+    else:
+        found, reading = await anyio.to_thread.run_sync(read, runtime.db, token_hash, now)
     if found is not None and found.touch_due(now):
         await anyio.to_thread.run_sync(_touch, runtime, token_hash, now)
-    return found
+    return found, reading
+
+
+def _session_alone(db: Database, token_hash: str, now: datetime) -> tuple[SignedIn | None, None]:
+    return quick_live_session(db, token_hash, now), None
 
 
 def _touch(runtime: Runtime, token_hash: str, now: datetime) -> None:

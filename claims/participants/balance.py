@@ -6,7 +6,7 @@ both show this; an heir's session sees its death claim only."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from claims.casework.facts import facts_of, wib_date
@@ -27,6 +27,7 @@ OPEN_CLAIM_EXISTS = "open_claim_exists"
 NOTHING_TO_CLAIM = "nothing_to_claim"
 # Heirs claim for a death; the participant's own account offers the other reasons.
 OWN_REASONS = tuple(reason for reason in ClaimReason if reason is not ClaimReason.death)
+_OWN_REASON_VALUES = tuple((reason, reason.value) for reason in OWN_REASONS)
 
 
 def heir_session() -> Exception:
@@ -40,15 +41,25 @@ def heir_session() -> Exception:
 
 def account_document(runtime: Runtime, signed: SignedIn) -> dict[str, Any]:
     """The JSON document of `ParticipantAccountView` for the KPJ `signed` signed in with,
-    today in Jakarta, from one snapshot of the registry, the claims and the payouts. A hot
-    path: on SQLite fast enough for the event loop, and built as the document itself (like
-    public tracking), without model validation on the way out."""
+    today in Jakarta, from one snapshot of the registry, the claims and the payouts. On
+    SQLite fast enough for the event loop."""
     if signed.is_heir:
         raise heir_session()
-    today = wib_date(runtime.clock.now())
-    records = participant_records(runtime.db, signed.kpj)
+    return document_of(signed, participant_records(runtime.db, signed.kpj), runtime.clock.now())
+
+
+def document_of(
+    signed: SignedIn, records: ParticipantRecords | None, now: datetime
+) -> dict[str, Any]:
+    """The JSON document of `ParticipantAccountView` of `records` (the KPJ `signed` signed in
+    with), today in Jakarta at `now`. A hot path: built as the document itself (like public
+    tracking), without model validation on the way out. 403 for an heir's session, 404 for
+    a KPJ the registry no longer has."""
+    if signed.is_heir:
+        raise heir_session()
     if records is None:
         raise NotFound("participant")
+    today = wib_date(now)
     registrant = records.registrant
     # kpj_account's computation (claims.casework.facts), on the rows read with the rest.
     account = account_on(
@@ -119,7 +130,7 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
         claim.kpj == participant.kpj and claim.status in OPEN_STATUSES for claim in records.claims
     )
     answers = []
-    for reason in OWN_REASONS:
+    for reason, reason_value in _OWN_REASON_VALUES:
         eligibility = check_eligibility(rules, reason, facts, today)
         code = eligibility.code
         if code is None and open_claim:
@@ -129,7 +140,7 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
         eligible_from = eligibility.eligible_from
         answers.append(
             {
-                "reason": reason.value,
+                "reason": reason_value,
                 "eligible": code is None,
                 "eligible_from": None if eligible_from is None else eligible_from.isoformat(),
                 "code": code,

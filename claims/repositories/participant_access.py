@@ -5,8 +5,10 @@ was made for."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -94,7 +96,9 @@ def live_session(session: Session, token_hash: str, now: datetime) -> SignedIn |
     )
 
 
-_SESSION = select(
+# What a session row says of who it belongs to and whether it is live, in this order
+# (`live_session_of_row`).
+SESSION_COLUMNS = (
     ParticipantSession.token_hash,
     ParticipantSession.purpose,
     ParticipantSession.kpj,
@@ -103,18 +107,28 @@ _SESSION = select(
     ParticipantSession.expires_at,
     ParticipantSession.last_seen_at,
     ParticipantSession.ended_at,
-).where(ParticipantSession.token_hash == bindparam("token_hash"))
+)
+_SESSION = select(*SESSION_COLUMNS).where(ParticipantSession.token_hash == bindparam("token_hash"))
 
 
 def quick_live_session(db: Database, token_hash: str, now: datetime) -> SignedIn | None:
     """`live_session` by one compiled statement without the ORM (`Database.quick_snapshot`):
     on SQLite fast enough for the event loop, for the hot routes of a signed-in participant."""
     (rows,) = db.quick_snapshot([(_SESSION, {"token_hash": token_hash})])
-    if not rows:
+    return live_session_of_row(rows[0] if rows else None, now)
+
+
+def live_session_of_row(row: Sequence[Any] | None, now: datetime) -> SignedIn | None:
+    """The live session of a row that starts with the `SESSION_COLUMNS` (None: no session
+    row), or None."""
+    if row is None:
         return None
-    token, purpose, kpj, nik, claim_id, expires_at, last_seen_at, ended_at = rows[0]
+    token, purpose, kpj, nik, claim_id, expires_at, last_seen_at, ended_at = row[:_WIDTH]
     found = SignedIn(token, purpose, kpj, nik, claim_id, as_utc(expires_at), as_utc(last_seen_at))
     return _live(found, ended_at, now)
+
+
+_WIDTH = len(SESSION_COLUMNS)
 
 
 def _live(found: SignedIn, ended_at: datetime | None, now: datetime) -> SignedIn | None:

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from claims.clock import as_utc
 from claims.db import Database
-from claims.models import Claim, Participant
+from claims.models import Claim, Participant, ParticipantSession
 from claims.repositories.accounts import kpj_payouts_read, payouts_of_rows
 from claims.repositories.claims import (
     _REGISTRANT,
     Registrant,
     _other_kpj_active,
     _person_history_columns,
+)
+from claims.repositories.participant_access import (
+    SESSION_COLUMNS,
+    SignedIn,
+    live_session_of_row,
 )
 from workflow.account import AccountPayout
 from workflow.states import ClaimStatus
@@ -96,6 +102,34 @@ def participant_records(db: Database, kpj: str) -> ParticipantRecords | None:
     rows, person, payouts = db.quick_snapshot(
         [(_PARTICIPANT_WITH_FACTS, key), (_PERSON_CLAIMS, key), kpj_payouts_read(kpj)]
     )
+    return _records_of(rows, person, payouts)
+
+
+def signed_in_records(
+    db: Database, token_hash: str, now: datetime
+) -> tuple[SignedIn | None, ParticipantRecords | None]:
+    """The live session of `token_hash` (None: none) and the `ParticipantRecords` of the
+    KPJ it signed in with (None: not in the registry), in one snapshot: the reads of
+    `participant_records` keyed by the session's KPJ, the session read with the registry's
+    row. On SQLite fast enough for the event loop; the session's idle clock is the caller's
+    (claims.participants.access)."""
+    rows, person, payouts = db.quick_snapshot(
+        [
+            (statement, {**parameters, "token_hash": token_hash})
+            for statement, parameters in _OF_SESSION
+        ]
+    )
+    signed = live_session_of_row(rows[0] if rows else None, now)
+    if signed is None:
+        return None, None
+    # Without the registry's row (outer joined) its columns are all NULL.
+    registry = [row[_SESSION_WIDTH:] for row in rows if row[_SESSION_WIDTH] is not None]
+    return signed, _records_of(registry, person, payouts)
+
+
+def _records_of(
+    rows: list[tuple[Any, ...]], person: list[tuple[Any, ...]], payouts: list[tuple[Any, ...]]
+) -> ParticipantRecords | None:
     if not rows:
         return None
     *registry, employer_name, partial, other_active = rows[0]
@@ -112,3 +146,41 @@ def participant_records(db: Database, kpj: str) -> ParticipantRecords | None:
         ],
         payouts=payouts_of_rows(payouts),
     )
+
+
+def _keyed_by_session(
+    read: tuple[Select[Any], dict[str, Any]],
+) -> tuple[Select[Any], dict[str, Any]]:
+    """`read` (a statement keyed by the KPJ `:kpj` and its parameters) keyed instead by the
+    KPJ of the session `:token_hash` (by its primary key): the account read with the session."""
+    statement, parameters = read
+
+    def session_kpj(element: Any, **_: Any) -> Any:
+        if isinstance(element, BindParameter) and element.key == "kpj":
+            return _SESSION_KPJ
+        return None
+
+    keyed = cast(Select[Any], replacement_traverse(statement, {}, session_kpj))
+    return keyed, {name: value for name, value in parameters.items() if name != "kpj"}
+
+
+_SESSION_KPJ = (
+    select(ParticipantSession.kpj)
+    .where(ParticipantSession.token_hash == bindparam("token_hash"))
+    .scalar_subquery()
+)
+_SESSION_WIDTH = len(SESSION_COLUMNS)
+# participant_records' three reads keyed by the session: the session's row with the
+# registry's (its columns NULL when the registry no longer has the KPJ), the person's claims,
+# the account's payouts.
+_OF_SESSION: tuple[tuple[Select[Any], dict[str, Any]], ...] = (
+    (
+        select(*SESSION_COLUMNS, *_PARTICIPANT_WITH_FACTS.selected_columns)
+        .select_from(ParticipantSession)
+        .outerjoin(Participant, Participant.kpj == ParticipantSession.kpj)
+        .where(ParticipantSession.token_hash == bindparam("token_hash")),
+        {},
+    ),
+    _keyed_by_session((_PERSON_CLAIMS, {"kpj": ""})),
+    _keyed_by_session(kpj_payouts_read("")),
+)
