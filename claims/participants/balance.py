@@ -94,7 +94,8 @@ def document_of(
             {
                 "id": claim.id,
                 "reference": claim.reference,
-                "kpj": claim.kpj,
+                # Masked as other_kpjs are: a claim may be on another KPJ of the person.
+                "kpj_masked": mask_kpj(claim.kpj),
                 "reason": claim.reason,
                 "status": claim.status.value,
                 "step": TRACKER_STEP[claim.status],

@@ -32,7 +32,7 @@ class HistoryLineView(BaseModel):
 class ClaimSummaryView(BaseModel):
     id: str
     reference: str
-    kpj: str
+    kpj_masked: str = Field(description="The claim's KPJ, first 4 and last 3 digits.")
     reason: str
     status: str
     step: int | None = Field(description="The tracking page's step 1-5; none once stopped.")

@@ -16,6 +16,7 @@ from tests.e2e.conftest import Api
 from tests.e2e.test_api_account import EIGHTY, paid_claim
 from tests.participant_sessions import open_session
 from tests.support import sample
+from workflow.identifiers import mask_kpj
 
 ACCOUNT = "/api/v1/participant/account"
 TWO_KPJS = "two KPJs: left this employer 3 months ago"
@@ -123,6 +124,11 @@ def test_a_paid_claim_shows_in_the_money_history_and_claims(api: Api) -> None:
         (approved["id"], "paid", 5)
     ]
     assert account["claims"][0]["reference"] == approved["reference"]
+    # Every KPJ in the list is masked, as other_kpjs are (a claim may be on another KPJ).
+    assert all(
+        c["kpj_masked"] == mask_kpj(c_kpj) for c, c_kpj in [(account["claims"][0], row["kpj"])]
+    )
+    assert row["kpj"] not in str(account["claims"])
     assert account["other_kpjs"] == [{"kpj_masked": "2600****991", "status": "active"}]
     assert new_kpj not in answer.text and row["nik"] not in answer.text
 
