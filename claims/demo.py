@@ -23,14 +23,13 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
-from sqlalchemy import select
 
 from claims.app import create_app
 from claims.casework.audit import verify_chains
-from claims.models import OutboxMessage
 from claims.ratelimits import RateLimits
 from claims.registry.importer import import_branches, import_participants
 from claims.registry.officers import add_officer
+from claims.repositories.outbox import queued_payload
 from claims.runtime import Runtime, open_runtime
 from claims.sample_data import participant_rows, write_samples
 from claims.settings import Settings
@@ -471,12 +470,10 @@ class ChannelsDemo:
 
     def queued(self, dedupe_key: str) -> dict[str, Any]:
         with self.demo.runtime.db.read_only() as session:
-            payload = session.scalar(
-                select(OutboxMessage.payload).where(OutboxMessage.dedupe_key == dedupe_key)
-            )
+            payload = queued_payload(session, dedupe_key)
         if payload is None:
             raise RuntimeError(f"nothing was queued as {dedupe_key}")
-        return dict(payload)
+        return payload
 
     def run(self, story: Story) -> bool:
         demo, console, row = self.demo, self.demo.console, story.row

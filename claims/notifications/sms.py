@@ -110,24 +110,19 @@ def sms_text(payload: Mapping[str, Any], claim_id: str | None, public_url: str) 
     text = payload.get("text")
     if text is None:
         try:
-            context = message_context(
-                payload.get("language"),
-                str(payload.get("reference", "")),
-                payload.get("params") or {},
-                claim_id,
-                public_url,
-            )
-            text = render_sms(str(payload.get("template", "")), context)
-            if not fits_one_sms(text) and claim_id is not None:
-                # A long JHT_PUBLIC_URL: the shorter link to /track rather than no SMS.
-                shorter = message_context(
+            # The claim's own link; with a long JHT_PUBLIC_URL that does not fit one SMS, the
+            # shorter link to /track rather than no SMS.
+            for link_claim in dict.fromkeys((claim_id, None)):
+                context = message_context(
                     payload.get("language"),
                     str(payload.get("reference", "")),
                     payload.get("params") or {},
-                    None,
+                    link_claim,
                     public_url,
                 )
-                text = render_sms(str(payload.get("template", "")), shorter)
+                text = render_sms(str(payload.get("template", "")), context)
+                if fits_one_sms(text):
+                    break
         except UnknownTemplate as unknown:
             raise Undeliverable(f"no SMS template {unknown}") from None
     text = str(text)

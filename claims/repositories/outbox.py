@@ -93,3 +93,11 @@ def record_outbox_error(message: OutboxMessage, error: str | None) -> None:
 def _release(message: OutboxMessage) -> None:
     message.locked_by = None
     message.locked_until = None
+
+
+def queued_payload(session: Session, dedupe_key: str) -> dict[str, Any] | None:
+    """The payload of the outbox row queued under `dedupe_key`, or None."""
+    payload = session.scalar(
+        select(OutboxMessage.payload).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    return None if payload is None else dict(payload)
