@@ -1,6 +1,9 @@
-"""A signed-in participant for the balance tests, until the sign-in lands: a session row
-written straight into the database as the sign-in would write it (the token's hash, the KPJ
-and the registry's NIK, 12 hours). The lead swaps it for the real sign-in when merging."""
+"""A session row written straight into the database as the sign-in writes it (the token's
+hash, the KPJ and the registry's NIK, 12 hours), for the page tests that drive a served app
+(no TestClient to sign in with). The sign-in itself, codes and limits included, is tested over
+HTTP in tests/e2e/test_api_participant_sign_in.py and in the browser in
+tests/browser/test_pages_sign_in.py and test_pages_channels.py; the API's balance tests sign
+in the real way (tests/e2e/participant_helpers.py)."""
 
 from __future__ import annotations
 

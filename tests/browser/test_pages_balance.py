@@ -14,9 +14,10 @@ from claims.http.csrf import PARTICIPANT_COOKIE
 from claims.pages.i18n import page_date, rupiah
 from tests.browser.conftest import PHONE, Site, shoot
 from tests.browser.pages import check_accessibility
-from tests.e2e.api_helpers import bearer
+from tests.e2e.api_helpers import HEIR, bearer
 from tests.e2e.api_helpers import create_claim as create_over_http
 from tests.e2e.conftest import Api
+from tests.e2e.participant_helpers import heir_sign_in, sign_in
 from tests.participant_sessions import open_session
 from tests.support import sample
 
@@ -36,7 +37,7 @@ def test_without_a_session_the_page_leads_to_the_sign_in(api: Api) -> None:
 def test_the_page_shows_the_accounts_figures(api: Api) -> None:
     row = sample(TWO_KPJS)
     claim = create_over_http(api, TWO_KPJS, "disability")
-    token = open_session(api.db, row["kpj"], api.runtime.clock.now())
+    token = sign_in(api, TWO_KPJS)
     account = api.client.get("/api/v1/participant/account", headers=bearer(token)).json()
     api.client.cookies.set(PARTICIPANT_COOKIE, token)
 
@@ -60,9 +61,8 @@ def test_the_page_shows_the_accounts_figures(api: Api) -> None:
 
 def test_an_heirs_session_goes_to_its_death_claim(api: Api) -> None:
     claim = create_over_http(api, "death: deceased participant (heir claims)", "death")
-    token = open_session(
-        api.db, claim.kpj, api.runtime.clock.now(), heir_nik="3171015503900001", claim_id=claim.id
-    )
+    reference = api.client.get(f"/api/v1/claims/{claim.id}", headers=claim.auth).json()["reference"]
+    token = heir_sign_in(api, reference, HEIR["nik"], HEIR["birth_date"])
     api.client.cookies.set(PARTICIPANT_COOKIE, token)
     answer = api.client.get("/saldo", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == f"/claims/{claim.id}"

@@ -42,3 +42,17 @@ def sign_in(api: Api, label: str) -> str:
     )
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
+
+
+def heir_sign_in(api: Api, reference: str, nik: str, birth_date: str) -> str:
+    """An heir's session token for the death claim `reference`, signed in as a client does."""
+    body = {"reference": reference, "nik": nik, "birth_date": birth_date}
+    answer = api.client.post("/api/v1/participant/heir-sign-in", json=body)
+    assert answer.status_code == 202, answer.text
+    challenge_id = answer.json()["challenge_id"]
+    opened = api.client.post(
+        f"/api/v1/participant/sign-in/{challenge_id}",
+        json={"code": sent_code(api.db, challenge_id)},
+    )
+    assert opened.status_code == 200, opened.text
+    return str(opened.json()["access_token"])

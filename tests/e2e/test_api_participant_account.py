@@ -13,8 +13,8 @@ from claims.participants.balance_schemas import ParticipantAccountView
 from tests.e2e.api_helpers import HEIR, assert_problem, bearer
 from tests.e2e.api_helpers import create_claim as create_over_http
 from tests.e2e.conftest import Api
+from tests.e2e.participant_helpers import heir_sign_in, sign_in
 from tests.e2e.test_api_account import EIGHTY, paid_claim
-from tests.participant_sessions import open_session
 from tests.support import sample
 from workflow.identifiers import mask_kpj
 
@@ -31,15 +31,15 @@ def test_no_live_session_is_401(api: Api) -> None:
     assert_problem(api.client.get(ACCOUNT), 401)
     assert_problem(api.client.get(ACCOUNT, headers=bearer("not-a-session")), 401)
     # A session past its 12 hours is no session.
-    token = open_session(api.db, sample(EIGHTY)["kpj"], api.runtime.clock.now())
+    token = sign_in(api, EIGHTY)
     api.set_now(api.runtime.clock.now() + timedelta(hours=13))
     assert_problem(api.client.get(ACCOUNT, headers=bearer(token)), 401)
 
 
 def test_using_the_session_moves_its_idle_clock(api: Api) -> None:
     start = api.runtime.clock.now()
-    used = open_session(api.db, sample(EIGHTY)["kpj"], start)
-    idle = open_session(api.db, sample(TWO_KPJS)["kpj"], start)
+    used = sign_in(api, EIGHTY)
+    idle = sign_in(api, TWO_KPJS)
     api.set_now(start + timedelta(minutes=20))
     assert api.client.get(ACCOUNT, headers=bearer(used)).status_code == 200
     # 40 minutes after sign-in: 20 idle for the one used, 40 for the other (30 at most).
@@ -50,9 +50,8 @@ def test_using_the_session_moves_its_idle_clock(api: Api) -> None:
 
 def test_an_heirs_session_sees_its_death_claim_only(api: Api) -> None:
     claim = create_over_http(api, DECEASED, "death")
-    token = open_session(
-        api.db, claim.kpj, api.runtime.clock.now(), heir_nik=HEIR["nik"], claim_id=claim.id
-    )
+    reference = api.client.get(f"/api/v1/claims/{claim.id}", headers=claim.auth).json()["reference"]
+    token = heir_sign_in(api, reference, HEIR["nik"], HEIR["birth_date"])
     problem = assert_problem(api.client.get(ACCOUNT, headers=bearer(token)), 403, "heir_session")
     assert "Rp" not in problem["detail"]
 
@@ -84,7 +83,7 @@ def test_a_paid_claim_shows_in_the_money_history_and_claims(api: Api) -> None:
             )
         )
     api.set_now(api.runtime.clock.now() + timedelta(days=3))
-    token = open_session(api.db, row["kpj"], api.runtime.clock.now())
+    token = sign_in(api, EIGHTY)
 
     answer = api.client.get(ACCOUNT, headers=bearer(token))
     assert answer.status_code == 200, answer.text
@@ -143,7 +142,7 @@ def test_a_paid_claim_shows_in_the_money_history_and_claims(api: Api) -> None:
 
 def test_other_kpjs_masked_and_what_can_be_claimed_from_when(api: Api) -> None:
     row = sample(TWO_KPJS)
-    token = open_session(api.db, row["kpj"], api.runtime.clock.now())
+    token = sign_in(api, TWO_KPJS)
     answer = api.client.get(ACCOUNT, headers=bearer(token))
     assert answer.status_code == 200, answer.text
     account = answer.json()
