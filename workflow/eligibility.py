@@ -92,6 +92,23 @@ _ELIGIBLE = Eligibility(
 )
 
 
+OPEN_CLAIM_EXISTS = "open_claim_exists"
+NOTHING_TO_CLAIM = "nothing_to_claim"
+
+
+def creation_refusal(eligibility: Eligibility, open_claim: bool, available: int) -> str | None:
+    """Why a claim could not be opened today, in the order creation judges it: the reason's
+    eligibility, then an open claim on the KPJ, then an account with nothing left; None when
+    it could. Claim creation raises on it; the balance page says it in advance."""
+    if not eligibility.eligible:
+        return eligibility.code
+    if open_claim:
+        return OPEN_CLAIM_EXISTS
+    if available == 0:
+        return NOTHING_TO_CLAIM
+    return None
+
+
 def check_eligibility(
     rules: RuleSet,
     reason: ClaimReason,

@@ -39,7 +39,12 @@ from claims.security import hash_token, new_token
 from workflow.account import Statement, account_on
 from workflow.audit_chain import chained_event
 from workflow.checklist import Checklist, document_checklist
-from workflow.eligibility import check_eligibility, claim_end_date
+from workflow.eligibility import (
+    OPEN_CLAIM_EXISTS,
+    check_eligibility,
+    claim_end_date,
+    creation_refusal,
+)
 from workflow.flags import creation_flags
 from workflow.identifiers import Nik
 from workflow.identity import RegisteredIdentity, TypedIdentity, identity_matches
@@ -199,12 +204,11 @@ def create_claim(
     facts = replace(facts_of(participant, had_partial, other_active), balance=account.available)
     end_date = end.value
     eligibility = check_eligibility(rules, request.reason, facts, today, end_date)
-    if not eligibility.eligible:
-        raise not_eligible(eligibility)
-    if open_claims:
-        raise open_claim_exists()
-    if account.available == 0:
-        raise nothing_to_claim(account)
+    refused = creation_refusal(eligibility, bool(open_claims), account.available)
+    if refused is not None:
+        if not eligibility.eligible:
+            raise not_eligible(eligibility)
+        raise open_claim_exists() if refused == OPEN_CLAIM_EXISTS else nothing_to_claim(account)
     token = new_token()
     heir = request.heir
     row = new_claim_row()

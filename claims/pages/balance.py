@@ -16,8 +16,9 @@ from claims.http.csrf import participant_cookie_token
 from claims.pages import i18n
 from claims.pages.page import Page, open_page
 from claims.participants.access import signed_in
-from claims.participants.balance import NOTHING_TO_CLAIM, OPEN_CLAIM_EXISTS, participant_account
+from claims.participants.balance import participant_account
 from claims.participants.balance_schemas import ParticipantAccountView
+from workflow.eligibility import NOTHING_TO_CLAIM, OPEN_CLAIM_EXISTS
 
 router = APIRouter(include_in_schema=False)
 

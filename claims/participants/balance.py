@@ -16,15 +16,13 @@ from claims.repositories.participant_access import SignedIn
 from claims.repositories.participant_accounts import ParticipantRecords, participant_records
 from claims.runtime import Runtime
 from workflow.account import Account, Statement, account_on
-from workflow.eligibility import check_eligibility
+from workflow.eligibility import check_eligibility, creation_refusal
 from workflow.identifiers import mask_kpj
 from workflow.money import benefit
 from workflow.rules import rules_in_force
 from workflow.states import OPEN_STATUSES, TRACKER_STEP, ClaimReason
 
 HEIR_SESSION = "heir_session"
-OPEN_CLAIM_EXISTS = "open_claim_exists"
-NOTHING_TO_CLAIM = "nothing_to_claim"
 # Heirs claim for a death; the participant's own account offers the other reasons.
 OWN_REASONS = tuple(reason for reason in ClaimReason if reason is not ClaimReason.death)
 _OWN_REASON_VALUES = tuple((reason, reason.value) for reason in OWN_REASONS)
@@ -133,11 +131,7 @@ def claimable(records: ParticipantRecords, account: Account, today: date) -> lis
     answers = []
     for reason, reason_value in _OWN_REASON_VALUES:
         eligibility = check_eligibility(rules, reason, facts, today)
-        code = eligibility.code
-        if code is None and open_claim:
-            code = OPEN_CLAIM_EXISTS
-        elif code is None and available == 0:
-            code = NOTHING_TO_CLAIM
+        code = creation_refusal(eligibility, open_claim, available)
         eligible_from = eligibility.eligible_from
         answers.append(
             {

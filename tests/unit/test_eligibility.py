@@ -362,3 +362,22 @@ def test_waiting_period_is_read_from_the_rule_set() -> None:
     three_months = replace(RULES, waiting_period_months=3)
     result = check_eligibility(three_months, C.resignation, BASE, date(2027, 1, 1))
     assert result.eligible_from == date(2027, 2, 21)
+
+
+@pytest.mark.parametrize(
+    ("eligible", "open_claim", "available", "refused"),
+    [
+        (True, False, 1, None),
+        (True, True, 1, "open_claim_exists"),
+        (True, False, 0, "nothing_to_claim"),
+        (True, True, 0, "open_claim_exists"),  # an open claim is said before an empty account
+        (False, True, 0, "waiting_period_not_over"),  # eligibility is said first
+    ],
+)
+def test_creation_refusal_judges_in_creations_order(
+    eligible: bool, open_claim: bool, available: int, refused: str | None
+) -> None:
+    from workflow.eligibility import Eligibility, creation_refusal
+
+    eligibility = Eligibility(True) if eligible else Eligibility(False, "waiting_period_not_over")
+    assert creation_refusal(eligibility, open_claim, available) == refused
