@@ -12,9 +12,11 @@ from workflow.eligibility import (
     END_DATE_DIFFERS,
     END_DATE_NOT_TAKEN,
     ClaimEndDate,
+    Eligibility,
     ParticipantFacts,
     check_eligibility,
     claim_end_date,
+    creation_refusal,
 )
 from workflow.rules import RULE_SETS, rules_by_version, rules_in_force
 from workflow.states import ClaimReason
@@ -377,7 +379,5 @@ def test_waiting_period_is_read_from_the_rule_set() -> None:
 def test_creation_refusal_judges_in_creations_order(
     eligible: bool, open_claim: bool, available: int, refused: str | None
 ) -> None:
-    from workflow.eligibility import Eligibility, creation_refusal
-
     eligibility = Eligibility(True) if eligible else Eligibility(False, "waiting_period_not_over")
     assert creation_refusal(eligibility, open_claim, available) == refused
