@@ -5,8 +5,10 @@ both show this; an heir's session sees its death claim only."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from claims.casework.facts import facts_of, wib_date
@@ -50,14 +52,43 @@ def document_of(
     signed: SignedIn, records: ParticipantRecords | None, now: datetime
 ) -> dict[str, Any]:
     """The JSON document of `ParticipantAccountView` of `records` (the KPJ `signed` signed in
-    with), today in Jakarta at `now`. A hot path: built as the document itself (like public
-    tracking), without model validation on the way out. 403 for an heir's session, 404 for
-    a KPJ the registry no longer has."""
+    with), today in Jakarta at `now`. 403 for an heir's session, 404 for a KPJ the registry
+    no longer has."""
+    return _document(_records_to_show(signed, records), wib_date(now))
+
+
+def account_json(signed: SignedIn, records: ParticipantRecords | None, now: datetime) -> bytes:
+    """`document_of` as the body of a JSON answer (the API's hot path). The body depends on
+    nothing but the records read in this request's snapshot and the day, so the bodies of
+    the records last read are kept and given again while those records are read unchanged:
+    a payout, a claim's new status, a registry import or the next day make other records
+    or another day, never a stale answer."""
+    return _account_body(_records_to_show(signed, records), wib_date(now))
+
+
+# How many (records, day) bodies are kept: at about 2 KB each, a few megabytes.
+ACCOUNT_BODIES_KEPT = 4096
+
+
+@lru_cache(maxsize=ACCOUNT_BODIES_KEPT)
+def _account_body(records: ParticipantRecords, today: date) -> bytes:
+    # As starlette's JSONResponse renders it.
+    return json.dumps(
+        _document(records, today), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode()
+
+
+def _records_to_show(signed: SignedIn, records: ParticipantRecords | None) -> ParticipantRecords:
     if signed.is_heir:
         raise heir_session()
     if records is None:
         raise NotFound("participant")
-    today = wib_date(now)
+    return records
+
+
+def _document(records: ParticipantRecords, today: date) -> dict[str, Any]:
+    """A hot path: built as the document itself (like public tracking), without model
+    validation on the way out."""
     registrant = records.registrant
     # kpj_account's computation (claims.casework.facts), on the rows read with the rest.
     account = account_on(

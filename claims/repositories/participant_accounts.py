@@ -83,16 +83,18 @@ class PersonClaim(NamedTuple):
 @dataclass(frozen=True)
 class ParticipantRecords:
     """The registry's row of the KPJ (`registrant`, with its employer), whether the person
-    made a partial claim and has another KPJ active (what eligibility reads), the person's KPJs, their claims newest
-    first, and the payouts of the KPJ's account (`kpj_account`'s)."""
+    made a partial claim and has another KPJ active (what eligibility reads), the person's
+    KPJs, their claims newest first, and the payouts of the KPJ's account (`kpj_account`'s).
+    Immutable and hashable: equal records make an equal account document on a given day
+    (claims.participants.balance keeps the documents of the records it read last)."""
 
     registrant: Registrant
     employer_name: str
     had_partial_claim: bool
     other_kpj_active: bool
-    kpjs: list[PersonKpj]
-    claims: list[PersonClaim]
-    payouts: list[AccountPayout]
+    kpjs: tuple[PersonKpj, ...]
+    claims: tuple[PersonClaim, ...]
+    payouts: tuple[AccountPayout, ...]
 
 
 def participant_records(db: Database, kpj: str) -> ParticipantRecords | None:
@@ -138,13 +140,13 @@ def _records_of(
         employer_name=employer_name,
         had_partial_claim=bool(partial),
         other_kpj_active=bool(other_active),
-        kpjs=sorted({PersonKpj(of_kpj, status) for of_kpj, status, *_ in person}),
-        claims=[
+        kpjs=tuple(sorted({PersonKpj(of_kpj, status) for of_kpj, status, *_ in person})),
+        claims=tuple(
             PersonClaim(id_, reference, of_kpj, reason, ClaimStatus(status), as_utc(created_at))
             for of_kpj, _, id_, reference, reason, status, created_at in person
             if id_ is not None
-        ],
-        payouts=payouts_of_rows(payouts),
+        ),
+        payouts=tuple(payouts_of_rows(payouts)),
     )
 
 

@@ -169,3 +169,36 @@ def test_other_kpjs_masked_and_what_can_be_claimed_from_when(api: Api) -> None:
     again = api.client.get(ACCOUNT, headers=bearer(token)).json()
     assert [c["step"] for c in again["claims"]] == [1]
     assert claimable_of(again)["disability"]["code"] == "open_claim_exists"
+
+
+def test_a_kept_account_body_is_never_given_after_the_account_changed(api: Api) -> None:
+    """The API keeps the bodies of the records it read (balance.account_json): the same
+    records on the same day give the same body; a new claim, a payout or the next day give
+    the new one at once, for a session signed in before the change too."""
+    token = sign_in(api, EIGHTY)
+    first = api.client.get(ACCOUNT, headers=bearer(token))
+    again = api.client.get(ACCOUNT, headers=bearer(token))
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert first.json()["claims"] == [] and first.json()["balance"]["paid_out"] == 0
+
+    claim = create_over_http(api, EIGHTY, "resignation")
+    opened = api.client.get(ACCOUNT, headers=bearer(token)).json()
+    assert [c["id"] for c in opened["claims"]] == [claim.id]
+    assert claimable_of(opened)["resignation"]["code"] == "open_claim_exists"
+
+    api.set_now(api.runtime.clock.now() + timedelta(days=1))
+    token = sign_in(api, EIGHTY)
+    next_day = api.client.get(ACCOUNT, headers=bearer(token)).json()
+    assert next_day["balance"]["as_of"] != opened["balance"]["as_of"]
+
+
+def test_a_payout_shows_at_once_for_a_session_that_read_the_account_before(api: Api) -> None:
+    token = sign_in(api, EIGHTY)
+    before = api.client.get(ACCOUNT, headers=bearer(token)).json()
+    assert before["balance"]["paid_out"] == 0
+    approved, _ = paid_claim(api, EIGHTY, "resignation")
+    token = sign_in(api, EIGHTY)
+    after = api.client.get(ACCOUNT, headers=bearer(token)).json()
+    assert after["balance"]["paid_out"] == approved["payout"]["gross"] > 0
+    assert after["balance"]["available"] == 0 < before["balance"]["available"]
