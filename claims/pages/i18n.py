@@ -281,6 +281,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Some fields need correcting. See the message under each field.",
     ),
     "required": ("Wajib diisi.", "Required."),
+    "error_summary_title": ("Ada masalah", "There is a problem"),
     "bad_date": (
         "Tulis tanggal sebagai DD-MM-YYYY, misalnya 17-08-1985.",
         "Write the date as DD-MM-YYYY, for example 17-08-1985.",

@@ -61,8 +61,6 @@ def _form_page(
         "next": safe_next(values.get("next", "")),
         "summary": [(name, page.t(name), message) for name, message in errors.items()],
     }
-    if form_error:
-        context["title"] = page.t("error_prefix") + context["title"]
     return page.render("signin.html", context, status=status)
 
 
@@ -144,7 +142,7 @@ def _code_page(
     status: int = 200,
 ) -> Response:
     context = {
-        "title": (page.t("error_prefix") if form_error else "") + page.t("code_title"),
+        "title": page.t("code_title"),
         "challenge_id": challenge_id,
         "sent_to": sent.sent_to if sent else [],
         "next": next_path,
