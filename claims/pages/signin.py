@@ -52,7 +52,7 @@ def _form_page(
     notice: str | None = None,
 ) -> Response:
     context: dict[str, Any] = {
-        "title": page.t("heir_sign_in_title" if heir else "sign_in_title"),
+        "title": page.t("heir_sign_in_title") if heir else page.t("sign_in_title"),
         "heir": heir,
         "values": values,
         "errors": errors,
