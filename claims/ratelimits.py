@@ -181,6 +181,18 @@ class RateLimiter:
             if not self.strategy.hit(item, self.namespace, name, key):
                 raise TooManyRequests(self._retry_after(item, name, key), code=TOO_MANY_ATTEMPTS)
 
+    def identity_attempts_per_kpj(self) -> tuple[int, int]:
+        """The KPJ's identity attempt window: (attempts allowed, its length in seconds)."""
+        item = self._attempts_per_kpj
+        return item.amount, int(item.get_expiry())
+
+    def identity_attempts_left(self, kpj: str) -> tuple[int, int]:
+        """(attempts `kpj` has left in its window now, seconds until the oldest leaves it).
+        Any KPJ has its window, registered or not, so this says nothing of which exist."""
+        name = "identity_attempts_per_kpj"
+        stats = self.strategy.get_window_stats(self._attempts_per_kpj, self.namespace, name, kpj)
+        return stats.remaining, max(1, math.ceil(stats.reset_time - time.time()))
+
     def record_code_failure(self, kpj: str) -> None:
         """One wrong sign-in code on `kpj` (the window only counts; it refuses nothing)."""
         self.strategy.hit(self._code_failures, self.namespace, "sign_in_code_failures", kpj)

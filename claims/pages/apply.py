@@ -4,6 +4,7 @@ lists to choose from), and the opening of the claim, as the API opens it."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from starlette.responses import Response
 from claims.casework import intake
 from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirInput, check_claim_fields
 from claims.casework.opening import open_claim
+from claims.catalogues import N_
+from claims.clock import wib_date
 from claims.errors import FieldProblem, TooManyRequests
 from claims.http.csrf import APPLICANT_COOKIE, CSRF_FIELD, set_cookie
 from claims.http.ratelimit import client_address, get_rate_limiter
@@ -36,7 +39,10 @@ from claims.pages.page import (
 from claims.pages.posted import PostedForm
 from claims.repositories.registry import branches_by_name
 from claims.runtime import Runtime
+from workflow.dates import UnreadableDate, parse_written_date
 from workflow.errors import WorkflowError
+from workflow.identifiers import Kpj
+from workflow.rules import rules_in_force
 from workflow.states import ClaimReason
 
 router = APIRouter(include_in_schema=False)
@@ -44,21 +50,46 @@ router = APIRouter(include_in_schema=False)
 # The access token rides in this cookie for as long as a claim normally takes, and then some.
 CLAIM_COOKIE_SECONDS = 120 * 24 * 3600
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# The apply form's fields in page order, with the text key of each label.
+# The apply form's fields in page order (the heir's right after the reason that asks for
+# them), with the text key of each label; the error summary lists them in this order.
 APPLY_FIELDS = {
-    "kpj": "kpj",
-    "nik": "nik",
-    "full_name": "full_name",
-    "birth_date": "birth_date",
-    "reason": "reason",
-    "employment_end_date": "employment_end_date",
-    "email": "email",
-    "phone": "phone",
-    "branch_code": "branch",
-    "heir_nik": "heir_nik",
-    "heir_full_name": "heir_full_name",
-    "heir_birth_date": "heir_birth_date",
-    "heir_relationship": "heir_relationship",
+    "kpj": N_("apply_kpj"),
+    "nik": N_("nik"),
+    "full_name": N_("full_name"),
+    "birth_date": N_("apply_birth_date"),
+    "reason": N_("reason"),
+    "employment_end_date": N_("apply_end_date"),
+    "heir_nik": N_("heir_nik"),
+    "heir_full_name": N_("heir_full_name"),
+    "heir_birth_date": N_("apply_heir_birth_date"),
+    "heir_relationship": N_("heir_relationship"),
+    "email": N_("email"),
+    "phone": N_("phone"),
+    "branch_code": N_("branch"),
+}
+DATE_PROBLEMS = {
+    "two_digit_year": N_("date_two_digit_year"),
+    "no_such_day": N_("date_no_such_day"),
+    "unknown_form": N_("date_unknown_form"),
+}
+# Each reason's label and one-line hint (who may use it, from when: domain.md "Claim
+# reasons"); the hints' numbers are filled in from the rules in force.
+REASON_KEYS: dict[ClaimReason, tuple[str, str]] = {
+    ClaimReason.retirement: (N_("reason_retirement"), N_("reason_retirement_hint")),
+    ClaimReason.resignation: (N_("reason_resignation"), N_("reason_resignation_hint")),
+    ClaimReason.termination: (N_("reason_termination"), N_("reason_termination_hint")),
+    ClaimReason.contract_end: (N_("reason_contract_end"), N_("reason_contract_end_hint")),
+    ClaimReason.leaving_indonesia: (
+        N_("reason_leaving_indonesia"),
+        N_("reason_leaving_indonesia_hint"),
+    ),
+    ClaimReason.disability: (N_("reason_disability"), N_("reason_disability_hint")),
+    ClaimReason.death: (N_("reason_death"), N_("reason_death_hint")),
+    ClaimReason.partial_housing: (
+        N_("reason_partial_housing"),
+        N_("reason_partial_housing_hint"),
+    ),
+    ClaimReason.partial_other: (N_("reason_partial_other"), N_("reason_partial_other_hint")),
 }
 END_DATE_REASONS = (ClaimReason.resignation, ClaimReason.termination, ClaimReason.contract_end)
 
@@ -66,6 +97,57 @@ END_DATE_REASONS = (ClaimReason.resignation, ClaimReason.termination, ClaimReaso
 def branches(runtime: Runtime) -> list[Branch]:
     with runtime.db.read_only() as session:
         return branches_by_name(session)
+
+
+def read_date(page: Page, text: str) -> tuple[date | None, str | None]:
+    """A date field as typed: (the date, None), or (None, what to write instead). The sign-in
+    pages read theirs with it too."""
+    try:
+        return parse_written_date(text), None
+    except UnreadableDate as unreadable:
+        return None, page.t(DATE_PROBLEMS[unreadable.code])
+
+
+def duration(page: Page, seconds: int) -> str:
+    """`15 menit`, `1 jam`, `24 jam`: a limiter's window or wait as people say it."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = seconds // 3600
+        return page.t("duration_hour") if hours == 1 else page.t("duration_hours", n=hours)
+    minutes = max(1, math.ceil(seconds / 60))
+    return page.t("duration_minute") if minutes == 1 else page.t("duration_minutes", n=minutes)
+
+
+def attempts_warning(page: Page) -> str:
+    """What the page says from the start: how many wrong tries lock a KPJ, and for how long
+    (the limiter's own numbers)."""
+    allowed, window = get_rate_limiter(page.request).identity_attempts_per_kpj()
+    return page.t("attempts_warning", n=allowed, window=duration(page, window))
+
+
+def attempts_left_message(page: Page, kpj: str) -> str:
+    """After a failed identity check: the tries `kpj` has left before its window is full,
+    read from the limiter. Every KPJ, registered or not, has a window counted the same way,
+    so the message is the same whether the KPJ exists."""
+    limiter = get_rate_limiter(page.request)
+    left, wait = limiter.identity_attempts_left(kpj)
+    if left <= 0:
+        return page.t("attempts_none_left", wait=duration(page, wait))
+    window = duration(page, limiter.identity_attempts_per_kpj()[1])
+    return page.t("attempts_left", n=left, window=window)
+
+
+def reason_choices(page: Page) -> list[tuple[str, str, str]]:
+    """(value, label, one-line hint) of each reason, the numbers from the rules in force."""
+    rules = rules_in_force(wib_date(page.runtime.clock.now()))
+    numbers = {
+        "age": rules.retirement_age_years,
+        "months": rules.waiting_period_months,
+        "years": rules.partial_min_membership_years,
+    }
+    return [
+        (reason.value, page.t(label), page.t(hint, **numbers))
+        for reason, (label, hint) in REASON_KEYS.items()
+    ]
 
 
 def apply_context(
@@ -80,6 +162,7 @@ def apply_context(
         "title": page.t("apply_title"),
         "values": values,
         "errors": errors,
+        # Plain names: the label without its "(11 angka)" or "(boleh kosong)".
         "summary": [
             (name, page.t(key).split(" (")[0], errors[name])
             for name, key in APPLY_FIELDS.items()
@@ -87,8 +170,12 @@ def apply_context(
         ],
         "form_error": form_error,
         "eligibility": eligibility,
+        "attempts_warning": attempts_warning(page),
         "branches": branches(page.runtime),
-        "reasons": [(r.value, i18n.reason_label(r.value, language)) for r in ClaimReason],
+        "reasons": reason_choices(page),
+        # Parts shown (with JavaScript) only for these reasons: data-shown-for.
+        "death": ClaimReason.death.value,
+        "end_date_reasons": [r.value for r in END_DATE_REASONS],
         "relationships": [
             (code, i18n.pick(i18n.HEIR_RELATIONSHIP_LABELS[code], language))
             for code in HEIR_RELATIONSHIPS
@@ -128,11 +215,19 @@ def read_apply_form(page: Page, form: FormData, branch_codes: set[str]) -> Apply
     for name in names + (heir_names if death else []):
         if not values[name]:
             errors[name] = page.t("required")
-    dates: dict[str, date | None] = {}
-    for name in ("birth_date", "heir_birth_date", "employment_end_date"):
-        dates[name] = i18n.parse_page_date(values[name]) if values[name] else None
-        if values[name] and dates[name] is None:
-            errors.setdefault(name, page.t("bad_date"))
+    if not reason:
+        errors["reason"] = page.t("reason_required")
+    # A part of another reason is not read (with JavaScript it is out of sight).
+    end_date_asked = reason in {r.value for r in END_DATE_REASONS}
+    date_names = ["birth_date", *(["heir_birth_date"] if death else [])]
+    date_names += ["employment_end_date"] if end_date_asked else []
+    dates: dict[str, date | None] = dict.fromkeys(
+        ("birth_date", "heir_birth_date", "employment_end_date")
+    )
+    for name in date_names:
+        dates[name], unreadable = read_date(page, values[name]) if values[name] else (None, None)
+        if unreadable is not None:
+            errors.setdefault(name, unreadable)
     if values["email"] and not EMAIL.match(values["email"]):
         errors.setdefault("email", page.t("bad_email"))
     if reason and reason not in {r.value for r in ClaimReason}:
@@ -210,6 +305,8 @@ def create_from_form(page: Page, form: FormData) -> Response:
         return again(read.errors, page.t("form_has_errors"))
     limiter = get_rate_limiter(page.request)
     client = client_address(page.request)
+    # The key the attempt windows count (the form's checks have parsed this KPJ already).
+    kpj_key = Kpj.parse(read.request.kpj).value
     try:
         # This runs in a worker thread; the opening itself is the API's, on the event loop.
         created = anyio.from_thread.run(
@@ -219,9 +316,19 @@ def create_from_form(page: Page, form: FormData) -> Response:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
         # As the API answers: 429 with Retry-After (the attempt window is full).
-        retry_after = {"Retry-After": str(limited.data["retry_after"])}
-        return again({}, error_message(page, limited), status=429, headers=retry_after)
+        wait = int(limited.data["retry_after"])
+        retry_after = {"Retry-After": str(wait)}
+        kpj_locked = limiter.identity_attempts_left(kpj_key)[0] <= 0
+        message = (
+            page.t("attempts_locked", wait=duration(page, wait))
+            if kpj_locked
+            else error_message(page, limited)
+        )
+        return again({}, message, status=429, headers=retry_after)
     except WorkflowError as refused:
+        if refused.code == "identity_not_verified":
+            left = attempts_left_message(page, kpj_key)
+            return again({}, f"{error_message(page, refused)} {left}")
         if refused.code == "not_eligible":
             eligible_from = refused.data.get("eligible_from")
             eligibility = {"message": error_message(page, refused)}

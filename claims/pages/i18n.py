@@ -4,7 +4,6 @@ interview times in the branch's own zone (WIB, WITA, WIT)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +13,7 @@ from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirRelationship
 from claims.catalogues import N_, message
 from claims.catalogues import Language as Language  # the pages name it from here
 from claims.clock import WIB
-from workflow.dates import format_date_id
+from workflow.dates import UnreadableDate, format_date_id, parse_written_date
 from workflow.heirs import HEIR_RELATIONSHIP_LABELS as RELATIONSHIP_WORDS
 from workflow.states import ClaimReason, ClaimStatus
 
@@ -31,7 +30,6 @@ DAY_NAMES = {
     "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
 }
-_PAGE_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 
 
 def requested_language(request: Request) -> Language | None:
@@ -62,14 +60,11 @@ def page_date(day: date | None) -> str:
 
 
 def parse_page_date(text: str) -> date | None:
-    """DD-MM-YYYY (also with / or .), the form people know; None when it is not a date."""
-    match = _PAGE_DATE.match(text or "")
-    if not match:
-        return None
-    day, month, year = (int(part) for part in match.groups())
+    """A date as typed on a page: DD-MM-YYYY, D/M/YYYY or YYYY-MM-DD (workflow.dates
+    `parse_written_date`, which says why it refuses one); None when it is not such a date."""
     try:
-        return date(year, month, day)
-    except ValueError:
+        return parse_written_date(text or "")
+    except UnreadableDate:
         return None
 
 

@@ -71,12 +71,13 @@ def page_date(iso: str) -> str:
 
 def fill_apply(page: Any, row: dict[str, str], reason: str, *, english: bool = False) -> None:
     language = "en" if english else "id"
-    for name in ("kpj", "nik", "full_name", "email", "phone"):
+    page.get_by_label(translate("apply_kpj", language), exact=True).fill(row["kpj"])
+    for name in ("nik", "full_name", "email", "phone"):
         page.get_by_label(translate(name, language), exact=True).fill(row[name])
-    page.get_by_label(translate("birth_date", language), exact=True).fill(
+    page.get_by_label(translate("apply_birth_date", language), exact=True).fill(
         page_date(row["birth_date"])
     )
-    page.locator("#reason").select_option(reason)
+    page.locator(f"input[name=reason][value={reason}]").check()
     page.locator("#branch_code").select_option(row["_branch"])
 
 

@@ -281,14 +281,14 @@ def test_apply_errors_are_tied_to_their_fields_and_eligibility_is_plain(
 ) -> None:
     page = phone.new_page()
     page.goto(site.url("/apply"))
-    page.get_by_label("Nomor KPJ (11 angka)", exact=True).fill("123")
+    page.get_by_label("Nomor KPJ", exact=True).fill("123")
     page.get_by_label("NIK (16 angka)", exact=True).fill("3171019999990000")
-    page.get_by_label("Tanggal lahir (DD-MM-YYYY)", exact=True).fill("31-02-1990")
+    page.get_by_label("Tanggal lahir", exact=True).fill("31-02-1990")
     page.locator("form[action='/apply'] button[type=submit]").click()
     for field, words in (
         ("kpj", "11 angka"),
         ("nik", "NIK"),
-        ("birth_date", "DD-MM-YYYY"),
+        ("birth_date", "Tanggal ini tidak ada"),
         ("email", "Wajib diisi"),
     ):
         control = page.locator(f"#{field}")
