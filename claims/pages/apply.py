@@ -136,6 +136,14 @@ def attempts_left_message(page: Page, kpj: str) -> str:
     return page.t("attempts_left", n=left, window=window)
 
 
+def limited_message(page: Page, limited: TooManyRequests, kpj: str) -> str:
+    """A 429 on an identity attempt: said as a locked KPJ when its own window is full (else
+    the client's window, or the wrong codes', refused it: the plain message)."""
+    if get_rate_limiter(page.request).identity_attempts_left(kpj)[0] > 0:
+        return error_message(page, limited)
+    return page.t("attempts_locked", wait=duration(page, int(limited.data["retry_after"])))
+
+
 def reason_choices(page: Page) -> list[tuple[str, str, str]]:
     """(value, label, one-line hint) of each reason, the numbers from the rules in force."""
     rules = rules_in_force(wib_date(page.runtime.clock.now()))
@@ -316,15 +324,8 @@ def create_from_form(page: Page, form: FormData) -> Response:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
         # As the API answers: 429 with Retry-After (the attempt window is full).
-        wait = int(limited.data["retry_after"])
-        retry_after = {"Retry-After": str(wait)}
-        kpj_locked = limiter.identity_attempts_left(kpj_key)[0] <= 0
-        message = (
-            page.t("attempts_locked", wait=duration(page, wait))
-            if kpj_locked
-            else error_message(page, limited)
-        )
-        return again({}, message, status=429, headers=retry_after)
+        retry_after = {"Retry-After": str(limited.data["retry_after"])}
+        return again({}, limited_message(page, limited, kpj_key), status=429, headers=retry_after)
     except WorkflowError as refused:
         if refused.code == "identity_not_verified":
             left = attempts_left_message(page, kpj_key)

@@ -13,26 +13,47 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from claims.catalogues import N_
 from claims.errors import FieldProblem, TooManyRequests
 from claims.http.csrf import (
     CSRF_FIELD,
     PARTICIPANT_COOKIE,
     cookie_name,
     participant_cookie_token,
+    read_cookie,
     set_cookie,
 )
 from claims.http.ratelimit import client_address, get_rate_limiter
-from claims.pages import i18n
+from claims.pages.apply import attempts_left_message, attempts_warning, limited_message, read_date
 from claims.pages.page import Errors, Page, error_message, field_errors, form_text, open_page
-from claims.participants.signin import ChallengeSent, SignIn
+from claims.pages.posted import PostedForm, seal, unseal
+from claims.participants.signin import CODE_LIFETIME, SignIn
 from claims.repositories.participant_access import HEIR, SESSION_LIFETIME
 from claims.security import hash_token
 from workflow.errors import WorkflowError
+from workflow.identifiers import Kpj
 
 router = APIRouter(include_in_schema=False)
+CODE_SECONDS = int(CODE_LIFETIME.total_seconds())
 
-PARTICIPANT_FIELDS = ("kpj", "nik", "birth_date")
-HEIR_FIELDS = ("reference", "nik", "birth_date")
+# Each form's fields in page order with the text key of its label: the error summary lists
+# them in this order, by their plain names.
+PARTICIPANT_FIELDS = {
+    "kpj": N_("apply_kpj"),
+    "nik": N_("nik"),
+    "birth_date": N_("apply_birth_date"),
+}
+HEIR_FIELDS = {
+    "reference": N_("claim_reference"),
+    "nik": N_("heir_own_nik"),
+    "birth_date": N_("apply_birth_date"),
+}
+CODE_FIELDS = {"code": N_("code")}
+# The code on its way (challenge, masked contacts, where to go next) rides to the code page
+# in this cookie, sealed as a refused form's values are (claims.pages.posted), for as long as
+# the code is good: a reload of the code page shows it again, and no address holds it.
+PENDING_COOKIE = "jht_signin"
+CODE_PAGE = "/masuk/kode"
 
 
 def safe_next(target: str, default: str = "/saldo") -> str:
@@ -42,53 +63,62 @@ def safe_next(target: str, default: str = "/saldo") -> str:
     return default
 
 
-def _form_page(
-    page: Page,
-    heir: bool,
-    values: dict[str, str],
-    errors: Errors,
-    form_error: str | None = None,
-    status: int = 200,
-    notice: str | None = None,
-) -> Response:
+def error_summary(page: Page, fields: dict[str, str], errors: Errors) -> list[tuple[str, str, str]]:
+    """(field, plain label, message) for the error summary, in the form's order."""
+    return [
+        (name, page.t(key).split(" (")[0], errors[name])
+        for name, key in fields.items()
+        if name in errors
+    ]
+
+
+def _form_page(page: Page, heir: bool, next_path: str, notice: str | None = None) -> Response:
+    """The sign-in form; after a refused post (post/redirect/get) with its messages and the
+    values typed."""
+    posted = page.posted
+    values = posted.values if posted else {"next": next_path}
+    errors = posted.errors if posted else {}
     context: dict[str, Any] = {
         "title": page.t("heir_sign_in_title") if heir else page.t("sign_in_title"),
         "heir": heir,
         "values": values,
         "errors": errors,
-        "form_error": form_error,
+        "form_error": posted.form_error if posted else None,
         "notice": notice,
         "next": safe_next(values.get("next", "")),
-        "summary": [(name, page.t(name), message) for name, message in errors.items()],
+        "summary": error_summary(page, HEIR_FIELDS if heir else PARTICIPANT_FIELDS, errors),
+        # An heir's attempts count against the deceased's KPJ, which the heir does not type.
+        "attempts_warning": None if heir else attempts_warning(page),
     }
-    return page.render("signin.html", context, status=status)
+    return page.render("signin.html", context)
 
 
 @router.get("/masuk", response_class=HTMLResponse)
 def sign_in_form(request: Request) -> Response:
     page = open_page(request)
     notice = page.t("signed_out") if request.query_params.get("done") == "signed_out" else None
-    values = {"next": request.query_params.get("next", "")}
-    return _form_page(page, False, values, {}, notice=notice)
+    return _form_page(page, False, request.query_params.get("next", ""), notice)
 
 
 @router.get("/masuk/ahli-waris", response_class=HTMLResponse)
 def heir_sign_in_form(request: Request) -> Response:
     page = open_page(request)
-    return _form_page(page, True, {"next": request.query_params.get("next", "")}, {})
+    return _form_page(page, True, request.query_params.get("next", ""))
 
 
 def _read(
-    page: Page, form: FormData, names: tuple[str, ...]
+    page: Page, form: FormData, names: dict[str, str]
 ) -> tuple[dict[str, str], Errors, date | None]:
     values = {name: form_text(form, name) for name in (*names, "next")}
     errors: Errors = {}
     for name in names:
         if not values[name]:
             errors[name] = page.t("required")
-    birth = i18n.parse_page_date(values["birth_date"]) if values["birth_date"] else None
-    if values["birth_date"] and birth is None:
-        errors.setdefault("birth_date", page.t("bad_date"))
+    birth, unreadable = (
+        read_date(page, values["birth_date"]) if values["birth_date"] else (None, None)
+    )
+    if unreadable is not None:
+        errors.setdefault("birth_date", unreadable)
     return values, errors, birth
 
 
@@ -103,13 +133,26 @@ async def heir_sign_in_submit(request: Request) -> Response:
 
 
 async def _start(request: Request, heir: bool) -> Response:
+    """Every answer is a 303: to the code page once a code is sent, else back to the form
+    (post/redirect/get), which shows why."""
     page = open_page(request)
     form = await request.form()
     if (forbidden := page.csrf_refusal(form_text(form, CSRF_FIELD))) is not None:
         return forbidden
+    path = request.url.path
     values, errors, birth = _read(page, form, HEIR_FIELDS if heir else PARTICIPANT_FIELDS)
+
+    def again(
+        errors: Errors,
+        form_error: str | None,
+        status: int = 422,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        posted = PostedForm(path, status, errors, values, form_error, {}, headers or {})
+        return page.refused(f"{path}#error-summary", posted)
+
     if errors or birth is None:
-        return _form_page(page, heir, values, errors, page.t("form_has_errors"), 422)
+        return again(errors, page.t("form_has_errors"))
     service = SignIn(page.runtime, get_rate_limiter(request))
     client = client_address(request)
     try:
@@ -120,42 +163,76 @@ async def _start(request: Request, heir: bool) -> Response:
         else:
             sent = await service.start(values["kpj"], values["nik"], birth, client, page.language)
     except FieldProblem as problem:
-        return _form_page(
-            page, heir, values, field_errors(page, problem), page.t("form_has_errors"), 422
-        )
+        return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
-        refused = _form_page(page, heir, values, {}, error_message(page, limited), 429)
-        refused.headers["Retry-After"] = str(limited.data["retry_after"])
-        return refused
+        retry_after = {"Retry-After": str(limited.data["retry_after"])}
+        message = (
+            error_message(page, limited)
+            if heir
+            else await _limited_message(page, limited, values["kpj"])
+        )
+        return again({}, message, 429, retry_after)
     except WorkflowError as refused:
-        return _form_page(page, heir, values, {}, error_message(page, refused), 422)
-    return _code_page(page, sent.challenge_id, sent, safe_next(values["next"], ""), {})
+        message = error_message(page, refused)
+        if refused.code == "identity_not_verified" and not heir:
+            left = await anyio.to_thread.run_sync(
+                attempts_left_message, page, Kpj.parse(values["kpj"]).value
+            )
+            message = f"{message} {left}"
+        return again({}, message)
+    pending = PostedForm(
+        CODE_PAGE,
+        200,
+        extra={
+            "challenge_id": sent.challenge_id,
+            "sent_to": sent.sent_to,
+            "next": safe_next(values["next"], ""),
+        },
+    )
+    response = page.redirect(CODE_PAGE)
+    sealed = seal(page.runtime.settings.secret_key(), pending, page.runtime.clock.now())
+    set_cookie(response, request, PENDING_COOKIE, sealed, max_age=CODE_SECONDS)
+    return response
 
 
-def _code_page(
-    page: Page,
-    challenge_id: str,
-    sent: ChallengeSent | None,
-    next_path: str,
-    errors: Errors,
-    form_error: str | None = None,
-    status: int = 200,
-) -> Response:
+async def _limited_message(page: Page, limited: TooManyRequests, kpj: str) -> str:
+    return await anyio.to_thread.run_sync(limited_message, page, limited, Kpj.parse(kpj).value)
+
+
+def _pending(page: Page) -> PostedForm | None:
+    """The code on its way to this browser (sealed by `_start`), while it is good."""
+    sealed = read_cookie(page.request, PENDING_COOKIE)
+    if not sealed:
+        return None
+    return unseal(page.runtime.settings.secret_key(), sealed, CODE_PAGE, page.runtime.clock.now())
+
+
+@router.get(CODE_PAGE, response_class=HTMLResponse)
+def code_form(request: Request) -> Response:
+    """Where the code is typed: after the sign-in form sent it, or after a wrong code
+    (post/redirect/get). Without a code on its way, back to the sign-in form."""
+    page = open_page(request)
+    pending = _pending(page)
+    if pending is None:
+        return page.redirect("/masuk")
+    posted = page.posted
+    errors = posted.errors if posted else {}
     context = {
         "title": page.t("code_title"),
-        "challenge_id": challenge_id,
-        "sent_to": sent.sent_to if sent else [],
-        "next": next_path,
+        "challenge_id": pending.extra["challenge_id"],
+        "sent_to": pending.extra["sent_to"],
+        "next": pending.extra["next"],
         "values": {},
         "errors": errors,
-        "form_error": form_error,
+        "form_error": posted.form_error if posted else None,
+        "summary": error_summary(page, CODE_FIELDS, errors),
     }
-    response = page.render("signin_code.html", context, status=status)
+    response = page.render("signin_code.html", context)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
-@router.post("/masuk/kode", response_class=HTMLResponse)
+@router.post(CODE_PAGE, response_class=HTMLResponse)
 async def code_submit(request: Request) -> Response:
     page = open_page(request)
     form = await request.form()
@@ -164,22 +241,18 @@ async def code_submit(request: Request) -> Response:
     challenge_id = form_text(form, "challenge_id")
     next_path = safe_next(form_text(form, "next"), "")
     code = form_text(form, "code").replace(" ", "")
+
+    def again(message: str) -> Response:
+        posted = PostedForm(CODE_PAGE, 422, {"code": message})
+        return page.refused(f"{CODE_PAGE}#error-summary", posted)
+
     if not code:
-        return _code_page(
-            page,
-            challenge_id,
-            None,
-            next_path,
-            {"code": page.t("required")},
-            page.t("form_has_errors"),
-            422,
-        )
+        return again(page.t("required"))
     service = SignIn(page.runtime, get_rate_limiter(request))
     try:
         opened = await anyio.to_thread.run_sync(service.confirm, challenge_id, code)
     except WorkflowError as refused:
-        message = error_message(page, refused)
-        return _code_page(page, challenge_id, None, next_path, {"code": message}, message, 422)
+        return again(error_message(page, refused))
     default = f"/claims/{opened.claim_id}" if opened.purpose == HEIR else "/saldo"
     response = page.redirect(safe_next(next_path, default))
     set_cookie(
@@ -189,6 +262,8 @@ async def code_submit(request: Request) -> Response:
         opened.access_token,
         max_age=int(SESSION_LIFETIME.total_seconds()),
     )
+    # The code is used: the code page has nothing more to show.
+    set_cookie(response, request, PENDING_COOKIE, "", max_age=0)
     return response
 
 

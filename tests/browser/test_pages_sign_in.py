@@ -43,6 +43,7 @@ def test_a_claim_made_in_one_browser_opens_in_another_after_signing_in(api: Api)
     form = other.get(asked.headers["location"])
     assert form.status_code == 200 and "Masuk sebagai peserta" in form.text
     token = csrf_token(other, asked.headers["location"])
+    # Every post answers 303 (post/redirect/get); the form's GET shows why it was refused.
     wrong = other.post(
         "/masuk",
         data={
@@ -52,9 +53,12 @@ def test_a_claim_made_in_one_browser_opens_in_another_after_signing_in(api: Api)
             "birth_date": "01-01-1990",
             "next": claim_path,
         },
+        follow_redirects=False,
     )
-    assert wrong.status_code == 422 and "tidak cocok" in wrong.text
-    assert "<title>Galat: " in wrong.text
+    assert wrong.status_code == 303 and wrong.headers["location"] == "/masuk#error-summary"
+    shown = other.get("/masuk")
+    assert shown.status_code == 422 and "tidak cocok" in shown.text
+    assert "<title>Galat: " in shown.text
     sent = other.post(
         "/masuk",
         data={
@@ -65,7 +69,7 @@ def test_a_claim_made_in_one_browser_opens_in_another_after_signing_in(api: Api)
             "next": claim_path,
         },
     )
-    assert sent.status_code == 200, sent.text
+    assert sent.status_code == 200 and str(sent.url).endswith("/masuk/kode"), sent.text
     assert "s***@contoh.id" in sent.text and row["email"] not in sent.text
     challenge_id = _challenge_id(sent.text)
     code = sent_code(api.db, challenge_id)
@@ -79,6 +83,7 @@ def test_a_claim_made_in_one_browser_opens_in_another_after_signing_in(api: Api)
         },
     )
     assert bad.status_code == 422 and 'aria-invalid="true"' in bad.text
+    assert bad.url.path == "/masuk/kode" and _challenge_id(bad.text) == challenge_id
     opened = other.post(
         "/masuk/kode",
         data={"csrf_token": token, "challenge_id": challenge_id, "code": code, "next": claim_path},

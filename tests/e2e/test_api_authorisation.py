@@ -63,6 +63,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/masuk"): "page",
     ("GET", "/masuk/ahli-waris"): "page",
     ("POST", "/masuk/ahli-waris"): "page",
+    ("GET", "/masuk/kode"): "page",
     ("POST", "/masuk/kode"): "page",
     ("POST", "/keluar"): "page",
     ("GET", "/saldo"): "page:participant",
