@@ -204,7 +204,11 @@ def _pending(page: Page) -> PostedForm | None:
     sealed = read_cookie(page.request, PENDING_COOKIE)
     if not sealed:
         return None
-    return unseal(page.runtime.settings.secret_key(), sealed, CODE_PAGE, page.runtime.clock.now())
+    pending = unseal(
+        page.runtime.settings.secret_key(), sealed, CODE_PAGE, page.runtime.clock.now()
+    )
+    # A refused code's sealed form is bound to the same path: only `_start`'s has a challenge.
+    return pending if pending is not None and "challenge_id" in pending.extra else None
 
 
 @router.get(CODE_PAGE, response_class=HTMLResponse)

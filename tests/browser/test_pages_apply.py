@@ -108,6 +108,9 @@ def test_the_reasons_are_radio_buttons_with_a_hint_each_from_the_rules(api: Api)
     assert str(rules.retirement_age_years) in hints["retirement"]
     assert str(rules.partial_min_membership_years) in hints["partial_housing"]
     assert '<select id="reason"' not in html
+    english = api.client.get("/apply?lang=en").text
+    assert ">Resignation</label>" in english
+    assert "you can claim 1 month(s) after leaving." in english
     assert ">Berhenti bekerja (mengundurkan diri)</label>" in html
 
 

@@ -76,11 +76,12 @@ def test_a_refused_apply_focuses_the_summary_whose_links_land_on_the_fields(
     axe.assert_no_axe_violations(page)
     check_accessibility(page)
     shoot(page, f"apply-errors-{'js' if page.javascript else 'nojs'}")
-    # The reason's link lands on its first radio button, brought into sight.
+    # The reason's link lands on its first radio button: in sight and focused.
     first_radio = page.locator("input[name=reason]").first
     assert first_radio.get_attribute("id") == "reason"
     page.locator("#error-summary a[href='#reason']").click()
     assert page.evaluate("() => location.hash") == "#reason"
+    assert focused_id(page) == "reason"
     in_sight = "e => { const r = e.getBoundingClientRect(); return r.top > -1 && r.bottom < innerHeight + 1; }"
     assert first_radio.evaluate(in_sight)
 
