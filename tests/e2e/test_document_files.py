@@ -12,7 +12,9 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from claims.models import ClaimEvent
+from claims.models import Claim, ClaimEvent
+from claims.pages.document_files import document_files_for_page
+from claims.pages.page import TEMPLATES, Page
 from tests.corpus import jpeg, pdf_pages
 from tests.e2e.conftest import Api
 from tests.e2e.upload_support import (
@@ -57,7 +59,9 @@ def removal_events(api: Api, claim: ClaimHandle) -> list[ClaimEvent]:
         return list(
             session.scalars(
                 select(ClaimEvent)
-                .where(ClaimEvent.claim_id == claim.id, ClaimEvent.trigger == "document_file_removed")
+                .where(
+                    ClaimEvent.claim_id == claim.id, ClaimEvent.trigger == "document_file_removed"
+                )
                 .order_by(ClaimEvent.seq)
             )
         )
@@ -171,3 +175,46 @@ def test_the_page_form_removes_a_file_with_csrf_and_redirects(api: Api) -> None:
     # The same form again (a reload): the file is gone, the refusal is shown on the page.
     again = api.client.post(url, data={"csrf_token": token.group(1)}, follow_redirects=False)
     assert again.status_code == 422 and "tidak ditemukan" in again.text
+
+
+def test_the_partial_lists_each_file_with_working_view_and_remove(api: Api) -> None:
+    """`_document_files.html` filled by `document_files_for_page` (what the claim page
+    includes per document): each file by name, size and pages, its "Lihat" link and its
+    "Hapus" form work as they are rendered."""
+    claim = create_claim(api.client)
+    upload_three(api, claim)
+    page = Page(
+        request=None,  # type: ignore[arg-type]  (only the words and the token are used)
+        runtime=api.runtime,
+        language="id",
+        csrf_token="token-of-the-page",
+        new_csrf_value=None,
+    )
+    with api.db.read_only() as session:
+        rows = document_files_for_page(page, session, session.get(Claim, claim.id), True)
+    assert [(row.name, row.pages) for row in rows["ktp"]] == [
+        ("depan.pdf", "2 halaman"),
+        ("foto KTP.jpg", "1 halaman"),
+        ("c.pdf", "1 halaman"),
+    ]
+    html = TEMPLATES.get_template("_document_files.html").render(
+        t=page.t,
+        doc_type="ktp",
+        files=rows["ktp"],
+        csrf_field="csrf_token",
+        csrf_token=page.csrf_token,
+    )
+    assert 'id="stored-ktp"' in html and "hidden" not in html.split(">", 1)[0]
+    assert html.count(">Lihat</a>") == 3 and html.count(">Hapus</button>") == 3
+    assert 'aria-label="Hapus foto KTP.jpg"' in html
+    assert 'name="csrf_token" value="token-of-the-page"' in html
+    views = re.findall(r'<a href="([^"]+)"', html)
+    forms = re.findall(r'<form method="post" action="([^"]+)"', html)
+    assert all(action.endswith("/hapus") for action in forms)
+    api.client.cookies.set("jht_claim", claim.token)
+    assert api.client.get(views[1]).headers["content-type"] == "application/pdf"
+
+    empty = TEMPLATES.get_template("_document_files.html").render(
+        t=page.t, doc_type="npwp", files=[], csrf_field="csrf_token", csrf_token="x"
+    )
+    assert 'id="stored-npwp" hidden' in empty  # there for upload.js to fill, not shown
