@@ -347,6 +347,7 @@
 
   function start(form, job) {
     var input = form.querySelector("input[type=file]");
+    job.settings = settingsOf(form);
     form.querySelector("button[type=submit]").disabled = true;
     retryButton(form, false);
     setError(form, input, "");
