@@ -12,6 +12,7 @@ import re
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from claims.casework.audit import verify_chains
 from claims.models import Claim, ClaimEvent
 from claims.pages.document_files import document_files_for_page
 from claims.pages.page import TEMPLATES, Page
@@ -103,6 +104,9 @@ def test_files_listed_viewed_and_removed_one_by_one(api: Api) -> None:
     events = removal_events(api, claim)
     assert len(events) == 1 and events[0].data["files_left"] == 2
     assert events[0].data["doc_type"] == "ktp"
+    # In the audit trail, not in the applicant's history: no step changed.
+    seen = api.client.get(f"/api/v1/claims/{claim.id}", headers=claim.auth).json()
+    assert [item["status"] for item in seen["history"]] == ["documents_pending"]
 
     # Remove the other two: the document is missing again.
     for file in after["files"]:
@@ -113,6 +117,8 @@ def test_files_listed_viewed_and_removed_one_by_one(api: Api) -> None:
     assert next(item for item in checklist if item["doc_type"] == "ktp")["status"] == "missing"
     assert document_rows(api.db, claim.id) == [] and file_rows(api.db, claim.id) == 0
     assert [e.data["files_left"] for e in removal_events(api, claim)] == [2, 1, 0]
+    with api.db.read_only() as session:
+        assert verify_chains(session)[1] == []  # each removal extends the audit chain
 
 
 def test_refused_requests_change_nothing(api: Api) -> None:
