@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from claims.models import Document, DocumentFile
+from claims.pages.page import TEMPLATES, Page
 from claims.uploads.service import document_services
 from documents.limits import UploadLimits
 from tests.browser.conftest import PHONE, ROOT, Site, shoot
@@ -147,8 +148,9 @@ def test_a_failed_send_is_retried_then_turns_red_and_sends_again(
     row = form.locator(".progress-list li")
     assert "upload-failed" in (row.get_attribute("class") or "")
     assert "gagal" in row.inner_text()
-    colour = row.locator("progress").evaluate("e => getComputedStyle(e).accentColor")
-    assert colour == "rgb(179, 38, 30)"  # --error, not the brand green
+    bar = row.locator("progress")
+    assert bar.evaluate("e => getComputedStyle(e).accentColor") == "rgb(179, 38, 30)"  # --error
+    assert bar.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(179, 38, 30)"
     assert "Pengiriman gagal" in form.locator(".field-error").inner_text()
     assert stored_ktp(site, claim_id) == (None, [])
     check_accessibility(page)
@@ -183,3 +185,47 @@ def test_leaving_with_files_not_sent_asks_first(site: Site, phone: Any) -> None:
     page.close(run_before_unload=True)
     page.wait_for_event("close")
     assert asked == ["beforeunload"]
+
+
+def test_the_stored_files_list_is_filled_after_a_send_and_removes_a_file(
+    site: Site, phone: Any
+) -> None:
+    """The list of `_document_files.html` (the claim page includes it per document; put in
+    here as the server renders it, empty) is filled by upload.js after a send, and its
+    "Hapus" form removes one file and comes back to the document."""
+    page, claim_id = claim_page(site, phone)
+    words = Page(
+        request=None,  # type: ignore[arg-type]  (only the words are used)
+        runtime=site.runtime,
+        language="id",
+        csrf_token=page.locator("input[name=csrf_token]").first.get_attribute("value") or "",
+        new_csrf_value=None,
+    )
+    empty = TEMPLATES.get_template("_document_files.html").render(
+        t=words.t, doc_type="ktp", files=[], csrf_field="csrf_token", csrf_token=words.csrf_token
+    )
+    item = page.locator("#doc-ktp")
+    item.evaluate("(element, html) => element.insertAdjacentHTML('beforeend', html)", empty)
+    assert page.locator("#stored-ktp").is_hidden()
+
+    scans = ROOT / "samples" / "scans"
+    item.locator("input[type=file]").set_input_files(
+        [str(scans / "ktp.jpg"), str(scans / "surat_berhenti_bekerja.pdf")]
+    )
+    rows = page.locator("#stored-ktp .stored-file")
+    rows.nth(1).wait_for(timeout=60_000)
+    assert rows.locator(".stored-file-name").all_inner_texts() == [
+        "ktp.jpg",
+        "surat_berhenti_bekerja.pdf",
+    ]
+    assert "36 KB" in rows.nth(0).inner_text() and "1 halaman" in rows.nth(0).inner_text()
+    view = rows.nth(0).get_by_role("link", name="Lihat ktp.jpg")
+    assert view.get_attribute("href", timeout=1000) is not None
+    check_accessibility(page)
+    shoot(page, "claim-stored-files")
+
+    with page.expect_navigation():
+        rows.nth(0).get_by_role("button", name="Hapus ktp.jpg").click()
+    assert page.url.endswith(f"/claims/{claim_id}?done=saved&in=doc-ktp#doc-ktp")
+    document, files = stored_ktp(site, claim_id)
+    assert document is not None and [f.filename for f in files] == ["surat_berhenti_bekerja.pdf"]
