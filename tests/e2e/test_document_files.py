@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from claims.casework.audit import verify_chains
-from claims.models import Claim, ClaimEvent
+from claims.models import Claim, ClaimEvent, DocumentFile
 from claims.pages.document_files import document_files_for_page
 from claims.pages.page import TEMPLATES, Page
 from tests.corpus import jpeg, pdf_pages
@@ -224,3 +224,35 @@ def test_the_partial_lists_each_file_with_working_view_and_remove(api: Api) -> N
         t=page.t, doc_type="npwp", files=[], csrf_field="csrf_token", csrf_token="x"
     )
     assert 'id="stored-npwp" hidden' in empty  # there for upload.js to fill, not shown
+
+
+def test_files_from_before_names_were_kept(api: Api) -> None:
+    """Files stored before migration 0013 shared their document and have no PDF of their own:
+    listed without a name, not viewable; the others cannot be merged without them (409,
+    nothing changes), but such a file itself can go when the others have their own PDF."""
+    claim = create_claim(api.client)
+    put_files(api.client, claim, "ktp", [("a.pdf", pdf_pages(1)), ("b.pdf", pdf_pages(2))])
+    with api.db.unit_of_work() as session:
+        old = session.scalars(
+            select(DocumentFile).where(DocumentFile.claim_id == claim.id).order_by(DocumentFile.id)
+        ).first()
+        assert old is not None
+        old.filename, old.storage_key, old.pages = None, None, None
+    files = listed(api, claim)["files"]
+    assert [(f["name"], f["viewable"], f["removable"]) for f in files] == [
+        (None, False, True),
+        ("b.pdf", True, False),
+    ]
+    assert (
+        api.client.get(f"{files_url(claim)}/{files[0]['id']}", headers=claim.auth).status_code
+        == 404
+    )
+    state = claim_state(api.client, claim)
+    refused = api.client.delete(f"{files_url(claim)}/{files[1]['id']}", headers=claim.auth)
+    assert refused.status_code == 409 and refused.json()["code"] == "file_not_removable"
+    assert claim_state(api.client, claim) == state and len(listed(api, claim)["files"]) == 2
+
+    removed = api.client.delete(f"{files_url(claim)}/{files[0]['id']}", headers=claim.auth)
+    assert removed.status_code == 204, removed.text
+    after = listed(api, claim)
+    assert [f["name"] for f in after["files"]] == ["b.pdf"] and after["pages"] == 2
