@@ -14,7 +14,8 @@
      filled in again from GET data-api + "/files".
    Optional data-* attributes of the form override the defaults below: data-max-file-bytes,
    data-max-files, data-photo-target-bytes, data-photo-max-side, data-stall-ms, data-retries,
-   data-retry-delay-ms, and data-msg-<key> for any of the words. */
+   data-retry-delay-ms, and data-msg-<key> for any of the words (which come from the page's
+   #upload-words block, templates/_upload_words.html, when it has one). */
 (function () {
   "use strict";
 
@@ -32,6 +33,7 @@
   var TYPES = { "application/pdf": "pdf", "image/jpeg": "photo", "image/png": "photo" };
   var EXTENSIONS = { pdf: "application/pdf", jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png" };
   var QUALITIES = [0.85, 0.75, 0.65, 0.55, 0.45, 0.35];
+  // The same words as claims/pages/words_uploads.py (tests/browser check they agree).
   var WORDS = {
     id: {
       too_big: "{name}: {size} MB, lebih dari batas {max} MB per berkas. Pilih berkas yang lebih kecil.",
@@ -69,8 +71,13 @@
     });
   }
 
+  // The form's data-msg-<key> first, then the page's words (templates/_upload_words.html,
+  // from the pages' word table), then the copy above.
   function word(form, key, values) {
-    var text = form.getAttribute("data-msg-" + key.replace(/_/g, "-")) || WORDS[language][key];
+    var name = key.replace(/_/g, "-");
+    var pageWords = document.getElementById("upload-words");
+    var text = form.getAttribute("data-msg-" + name) ||
+      (pageWords && pageWords.getAttribute("data-" + name)) || WORDS[language][key];
     return fill(text, values || {});
   }
 
@@ -454,6 +461,15 @@
 
   /* ---- wiring ---- */
 
+  function refuseHere(form, input, message) {
+    setUnsent(form, false);
+    setResult(form, "");
+    setError(form, input, message);
+    // Emptied, so that picking a file again (even the same one, made smaller) is seen.
+    input.value = "";
+    input.focus();
+  }
+
   function picked(form) {
     var input = form.querySelector("input[type=file]");
     var files = Array.prototype.slice.call(input.files || []);
@@ -467,10 +483,7 @@
     }
     var refusal = refusalOf(form, files, settings);
     if (refusal) {
-      setUnsent(form, false);
-      setResult(form, "");
-      setError(form, input, refusal);
-      input.focus();
+      refuseHere(form, input, refusal);
       return;
     }
     setError(form, input, "");
@@ -482,9 +495,7 @@
       button.disabled = false;
       for (var i = 0; i < ready.length; i++) {
         if (ready[i].size > settings.maxFileBytes) {
-          setUnsent(form, false);
-          setResult(form, "");
-          setError(form, input, tooBig(form, files[i], settings));
+          refuseHere(form, input, tooBig(form, files[i], settings));
           return;
         }
       }

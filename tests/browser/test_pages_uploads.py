@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from claims.models import Document, DocumentFile
 from claims.pages.page import TEMPLATES, Page
+from claims.pages.words_uploads import SCRIPT_WORDS, WORDS
 from claims.uploads.service import document_services
 from documents.limits import UploadLimits
 from tests.browser.conftest import PHONE, ROOT, Site, shoot
@@ -66,11 +67,22 @@ def twelve_megapixel_photo(folder: Path) -> Path:
     return path
 
 
-def test_the_script_knows_the_servers_limits() -> None:
+def script_words(script: str, language: str) -> dict[str, str]:
+    block = re.search(language + r": \{(.*?)\n    \}", script, re.DOTALL)
+    assert block is not None
+    return dict(re.findall(r'(\w+): "((?:[^"\\]|\\.)*)"', block.group(1)))
+
+
+def test_the_script_knows_the_servers_limits_and_the_pages_words() -> None:
     script = (ROOT / "claims" / "static" / "upload.js").read_text()
     limits = UploadLimits()
     assert f"maxFileBytes: {limits.max_file_bytes // 1_000_000} * MB" in script
     assert f"maxFiles: {limits.max_files}," in script
+    # Its own copy of the words, for a page without the #upload-words block, is the pages'.
+    for index, language in enumerate(("id", "en")):
+        assert script_words(script, language) == {
+            key: WORDS[f"upload_{key}"][index] for key in SCRIPT_WORDS
+        }
 
 
 def test_a_12_megapixel_photo_is_reduced_on_the_phone_and_kept_upright(
@@ -112,13 +124,37 @@ def test_an_11_mb_pdf_is_refused_before_any_request(site: Site, phone: Any, tmp_
     item.locator("input[type=file]").set_input_files(str(big))
     error = item.locator(".field-error")
     error.wait_for()
-    assert "scan-besar.pdf" in error.inner_text() and "10,0 MB" in error.inner_text()
+    assert re.fullmatch(
+        r"scan-besar\.pdf: 11,\d MB, lebih dari batas 10,0 MB per berkas\. "
+        r"Pilih berkas yang lebih kecil\.",
+        error.inner_text(),
+    )
     assert item.locator("input[type=file]").get_attribute("aria-invalid") == "true"
-    # The send button refuses it too, still without a request.
+    # Emptied: the send button has nothing to send (the browser says so), still no request.
+    assert item.locator("input[type=file]").evaluate("input => input.files.length") == 0
     item.locator("button[type=submit]").click()
     assert requests == []
     assert stored_ktp(site, claim_id) == (None, [])
     check_accessibility(page)
+
+    # With the page's words block (here in English), the script speaks the page's words.
+    english = Page(
+        request=None,  # type: ignore[arg-type]  (only the words are used)
+        runtime=site.runtime,
+        language="en",
+        csrf_token="",
+        new_csrf_value=None,
+    )
+    block = TEMPLATES.get_template("_upload_words.html").render(t=english.t)
+    page.locator("main").evaluate(
+        "(main, html) => main.insertAdjacentHTML('afterbegin', html)", block
+    )
+    item.locator("input[type=file]").set_input_files(str(big))
+    page.wait_for_function(
+        "() => document.querySelector('#doc-ktp .field-error').textContent.includes('over the limit')"
+    )
+    assert re.match(r"scan-besar\.pdf: 11,\d MB, over the limit of 10,0 MB", error.inner_text())
+    assert requests == []
 
 
 def test_a_failed_send_is_retried_then_turns_red_and_sends_again(
