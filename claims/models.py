@@ -239,7 +239,9 @@ class Document(Base):
 
 
 class DocumentFile(Base):
-    """One original uploaded file behind a document, kept by hash for the fraud flag."""
+    """One original uploaded file behind a document, kept by hash for the fraud flag, with
+    its display name, its own sanitised PDF and its page count (None for files uploaded
+    before migration 0013 that shared their document with others)."""
 
     __tablename__ = "document_files"
 
@@ -250,6 +252,9 @@ class DocumentFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    storage_key: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column(Integer)
 
 
 class Interview(Base):

@@ -27,7 +27,7 @@ from claims.repositories.claim_views import (
     reused_file_counts,
     standing_proposals,
 )
-from claims.repositories.documents import documents_of_claim
+from claims.repositories.documents import DOCUMENT_FILE_REMOVED, documents_of_claim
 from claims.repositories.registry import branch_of
 from workflow.account import Account
 from workflow.checklist import Checklist, missing_items
@@ -130,9 +130,12 @@ def interview_view(session: Session, claim: Claim) -> schemas.InterviewView | No
 
 
 def history(session: Session, claim_id: str) -> list[schemas.HistoryItem]:
+    """The claim's steps as the applicant sees them: the audit events but their own file
+    removals, which change no step (the officers' event list keeps them)."""
     return [
         schemas.HistoryItem(status=e.to_status, at=e.at, reason_code=e.reason_code, note=e.note)
         for e in claim_events(session, claim_id)
+        if e.trigger != DOCUMENT_FILE_REMOVED
     ]
 
 

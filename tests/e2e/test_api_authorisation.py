@@ -27,6 +27,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/claims/{claim_id}/documents/{doc_type}"): "applicant",
     ("GET", "/api/v1/claims/{claim_id}/documents/{doc_type}"): "applicant",
     ("DELETE", "/api/v1/claims/{claim_id}/documents/{doc_type}"): "applicant",
+    ("GET", "/api/v1/claims/{claim_id}/documents/{doc_type}/files"): "applicant",
+    ("GET", "/api/v1/claims/{claim_id}/documents/{doc_type}/files/{file_id}"): "applicant",
+    ("DELETE", "/api/v1/claims/{claim_id}/documents/{doc_type}/files/{file_id}"): "applicant",
     ("GET", "/api/v1/officer/claims"): "officer:any",
     ("GET", "/api/v1/officer/claims/{claim_id}"): "officer:any",
     ("GET", "/api/v1/officer/claims/{claim_id}/events"): "officer:any",
@@ -70,6 +73,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/claims/{claim_id}/bank-account"): "page:applicant",
     ("POST", "/claims/{claim_id}/cancel"): "page:applicant",
     ("POST", "/claims/{claim_id}/documents/{doc_type}"): "page:applicant",
+    ("POST", "/claims/{claim_id}/documents/{doc_type}/files/{file_id}/hapus"): "page:applicant",
     ("POST", "/claims/{claim_id}/interview"): "page:applicant",
     ("POST", "/claims/{claim_id}/npwp"): "page:applicant",
     ("POST", "/claims/{claim_id}/submit"): "page:applicant",
@@ -131,6 +135,7 @@ def fill(template: str, claim_id: str) -> str:
         .replace("{doc_type}", "ktp")
         .replace("{reference}", "PAY-UNKNOWN-1")
         .replace("{kpj}", "26000000001")
+        .replace("{file_id}", "1")
     )
 
 
