@@ -13,6 +13,7 @@ from fastapi import Request
 
 from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirRelationship
 from claims.clock import WIB
+from claims.pages.words_interview import WORDS as INTERVIEW_WORDS
 from workflow.dates import format_date_id
 from workflow.heirs import HEIR_RELATIONSHIP_LABELS as RELATIONSHIP_WORDS
 from workflow.states import ClaimReason, ClaimStatus
@@ -126,7 +127,7 @@ DOCUMENT_STATUS_LABELS = {
 }
 TRACKING_STATE_LABELS = {
     "in_progress": ("Sedang diproses", "In progress"),
-    "action_required": ("Perlu tindakan Anda", "Your action is needed"),
+    "action_required": ("Menunggu tindakan Anda", "Waiting for you"),
     "completed": ("Selesai", "Completed"),
     "rejected": ("Ditolak", "Rejected"),
     "cancelled": ("Dibatalkan", "Cancelled"),
@@ -416,6 +417,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "reload": ("Muat ulang halaman", "Reload the page"),
     "back_home": ("Kembali ke beranda", "Back to the home page"),
 }
+
+TEXT.update(INTERVIEW_WORDS)
 
 
 def translate(key: str, language: Language, **values: object) -> str:
