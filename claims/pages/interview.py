@@ -80,7 +80,8 @@ def slot_days(
     free = [s for s in listed_free_slots(session, claim, now) if s.starts_at != booked_start]
     days = []
     number = 0
-    for label, slots in groupby(free, key=lambda s: day_label(s.starts_at, zone, page.language)):
+    # The zone once per day, in the legend: each radio's label stays one short line on a phone.
+    for day, slots in groupby(free, key=lambda s: day_label(s.starts_at, zone, page.language)):
         choices = []
         for slot in slots:
             start, end = slot.local(zone)
@@ -89,11 +90,11 @@ def slot_days(
                     # The first radio carries the field's id: the error summary links to it.
                     "id": "starts_at" if number == 0 else f"slot-{number}",
                     "value": slot.starts_at.isoformat(),
-                    "label": f"{start:%H:%M}–{end:%H:%M} {abbreviation}",
+                    "label": f"{start:%H:%M}–{end:%H:%M}",
                 }
             )
             number += 1
-        days.append({"label": label, "choices": choices})
+        days.append({"label": f"{day} ({abbreviation})", "choices": choices})
     return days
 
 
