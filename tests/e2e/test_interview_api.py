@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from claims.casework import schemas
 from claims.models import ClaimEvent
 from claims.sample_data import participant_rows
 from tests.e2e.conftest import Api
@@ -349,7 +350,9 @@ def test_the_interview_routes_declare_their_refusals_as_problem_json(api: Api) -
 def test_tracking_shows_the_booked_time_in_the_branch_zone(api: Api) -> None:
     booked = to_interview(api)
     row = sample(LABEL)
-    tracked = api.client.get(f"/api/v1/tracking/{row['kpj']}").json()["claims"][0]
+    document = api.client.get(f"/api/v1/tracking/{row['kpj']}").json()
+    assert schemas.TrackingView.model_validate(document).model_dump(mode="json") == document
+    tracked = document["claims"][0]
     assert tracked["state"] == "in_progress" and tracked["step"] == 3
     interview = tracked["interview"]
     assert interview["timezone"] == "Asia/Makassar"
