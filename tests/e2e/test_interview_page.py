@@ -8,13 +8,22 @@ applicant or was cancelled."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from tests.e2e.conftest import Api
-from tests.e2e.test_interview_api import Booked, applicant_claim, slots, to_interview
+from tests.e2e.test_interview_api import (
+    LABEL,
+    Booked,
+    applicant_claim,
+    outcome,
+    slots,
+    to_interview,
+)
+from tests.integration.test_booking import interviewers
+from tests.support import sample
 
 WITA = ZoneInfo("Asia/Makassar")
 
@@ -170,3 +179,29 @@ def test_the_page_needs_the_claims_own_browser(api: Api) -> None:
         follow_redirects=False,
     )
     assert forged.status_code == 403
+
+
+def test_with_two_interviewers_the_booked_slot_is_still_left_out(api: Api) -> None:
+    booked = to_interview(api)
+    interviewers(api.db, sample(LABEL)["_branch"], 1)  # a second seat in every slot
+    listed = [s["starts_at"] for s in slots(api, booked)]
+    assert booked.interview["starts_at"] in listed  # free to others, but no change for this claim
+    values = radio_values(open_as_applicant(api, booked))
+    assert booked.interview["starts_at"] not in values and len(values) == len(listed) - 1
+
+
+def test_after_a_miss_the_page_offers_one_more_choice_then_none(api: Api) -> None:
+    booked = to_interview(api)
+    api.set_now(datetime.fromisoformat(booked.interview["starts_at"]) + timedelta(minutes=10))
+    assert outcome(api, booked, "no_show").json()["status"] == "interview_missed"
+    html = open_as_applicant(api, booked)
+    assert "Anda tidak hadir pada wawancara" in html and 'id="interview-time"' not in html
+    assert text_of(html, "rebooking-rule") == (
+        "Setelah tidak hadir, jadwal dapat dipilih sekali lagi saja."
+    )
+    values = radio_values(html)
+    assert values
+    assert post(api, booked, "", {"starts_at": values[2]}).status_code == 303
+    html = api.client.get(f"/claims/{booked.claim_id}/wawancara").text
+    assert text_of(html, "rebooking-rule") == "Jadwal wawancara tidak dapat diubah lagi."
+    assert radio_values(html) == []
