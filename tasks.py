@@ -7,6 +7,9 @@
     python3 tasks.py lock     write requirements.lock again from pyproject.toml (keeps the
                               pins it can; `--upgrade` or `--upgrade-package NAME` moves them)
     python3 tasks.py audit    pip-audit of requirements.lock (exceptions: .ci/audit-exceptions)
+    python3 tasks.py messages extract the words' keys from the code and templates and add the
+                              new ones to both catalogues, claims/locales/{id,en} (Babel); exits
+                              1 while a key is untranslated or unused (tests/unit/test_catalogues.py)
 
 The virtualenv lives in .venv and installs exactly requirements.lock, every file checked
 against its hash; it is reinstalled whenever pyproject.toml or the lock changes.
@@ -178,6 +181,11 @@ def lint(_arguments: list[str]) -> None:
     run(BIN / "ruff", "format", "--check", ".")
     run(BIN / "mypy")
     run(BIN / "lint-imports")
+
+
+def messages(_arguments: list[str]) -> None:
+    ensure_virtualenv()
+    run(BIN / "python", "-m", "claims.catalogue_tools")
 
 
 def lock(arguments: list[str]) -> None:
@@ -353,7 +361,14 @@ def _output(*command: str | Path) -> str:
     return result.stdout
 
 
-COMMANDS = {"serve": serve, "test": test, "lint": lint, "lock": lock, "audit": audit}
+COMMANDS = {
+    "serve": serve,
+    "test": test,
+    "lint": lint,
+    "lock": lock,
+    "audit": audit,
+    "messages": messages,
+}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -15,41 +15,20 @@ time), at (its time only), amount (the net paid), account (bank code and masked 
 
 from __future__ import annotations
 
+from claims.catalogues import N_, message
 from claims.notifications.templates import Context, UnknownTemplate, rupiah, zoned
 
-SMS_TEMPLATES: dict[str, tuple[str, str]] = {
-    "claim_created": (
-        "Klaim {r} dibuat. Lengkapi rekening & dokumen lalu ajukan: {link}",
-        "Claim {r} created. Add your account & documents and submit: {link}",
-    ),
-    "revision_requested": (
-        "Klaim {r} perlu diperbaiki; ajukan lagi dalam 30 hari: {link}",
-        "Claim {r} needs corrections; resubmit within 30 days: {link}",
-    ),
-    "interview_booked": (
-        "Wawancara klaim {r}: {when}. Bawa KTP asli. {link}",
-        "Interview, claim {r}: {when}. Bring your KTP. {link}",
-    ),
-    "interview_rebooked": (
-        "Wawancara klaim {r} dipindah ke {when}. {link}",
-        "Interview, claim {r}, moved to {when}. {link}",
-    ),
-    "reminder_24h": (
-        "Pengingat wawancara klaim {r}: {when}. {link}",
-        "Reminder: interview, claim {r}, {when}. {link}",
-    ),
-    "reminder_1h": (
-        "Wawancara klaim {r} mulai 1 jam lagi, {at}. {link}",
-        "Interview, claim {r}, starts in 1 hour, {at}. {link}",
-    ),
-    "paid": (
-        "Klaim {r} dibayar {amount} ke {account}. {link}",
-        "Claim {r} paid: {amount} to {account}. {link}",
-    ),
-    "payout_failed": (
-        "Transfer klaim {r} gagal. Isi rekening lain atas nama Anda: {link}",
-        "Claim {r} payout failed. Give an account in your own name: {link}",
-    ),
+# The notifications that also go by SMS, and the catalogue key of each one's text
+# (claims/locales, `sms.*`: each must fit one GSM-7 SMS with its values filled in).
+SMS_TEMPLATES: dict[str, str] = {
+    "claim_created": N_("sms.claim_created"),
+    "revision_requested": N_("sms.revision_requested"),
+    "interview_booked": N_("sms.interview_booked"),
+    "interview_rebooked": N_("sms.interview_rebooked"),
+    "reminder_24h": N_("sms.reminder_24h"),
+    "reminder_1h": N_("sms.reminder_1h"),
+    "paid": N_("sms.paid"),
+    "payout_failed": N_("sms.payout_failed"),
 }
 
 
@@ -61,16 +40,17 @@ def short_time(c: Context, *, with_date: bool = True) -> str:
         return str(c.get("starts_at"))
     local, label = found
     day = f"{local:%d-%m-%Y} " if with_date else ""
-    return c.t(f"{day}{local:%H.%M} {label}", f"{day}{local:%H:%M} {label}")
+    in_indonesian, in_english = f"{day}{local:%H.%M} {label}", f"{day}{local:%H:%M} {label}"
+    return c.t(in_indonesian, in_english)
 
 
 def render_sms(template: str, c: Context) -> str:
     """The SMS text of a notification from its context (templates.message_context);
     UnknownTemplate for a template that has none."""
-    pair = SMS_TEMPLATES.get(template)
-    if pair is None:
+    key = SMS_TEMPLATES.get(template)
+    if key is None:
         raise UnknownTemplate(template)
-    return c.t(*pair).format(
+    return message(key, "en" if c.language == "en" else "id").format(
         r=c.reference,
         link=c.claim_link,
         when=short_time(c),

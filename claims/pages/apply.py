@@ -33,6 +33,7 @@ from claims.pages.page import (
     form_text,
     open_page,
 )
+from claims.pages.posted import PostedForm
 from claims.repositories.registry import branches_by_name
 from claims.runtime import Runtime
 from workflow.errors import WorkflowError
@@ -97,8 +98,15 @@ def apply_context(
 
 @router.get("/apply", response_class=HTMLResponse)
 def apply_form(request: Request) -> Response:
+    """The form; after a refused post (post/redirect/get) with its messages and values."""
     page = open_page(request)
-    return page.render("apply.html", apply_context(page, {}, {}))
+    posted = page.posted
+    if posted is None:
+        return page.render("apply.html", apply_context(page, {}, {}))
+    context = apply_context(
+        page, posted.values, posted.errors, posted.form_error, posted.extra.get("eligibility")
+    )
+    return page.render("apply.html", context)
 
 
 @dataclass
@@ -188,10 +196,15 @@ def create_from_form(page: Page, form: FormData) -> Response:
     read = read_apply_form(page, form, known)
 
     def again(
-        errors: Errors, form_error: str | None = None, status: int = 422, **extra: Any
+        errors: Errors,
+        form_error: str | None = None,
+        status: int = 422,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> Response:
-        context = apply_context(page, read.values, errors, form_error, **extra)
-        return page.render("apply.html", context, status=status)
+        # Post/redirect/get: back to the form, which shows the messages and values once.
+        posted = PostedForm("/apply", status, errors, read.values, form_error, extra, headers or {})
+        return page.refused("/apply#error-summary", posted)
 
     if read.request is None:
         return again(read.errors, page.t("form_has_errors"))
@@ -206,9 +219,8 @@ def create_from_form(page: Page, form: FormData) -> Response:
         return again(field_errors(page, problem), page.t("form_has_errors"))
     except TooManyRequests as limited:
         # As the API answers: 429 with Retry-After (the attempt window is full).
-        refused = again({}, error_message(page, limited), status=429)
-        refused.headers["Retry-After"] = str(limited.data["retry_after"])
-        return refused
+        retry_after = {"Retry-After": str(limited.data["retry_after"])}
+        return again({}, error_message(page, limited), status=429, headers=retry_after)
     except WorkflowError as refused:
         if refused.code == "not_eligible":
             eligible_from = refused.data.get("eligible_from")

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 
 from claims.casework.tracking import STEP_LABELS
+from claims.catalogues import N_
 from claims.http.csrf import participant_cookie_token
 from claims.pages import i18n
 from claims.pages.page import Page, open_page
@@ -23,62 +24,17 @@ from workflow.eligibility import NOTHING_TO_CLAIM, OPEN_CLAIM_EXISTS
 router = APIRouter(include_in_schema=False)
 
 SIGN_IN = "/masuk?next=/saldo"
-# The page's own words, (Bahasa Indonesia, English).
-WORDS: dict[str, tuple[str, str]] = {
-    "title": ("Saldo JHT", "JHT balance"),
-    "balance_on": ("Saldo JHT per {date}", "JHT balance on {date}"),
-    "available_note": (
-        "Saldo yang dapat diklaim hari ini.",
-        "What a claim can pay today.",
-    ),
-    "made_up": ("Rincian saldo", "How it is made up"),
-    "statement_on": ("Saldo per {date}", "Statement of {date}"),
-    "development": ("Hasil pengembangan ({rate}% per tahun)", "Development ({rate}% a year)"),
-    "paid_out": ("Sudah dibayarkan", "Paid out"),
-    "held": ("Sedang dibayarkan", "Being paid"),
-    "available": ("Saldo tersedia", "Available"),
-    "history": ("Riwayat saldo", "History"),
-    "date": ("Tanggal", "Date"),
-    "entry": ("Keterangan", "Entry"),
-    "amount": ("Jumlah", "Amount"),
-    "reference": ("Referensi", "Reference"),
-    "kind_statement": ("Saldo dari BPJS Ketenagakerjaan", "Statement of BPJS Ketenagakerjaan"),
-    "kind_development": ("Hasil pengembangan", "Development"),
-    "kind_payout": ("Pembayaran klaim", "Claim payout"),
-    "member": ("Peserta", "Participant"),
-    "kpj": ("Nomor KPJ", "KPJ number"),
-    "employer": ("Pemberi kerja", "Employer"),
-    "membership": ("Kepesertaan", "Membership"),
-    "since": ("sejak {date}", "since {date}"),
-    "status_active": ("Aktif", "Active"),
-    "status_inactive": ("Nonaktif", "Inactive"),
-    "claims": ("Klaim Anda", "Your claims"),
-    "no_claims": ("Belum ada klaim.", "No claims yet."),
-    "step": ("Langkah {step} dari 5: {label}", "Step {step} of 5: {label}"),
-    "open_claim": ("Buka klaim", "Open the claim"),
-    "other_kpjs": ("KPJ lain atas NIK Anda", "Other KPJs under your NIK"),
-    "claimable": ("Yang dapat Anda klaim hari ini", "What you can claim today"),
-    "claimable_intro": (
-        "Klaim karena meninggal dunia diajukan oleh ahli waris.",
-        "A death claim is made by the heirs.",
-    ),
-    "can_claim": ("Dapat diajukan hari ini", "You can claim today"),
-    "estimate": ("perkiraan {amount} sebelum pajak", "about {amount} before tax"),
-    "from_date": ("Dapat diajukan mulai {date}", "You can claim from {date}"),
-    "not_now": ("Belum dapat diajukan", "Not possible now"),
-    OPEN_CLAIM_EXISTS: (
-        "Masih ada klaim yang sedang diproses untuk KPJ ini",
-        "A claim of this KPJ is in progress",
-    ),
-    NOTHING_TO_CLAIM: ("Saldo sudah dibayarkan", "The balance has been paid out"),
-    "apply": ("Ajukan klaim", "Make a claim"),
-    "simulation": ("Simulasi saldo hingga usia 56", "Simulate the balance up to age 56"),
-    "sign_out": ("Keluar", "Sign out"),
+# Keys of words used through a variable (claims.catalogues.N_), by what they name.
+HISTORY_KINDS = {
+    "statement": N_("balance.kind_statement"),
+    "development": N_("balance.kind_development"),
+    "payout": N_("balance.kind_payout"),
 }
-
-
-def word(key: str, language: i18n.Language, **values: object) -> str:
-    return i18n.pick(WORDS[key], language).format(**values)
+MEMBERSHIP = {"active": N_("balance.status_active"), "inactive": N_("balance.status_inactive")}
+REFUSALS = {
+    OPEN_CLAIM_EXISTS: N_("balance.open_claim_exists"),
+    NOTHING_TO_CLAIM: N_("balance.nothing_to_claim"),
+}
 
 
 def balance_context(page: Page, view: ParticipantAccountView) -> dict[str, Any]:
@@ -86,13 +42,13 @@ def balance_context(page: Page, view: ParticipantAccountView) -> dict[str, Any]:
     language = page.language
 
     def w(key: str, **values: object) -> str:
-        return word(key, language, **values)
+        return i18n.translate(key, language, **values)
 
     balance = view.balance
     history = [
         {
             "date": i18n.page_date(line.date),
-            "entry": w(f"kind_{line.kind}"),
+            "entry": w(HISTORY_KINDS[line.kind]),
             "amount": i18n.rupiah(line.amount),
             "reference": line.reference or "",
         }
@@ -104,7 +60,9 @@ def balance_context(page: Page, view: ParticipantAccountView) -> dict[str, Any]:
             "reference": claim.reference,
             "reason": i18n.reason_label(claim.reason, language),
             "status": i18n.status_label(claim.status, language),
-            "step": w("step", step=claim.step, label=i18n.pick(STEP_LABELS[claim.step], language))
+            "step": w(
+                "balance.step", step=claim.step, label=i18n.pick(STEP_LABELS[claim.step], language)
+            )
             if claim.step is not None
             else None,
         }
@@ -113,15 +71,16 @@ def balance_context(page: Page, view: ParticipantAccountView) -> dict[str, Any]:
     claimable = []
     for item in view.claimable:
         if item.eligible:
-            answer = w("can_claim")
+            answer = w("balance.can_claim")
             if item.estimate_gross is not None:
-                answer += f" ({w('estimate', amount=i18n.rupiah(item.estimate_gross))})"
+                estimate = w("balance.estimate", amount=i18n.rupiah(item.estimate_gross))
+                answer += f" ({estimate})"
         elif item.code in (OPEN_CLAIM_EXISTS, NOTHING_TO_CLAIM):
-            answer = w(item.code)
+            answer = w(REFUSALS[item.code])
         elif item.eligible_from is not None:
-            answer = w("from_date", date=i18n.page_date(item.eligible_from))
+            answer = w("balance.from_date", date=i18n.page_date(item.eligible_from))
         else:
-            answer = w("not_now")
+            answer = w("balance.not_now")
         claimable.append(
             {
                 "reason": i18n.reason_label(item.reason, language),
@@ -130,14 +89,13 @@ def balance_context(page: Page, view: ParticipantAccountView) -> dict[str, Any]:
             }
         )
     return {
-        "title": w("title"),
-        "w": w,
+        "title": w("balance.title"),
         "view": view,
         "as_of": i18n.page_date(balance.as_of),
         "statement_date": i18n.page_date(balance.statement_date),
         "rate": f"{balance.rate_bp / 100:.2f}".replace(".", "," if language == "id" else "."),
-        "membership": w(f"status_{view.membership_status}")
-        if view.membership_status in ("active", "inactive")
+        "membership": w(MEMBERSHIP[view.membership_status])
+        if view.membership_status in MEMBERSHIP
         else view.membership_status,
         "membership_since": i18n.page_date(view.membership_start),
         "history": history,
@@ -145,8 +103,8 @@ def balance_context(page: Page, view: ParticipantAccountView) -> dict[str, Any]:
         "other_kpjs": [
             {
                 "kpj": other.kpj_masked,
-                "status": w(f"status_{other.status}")
-                if other.status in ("active", "inactive")
+                "status": w(MEMBERSHIP[other.status])
+                if other.status in MEMBERSHIP
                 else other.status,
             }
             for other in view.other_kpjs

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from claims.booking.book import listed_free_slots, rebook
 from claims.casework import applicant, views
 from claims.casework.schemas import ApplicantClaimView
+from claims.catalogues import N_
 from claims.errors import FieldProblem, NotFound, Unauthenticated
 from claims.http.csrf import CSRF_FIELD, page_credentials, participant_cookie_token
 from claims.http.uploads import receive_request_upload
@@ -44,11 +45,11 @@ from workflow.identifiers import BANK_NAMES, InvalidIdentifier
 router = APIRouter(include_in_schema=False)
 
 NOTICES = {
-    "created": "done_created",
-    "saved": "saved",
-    "submitted": "done_submitted",
-    "rebooked": "done_rebooked",
-    "cancelled": "done_cancelled",
+    "created": N_("done_created"),
+    "saved": N_("saved"),
+    "submitted": N_("done_submitted"),
+    "rebooked": N_("done_rebooked"),
+    "cancelled": N_("done_cancelled"),
 }
 
 

@@ -2,8 +2,9 @@
 of the next working days grouped by day to choose another (the booked one left out; the
 first change of the slot held for them is free, later ones count against the limit the page
 states), and a request to be interviewed at the branch instead of by video. Every form post
-is one unit of work answered by a redirect (post/redirect/get); a refusal re-renders the page
-with the message next to its field (422) and changes nothing."""
+is one unit of work answered by a redirect back to the page (post/redirect/get), a refusal
+too: the page then shows the message next to its field and in the error summary (422,
+claims.pages.posted), and nothing has changed."""
 
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ from claims.booking.book import (
     rebook,
     request_branch_interview,
 )
+from claims.catalogues import N_
 from claims.errors import FieldProblem, NotFound, Unauthenticated
 from claims.http.csrf import CSRF_FIELD, page_credentials, participant_cookie_token
 from claims.models import Claim
 from claims.pages import i18n
 from claims.pages.page import Errors, Page, error_message, field_errors, form_text, open_page
+from claims.pages.posted import PostedForm
 from claims.participants.access import signed_in
 from claims.repositories.bookings import live_interview
 from claims.repositories.credentials import find_applicant_claim
@@ -42,12 +45,12 @@ from workflow.states import ClaimStatus
 
 router = APIRouter(include_in_schema=False)
 
-NOTICES = {"chosen": "iv_done_chosen", "requested": "iv_done_requested"}
+NOTICES = {"chosen": N_("iv_done_chosen"), "requested": N_("iv_done_requested")}
 # The error summary's names for the fields.
 FIELD_LABELS = {
-    "starts_at": "iv_slot_field",
-    "at_branch": "iv_branch_check",
-    "reason": "iv_branch_reason",
+    "starts_at": N_("iv_slot_field"),
+    "at_branch": N_("iv_branch_check"),
+    "reason": N_("iv_branch_reason"),
 }
 
 
@@ -132,8 +135,7 @@ def interview_context(
         for name, message in problems.errors.items()
     ]
     return {
-        "title": (page.t("iv_error_title") + ": " if problems.errors else "")
-        + page.t("iv_title", reference=claim.reference),
+        "title": page.t("iv_title", reference=claim.reference),
         "claim_id": claim.id,
         "reference": claim.reference,
         "has_interview": choice is not None,
@@ -154,7 +156,6 @@ def interview_context(
         "errors": problems.errors,
         "values": problems.values,
         "summary": summary,
-        "form_error": page.t("iv_error_title") if problems.errors else None,
         "notice": page.t(notice_key) if notice_key else None,
     }
 
@@ -170,19 +171,20 @@ def closed(page: Page, claim_id: str, error: WorkflowError) -> Response:
     )
 
 
-def show(
-    page: Page, claim_id: str, problems: Problems | None = None, status: int = 200
-) -> Response:
+def show(page: Page, claim_id: str) -> Response:
+    """The page; after a refused post, with its messages and what was typed."""
     runtime = page.runtime
+    posted = page.posted
+    problems = Problems(posted.errors, posted.values) if posted is not None else Problems()
     try:
         with runtime.db.read_only() as session:
             claim = find_applicant_claim(
                 session, page_credentials(page.request), claim_id, runtime.clock.now()
             )
-            context = interview_context(page, session, claim, problems or Problems())
+            context = interview_context(page, session, claim, problems)
     except (Unauthenticated, NotFound) as refused:
         return closed(page, claim_id, refused)
-    response = page.render("interview.html", context, status=status)
+    response = page.render("interview.html", context)
     response.headers["Cache-Control"] = "private, no-store"  # the applicant's own claim
     return response
 
@@ -200,8 +202,9 @@ Change = Callable[[Session, Claim, datetime, FormData], object]
 async def interview_form(
     request: Request, claim_id: str, field_name: str, change: Change, done: str
 ) -> Response:
-    """One form post of the page: CSRF, then the change in one unit of work; a refusal shows
-    next to `field_name` (or the field it names) and nothing is written; success redirects."""
+    """One form post of the page: CSRF, then the change in one unit of work, answered by a
+    redirect to the page; a refusal (nothing written) is shown there next to `field_name`,
+    or the field it names."""
     page = open_page(request)
     form = await request.form()
     if (forbidden := page.csrf_refusal(form_text(form, CSRF_FIELD))) is not None:
@@ -209,8 +212,6 @@ async def interview_form(
 
     def run() -> Response:
         runtime = page.runtime
-        values = {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
-        problems = Problems(values=values)
         try:
             with runtime.db.unit_of_work() as session:
                 now = runtime.clock.now()
@@ -220,10 +221,12 @@ async def interview_form(
             return closed(page, claim_id, refused)
         except WorkflowError as refused:
             if isinstance(refused, FieldProblem) and refused.data.get("errors"):
-                problems.errors.update(field_errors(page, refused))
+                errors = field_errors(page, refused)
             else:
-                problems.errors[field_name] = error_message(page, refused)
-            return show(page, claim_id, problems, 422)
+                errors = {field_name: error_message(page, refused)}
+            values = {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
+            posted = PostedForm(page_url(claim_id), 422, errors, values)
+            return page.refused(f"{page_url(claim_id)}#error-summary", posted)
         return page.redirect(f"{page_url(claim_id)}?done={done}")
 
     return await anyio.to_thread.run_sync(run)

@@ -22,10 +22,12 @@ from claims.http.csrf import (
     CsrfFailed,
     csrf_tokens,
     is_https,
+    read_cookie,
     set_cookie,
 )
 from claims.pages import i18n
 from claims.pages.i18n import Language, translate
+from claims.pages.posted import POSTED_COOKIE, POSTED_SECONDS, PostedForm, seal, unseal
 from claims.runtime import Runtime
 from documents.errors import DocumentRejected
 from workflow.errors import WorkflowError
@@ -59,6 +61,10 @@ class Page:
     csrf_token: str
     # A new browser CSRF value to set (before there is a claim session), else None.
     new_csrf_value: str | None
+    # What the refused form post just before left for this page (read once), else None.
+    posted: PostedForm | None = None
+    # The browser sent a posted-form cookie: this answer clears it, used or not.
+    clear_posted: bool = False
 
     def t(self, key: str, **values: object) -> str:
         return translate(key, self.language, **values)
@@ -69,6 +75,8 @@ class Page:
     def finish(self, response: Response) -> Response:
         if self.new_csrf_value is not None:
             set_cookie(response, self.request, CSRF_COOKIE, self.new_csrf_value)
+        if self.clear_posted:
+            set_cookie(response, self.request, POSTED_COOKIE, "", max_age=0)
         if i18n.requested_language(self.request) is not None:
             response.set_cookie(
                 i18n.LANG_COOKIE,
@@ -82,7 +90,14 @@ class Page:
         return response
 
     def render(self, template: str, context: Mapping[str, Any], status: int = 200) -> Response:
+        """The page `template` with `context`. A page showing the messages of a refused post
+        answers with that post's status (and headers: a 429's Retry-After), and its title
+        starts with "Galat:" / "Error:" (read first by screen readers and in the tab)."""
+        posted = self.posted
+        if posted is not None and status == 200:
+            status = posted.status
         values = {
+            "has_errors": bool(context.get("errors") or context.get("form_error")),
             "t": self.t,
             "lang": self.language,
             "other_lang": "en" if self.language == "id" else "id",
@@ -94,10 +109,23 @@ class Page:
             **context,
         }
         response = TEMPLATES.TemplateResponse(self.request, template, values, status_code=status)
+        if posted is not None:
+            response.headers.update(posted.headers)
         return self.finish(response)
 
     def redirect(self, url: str) -> Response:
         return self.finish(RedirectResponse(url, status_code=303))
+
+    def refused(self, url: str, posted: PostedForm) -> Response:
+        """A refused form post's answer: 303 to `url` (its page, which shows `posted`: the
+        messages, the values typed, the status), never a page rendered from the POST."""
+        response = RedirectResponse(url, status_code=303)
+        sealed = seal(self.runtime.settings.secret_key(), posted, self.runtime.clock.now())
+        set_cookie(response, self.request, POSTED_COOKIE, sealed, max_age=POSTED_SECONDS)
+        # Not finish(): it would clear the cookie just set when the post carried an old one.
+        if self.new_csrf_value is not None:
+            set_cookie(response, self.request, CSRF_COOKIE, self.new_csrf_value)
+        return response
 
     def csrf_refusal(self, submitted: str | None) -> Response | None:
         """How every form post opens: None when `submitted` is this browser's CSRF token;
@@ -125,12 +153,21 @@ class Page:
 def open_page(request: Request) -> Page:
     runtime = get_runtime(request)
     token, new_value = csrf_tokens(runtime.settings).for_page(request)
+    sealed = read_cookie(request, POSTED_COOKIE)
+    posted = None
+    if sealed and request.method == "GET":
+        posted = unseal(
+            runtime.settings.secret_key(), sealed, request.url.path, runtime.clock.now()
+        )
     return Page(
         request=request,
         runtime=runtime,
         language=i18n.page_language(request),
         csrf_token=token,
         new_csrf_value=new_value,
+        posted=posted,
+        # Read once: the page that shows it (or any other page opened next) clears it.
+        clear_posted=sealed is not None and request.method == "GET",
     )
 
 

@@ -52,7 +52,7 @@ def _form_page(
     notice: str | None = None,
 ) -> Response:
     context: dict[str, Any] = {
-        "title": page.t("heir_sign_in_title" if heir else "sign_in_title"),
+        "title": page.t("heir_sign_in_title") if heir else page.t("sign_in_title"),
         "heir": heir,
         "values": values,
         "errors": errors,
@@ -61,8 +61,6 @@ def _form_page(
         "next": safe_next(values.get("next", "")),
         "summary": [(name, page.t(name), message) for name, message in errors.items()],
     }
-    if form_error:
-        context["title"] = page.t("error_prefix") + context["title"]
     return page.render("signin.html", context, status=status)
 
 
@@ -144,7 +142,7 @@ def _code_page(
     status: int = 200,
 ) -> Response:
     context = {
-        "title": (page.t("error_prefix") if form_error else "") + page.t("code_title"),
+        "title": page.t("code_title"),
         "challenge_id": challenge_id,
         "sent_to": sent.sent_to if sent else [],
         "next": next_path,

@@ -49,62 +49,9 @@ WORKFLOW_FIELDS = {
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _PERCENT = re.compile(r"^\s*(\d{1,3})(?:[.,](\d{1,2}))?\s*%?\s*$")
 
-TEXT: dict[str, tuple[str, str]] = {
-    "title": ("Simulasi JHT", "JHT simulation"),
-    "title_error": ("Periksa isian", "Check the form"),
-    "intro": (
-        "Perkirakan saldo Jaminan Hari Tua Anda pada usia pensiun dari upah, tanggal lahir dan "
-        "tingkat hasil pengembangan.",
-        "Estimate your Jaminan Hari Tua balance at the retirement age from your wage, birth "
-        "date and development rates.",
-    ),
-    "monthly_wage": ("Upah sebulan (Rp)", "Monthly wage (Rp)"),
-    "monthly_wage_hint": ("Misalnya 5.000.000", "For example 5.000.000"),
-    "birth_date": ("Tanggal lahir (DD-MM-YYYY)", "Birth date (DD-MM-YYYY)"),
-    "start_balance": ("Saldo JHT saat ini (Rp, boleh kosong)", "JHT balance today (Rp, optional)"),
-    "wage_growth": ("Kenaikan upah per tahun (%)", "Wage rise a year (%)"),
-    "wage_growth_hint": ("Kosongkan atau 0 bila upah tetap.", "Empty or 0 for a fixed wage."),
-    "rates": ("Hasil pengembangan per tahun (%)", "Development a year (%)"),
-    "rates_hint": (
-        "Sampai tiga tingkat. Kosongkan untuk {rates}: sekitar tingkat terakhir yang diumumkan.",
-        "Up to three rates. Leave empty for {rates}: around the last declared rate.",
-    ),
-    "rate_label": ("Tingkat {number}", "Rate {number}"),
-    "submit": ("Hitung simulasi", "Calculate"),
-    "bad_number": ("Tulis angka rupiah, misalnya 5.000.000.", "Write rupiah, e.g. 5.000.000."),
-    "bad_percent": ("Tulis persen, misalnya 5,5.", "Write a percentage, e.g. 5.5."),
-    "result_title": ("Perkiraan saldo pada usia {age}", "Estimated balance at {age}"),
-    "result_on": ("pada {date}", "on {date}"),
-    "at_rate": ("dengan hasil pengembangan {rate}", "at {rate} development"),
-    "total_contributions": (
-        "Jumlah iuran sampai usia {age}: {amount}.",
-        "Contributions until {age}: {amount}.",
-    ),
-    "chart_title": (
-        "Grafik saldo JHT per tahun sampai usia {age}",
-        "JHT balance by year until age {age}",
-    ),
-    "chart_desc": (
-        "Garis untuk setiap tingkat hasil pengembangan, dari {start} hari ini sampai {ends} "
-        "pada usia {age}. Angka lengkapnya ada di tabel.",
-        "One line per development rate, from {start} today to {ends} at age {age}. The table "
-        "has every number.",
-    ),
-    "axis_age": ("Usia (tahun) dan tahun", "Age (years) and year"),
-    "legend": ("Keterangan garis", "Lines"),
-    "table_caption": ("Proyeksi per tahun", "Projection by year"),
-    "year": ("Tahun", "Year"),
-    "age": ("Usia", "Age"),
-    "contributions": ("Iuran tahun itu", "Contributions that year"),
-    "balance_at": ("Saldo ({rate})", "Balance ({rate})"),
-    "assumptions": ("Asumsi", "Assumptions"),
-    "today": ("hari ini", "today"),
-}
-
 
 def text(page: Page, key: str, **values: object) -> str:
-    words = i18n.pick(TEXT[key], page.language)
-    return words.format(**values) if values else words
+    return page.t(key, **values)
 
 
 def parse_rupiah(value: str) -> int | None:
@@ -143,25 +90,29 @@ def read_query(
     errors: Errors = {}
     wage = parse_rupiah(values["monthly_wage"])
     if wage is None:
-        errors["monthly_wage"] = text(
-            page, "required" if not values["monthly_wage"] else "bad_number"
+        errors["monthly_wage"] = (
+            page.t("required")
+            if not values["monthly_wage"]
+            else text(page, "simulation.bad_number")
         )
     birth_date = parse_birth_date(values["birth_date"])
     if birth_date is None:
-        errors["birth_date"] = page.t("required" if not values["birth_date"] else "bad_date")
+        errors["birth_date"] = (
+            page.t("required") if not values["birth_date"] else page.t("bad_date")
+        )
     start_balance = parse_rupiah(values["start_balance"]) if values["start_balance"] else None
     if values["start_balance"] and start_balance is None:
-        errors["start_balance"] = text(page, "bad_number")
+        errors["start_balance"] = text(page, "simulation.bad_number")
     growth = parse_percent(values["wage_growth"]) if values["wage_growth"] else 0
     if growth is None:
-        errors["wage_growth"] = text(page, "bad_percent")
+        errors["wage_growth"] = text(page, "simulation.bad_percent")
     rates: list[int] = []
     for name in RATE_FIELDS:
         if not values[name]:
             continue
         rate = parse_percent(values[name])
         if rate is None:
-            errors[name] = text(page, "bad_percent")
+            errors[name] = text(page, "simulation.bad_percent")
         else:
             rates.append(rate)
     wanted = SimulationRequest(
@@ -224,10 +175,10 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
     retirement_age = projection.at_56.age
     return {
         "chart": line_chart(series, ticks, language),
-        "chart_title": text(page, "chart_title", age=retirement_age),
+        "chart_title": text(page, "simulation.chart_title", age=retirement_age),
         "chart_desc": text(
             page,
-            "chart_desc",
+            "simulation.chart_desc",
             start=i18n.rupiah(assumed.start_balance),
             ends=", ".join(
                 f"{i18n.rupiah(projection.at_56.balance_by_rate[rate])} ({rate_labels[rate]})"
@@ -235,11 +186,11 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
             ),
             age=retirement_age,
         ),
-        "result_title": text(page, "result_title", age=retirement_age),
-        "result_on": text(page, "result_on", date=i18n.page_date(projection.at_56.date)),
+        "result_title": text(page, "simulation.result_title", age=retirement_age),
+        "result_on": text(page, "simulation.result_on", date=i18n.page_date(projection.at_56.date)),
         "at_56": [
             {
-                "label": text(page, "at_rate", rate=rate_labels[rate]),
+                "label": text(page, "simulation.at_rate", rate=rate_labels[rate]),
                 "amount": i18n.rupiah(projection.at_56.balance_by_rate[rate]),
                 "short": short_rupiah(projection.at_56.balance_by_rate[rate], language),
                 "index": index,
@@ -248,11 +199,13 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
         ],
         "total_contributions": text(
             page,
-            "total_contributions",
+            "simulation.total_contributions",
             age=retirement_age,
             amount=i18n.rupiah(projection.at_56.total_contributions),
         ),
-        "rate_headers": [text(page, "balance_at", rate=rate_labels[rate]) for rate in rates],
+        "rate_headers": [
+            text(page, "simulation.balance_at", rate=rate_labels[rate]) for rate in rates
+        ],
         "rows": [
             {
                 "year": row.year,
@@ -269,16 +222,16 @@ def result_context(page: Page, projection: Projection) -> dict[str, Any]:
 def simulation_context(
     page: Page, values: dict[str, str], errors: Errors, result: dict[str, Any] | None
 ) -> dict[str, Any]:
-    title = text(page, "title")
+    title = text(page, "simulation.title")
     today = today_in_jakarta(page.request)
     defaults = ", ".join(percent(rate, page.language) for rate in default_rates(today))
     return {
-        "title": f"{text(page, 'title_error')} · {title}" if errors else title,
+        # With errors the page's title starts "Galat:" (Page.render).
+        "title": title,
         "heading": title,
-        "s": lambda key, **more: text(page, key, **more),
-        "rates_hint": text(page, "rates_hint", rates=defaults),
+        "rates_hint": text(page, "simulation.rates_hint", rates=defaults),
         "rate_fields": [
-            (name, text(page, "rate_label", number=number))
+            (name, text(page, "simulation.rate_label", number=number))
             for number, name in enumerate(RATE_FIELDS, start=1)
         ],
         "values": values,

@@ -163,3 +163,33 @@ def test_apply_page_refuses_the_fields_the_api_refuses_in_the_pages_language(api
         "heir_full_name": "Isi nama lengkap ahli waris.",
     }
     assert claim_count(api) == 0
+
+
+def test_a_refused_apply_post_redirects_and_its_messages_show_once(api: Api) -> None:
+    """Post/redirect/get (issue 18, item 2): a refused post answers 303 to the form, which
+    shows the messages at the top (a focused error summary linking to each field, the title
+    starting "Galat:") and keeps what was typed; a reload shows the form afresh and sends
+    nothing again."""
+    row = sample("resignation: left 3 months ago")
+    form = apply_form(row, csrf_token(api.client)) | {"phone": "12345", "birth_date": ""}
+    answer = api.client.post("/apply", data=form, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/apply")
+    # The values typed (a NIK among them) never show in the address or the cookie's text.
+    assert row["nik"] not in answer.headers["location"]
+    assert row["nik"] not in answer.headers["set-cookie"]
+
+    shown = api.client.get("/apply")
+    assert shown.status_code == 422
+    assert re.search(r"<title>Galat: ", shown.text)
+    summary = re.search(
+        r'<div class="error-summary"[^>]*autofocus[^>]*>(.*?)</div>', shown.text, re.S
+    )
+    assert summary is not None
+    links = re.findall(r'<a href="#([a-z_]+)">', summary.group(1))
+    assert links == ["birth_date", "phone"]
+    assert f'value="{row["nik"]}"' in shown.text
+
+    again = api.client.get("/apply")
+    assert again.status_code == 200 and "error-summary" not in again.text
+    assert f'value="{row["nik"]}"' not in again.text
+    assert claim_count(api) == 0

@@ -109,7 +109,8 @@ def test_choosing_a_slot_and_asking_for_the_branch_without_javascript(
     with page.expect_navigation():
         page.locator("#choose button[type=submit]").click()  # nothing chosen
     assert "Pilih salah satu waktu" in page.locator("#starts_at-error").inner_text()
-    assert page.title().startswith("Ada yang perlu diperbaiki:")
+    assert page.url.endswith("/wawancara#error-summary")  # post/redirect/get
+    assert page.title().startswith("Galat:")
     assert (
         page.locator("#interview-time")
         .inner_text()

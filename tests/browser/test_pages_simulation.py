@@ -73,7 +73,7 @@ def test_errors_sit_next_to_their_fields_and_in_the_title(api: Api) -> None:
     )
     assert answer.status_code == 422
     html = answer.text
-    assert re.search(r"<title>Periksa isian · Simulasi JHT", html)
+    assert re.search(r"<title>Galat: Simulasi JHT", html)
     assert 'id="monthly_wage-error"' in html and 'id="birth_date-error"' in html
     assert 'aria-invalid="true"' in html and 'value="lima juta"' in html
     # The workflow's checks come next, also beside their fields.
@@ -120,7 +120,7 @@ def test_on_a_phone_without_javascript(site: Site, browser: Any, viewport: dict[
     shoot(page, "simulation")
 
     page.goto(site.url("/simulasi?monthly_wage=0&birth_date=17-08-1985"))
-    assert page.title().startswith("Periksa isian")
+    assert page.title().startswith("Galat: ")
     wage = page.locator("#monthly_wage")
     assert wage.get_attribute("aria-invalid") == "true"
     assert "monthly_wage-error" in (wage.get_attribute("aria-describedby") or "")

@@ -123,7 +123,8 @@ def test_fifty_concurrent_wrong_attempts_through_the_apply_page_evaluate_exactly
 
     def post(client: httpx.Client) -> httpx.Response:
         client.cookies.update(cookies)
-        return client.post("/apply", data=form)
+        # Post/redirect/get: the refusal shows on the form the post is sent back to.
+        return client.post("/apply", data=form, follow_redirects=True)
 
     answers = each_in_its_own_connection(served, post)
     statuses = Counter(answer.status_code for answer in answers)

@@ -52,6 +52,17 @@ def post(api: Api, booked: Booked, path: str, data: dict[str, str]) -> Any:
     )
 
 
+def refused(api: Api, booked: Booked, path: str, data: dict[str, str]) -> Any:
+    """A refused post: redirected back to the page (post/redirect/get), which shows it (422)."""
+    answer = post(api, booked, path, data)
+    assert answer.status_code == 303, answer.text
+    page = f"/claims/{booked.claim_id}/wawancara"
+    assert answer.headers["location"] == f"{page}#error-summary"
+    shown = api.client.get(page)
+    assert shown.status_code == 422
+    return shown
+
+
 def radio_values(html: str) -> list[str]:
     return [
         unescape(v)
@@ -125,15 +136,13 @@ def test_a_bad_slot_is_refused_next_to_the_field_and_changes_nothing(api: Api) -
         ("2026-11-21T01:00:00+00:00", "Tidak ada jadwal wawancara yang tersedia"),  # Saturday
         (booked.interview["starts_at"], "Tidak ada jadwal wawancara yang tersedia"),  # its own
     ):
-        refused = post(api, booked, "", {"starts_at": value})
-        assert refused.status_code == 422, value
-        html = refused.text
+        html = refused(api, booked, "", {"starts_at": value}).text
         assert text_of(html, "starts_at-error").startswith(words)
         assert re.search(
             r'id="starts_at"[^>]*aria-describedby="starts_at-hint starts_at-error"', html
         )
         assert '<a href="#starts_at">' in html  # the error summary links to the field
-        assert "<title>Ada yang perlu diperbaiki:" in html
+        assert "<title>Galat: " in html and "Ada masalah" in html
     after = applicant_claim(api, booked)
     assert after["version"] == before["version"]
     assert after["interview"] == before["interview"]
@@ -143,12 +152,10 @@ def test_a_branch_interview_is_requested_on_the_page_and_seen_by_officers(api: A
     booked = to_interview(api)
     html = open_as_applicant(api, booked)
     assert "Saya ingin wawancara di kantor cabang" in html
-    unticked = post(api, booked, "/kantor-cabang", {"reason": "tidak ada kuota"})
-    assert unticked.status_code == 422
+    unticked = refused(api, booked, "/kantor-cabang", {"reason": "tidak ada kuota"})
     assert text_of(unticked.text, "at_branch-error").startswith("Centang kotak ini")
     assert "tidak ada kuota" in unticked.text  # what was typed is kept
-    no_reason = post(api, booked, "/kantor-cabang", {"at_branch": "yes", "reason": " "})
-    assert no_reason.status_code == 422
+    no_reason = refused(api, booked, "/kantor-cabang", {"at_branch": "yes", "reason": " "})
     assert text_of(no_reason.text, "reason-error").startswith("Tulis alasan singkat")
     assert applicant_claim(api, booked)["branch_interview_request"] is None
 
