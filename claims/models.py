@@ -189,6 +189,10 @@ class Claim(Base):
     updated_at: Mapped[datetime]
     last_activity_at: Mapped[datetime]
     expiry_warned_at: Mapped[datetime | None]
+    # The applicant asked to be interviewed at the branch instead of by video (no data for a
+    # video call): when, and their short reason; NULL while not asked.
+    branch_interview_requested_at: Mapped[datetime | None]
+    branch_interview_reason: Mapped[str | None] = mapped_column(String(300))
     # What an officer should look at twice (workflow.flags), sorted: computed when the facts
     # change (claim created, bank account set, upload stored) and stored for the queue.
     flags: Mapped[list[Any]] = mapped_column(JSON, default=list)

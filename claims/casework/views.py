@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from claims.booking.book import interview_choice
 from claims.casework import schemas
 from claims.casework.facts import (
     claim_checklist,
@@ -120,12 +121,25 @@ def interview_view(session: Session, claim: Claim) -> schemas.InterviewView | No
     if interview is None:
         return None
     branch = branch_of(session, interview.branch_code)
+    choice = interview_choice(session, claim)
     return schemas.InterviewView(
         starts_at=interview.starts_at,
         ends_at=interview.ends_at,
         branch_code=interview.branch_code,
         timezone=branch.timezone if branch else "Asia/Jakarta",
         video_url=interview.video_url,
+        first_change_free=choice.first_change_free if choice else False,
+        max_rebookings=choice.max_rebookings if choice else 0,
+        rebookings_left=choice.rebookings_left if choice else 0,
+    )
+
+
+def branch_interview_request(claim: Claim) -> schemas.BranchInterviewRequest | None:
+    if claim.branch_interview_requested_at is None:
+        return None
+    return schemas.BranchInterviewRequest(
+        requested_at=claim.branch_interview_requested_at,
+        reason=claim.branch_interview_reason or "",
     )
 
 
@@ -178,6 +192,7 @@ def applicant_view(
         checklist=checklist_items(session, claim, participant, language),
         estimate=estimate_view(session, claim, participant, now),
         interview=interview_view(session, claim),
+        branch_interview_request=branch_interview_request(claim),
         allowed_actions=applicant_actions(claim),
         sla_due_at=claim.sla_due_at,
         history=history(session, claim.id),
@@ -353,6 +368,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
         # Stored when their facts changed (casework.flags), as the queue reads them.
         flags=list(claim.flags or []),
         interview=interview_view(session, claim),
+        branch_interview_request=branch_interview_request(claim),
         verifier_id=claim.verifier_id,
         interviewer_id=claim.interviewer_id,
         approver_id=claim.approver_id,

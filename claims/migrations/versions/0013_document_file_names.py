@@ -7,7 +7,7 @@ Files uploaded before this revision have no name nor PDF of their own; a documen
 one file only gets its document's PDF and page count, which are that file's.
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
