@@ -15,7 +15,8 @@ from claims.http import install_http_conventions
 from claims.http.metrics import ServiceMetrics
 from claims.http.sandbox import sandbox_router
 from claims.jobs import SchedulerRunner
-from claims.pages import apply, balance, claim, home, signin, simulation, track
+from claims.pages import apply, balance, claim, home, interview, signin, simulation, track
+from claims.pages.document_files import router as document_files_router
 from claims.pages.headers import PageSecurityHeadersMiddleware
 from claims.pages.page import STATIC_DIR
 from claims.participants.balance_endpoints import balance_router
@@ -107,8 +108,9 @@ def create_app(
     app.include_router(sandbox_router)
     app.include_router(participant_router)
     app.include_router(simulation_router)
-    for page in (home, apply, claim, track, signin, simulation, balance):
+    for page in (home, apply, claim, interview, track, signin, simulation, balance):
         app.include_router(page.router)
+    app.include_router(document_files_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["public"])

@@ -189,6 +189,10 @@ class Claim(Base):
     updated_at: Mapped[datetime]
     last_activity_at: Mapped[datetime]
     expiry_warned_at: Mapped[datetime | None]
+    # The applicant asked to be interviewed at the branch instead of by video (no data for a
+    # video call): when, and their short reason; NULL while not asked.
+    branch_interview_requested_at: Mapped[datetime | None]
+    branch_interview_reason: Mapped[str | None] = mapped_column(String(300))
     # What an officer should look at twice (workflow.flags), sorted: computed when the facts
     # change (claim created, bank account set, upload stored) and stored for the queue.
     flags: Mapped[list[Any]] = mapped_column(JSON, default=list)
@@ -239,7 +243,9 @@ class Document(Base):
 
 
 class DocumentFile(Base):
-    """One original uploaded file behind a document, kept by hash for the fraud flag."""
+    """One original uploaded file behind a document, kept by hash for the fraud flag, with
+    its display name, its own sanitised PDF and its page count (None for files uploaded
+    before migration 0013 that shared their document with others)."""
 
     __tablename__ = "document_files"
 
@@ -250,6 +256,9 @@ class DocumentFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str | None] = mapped_column(String(200))
+    storage_key: Mapped[str | None] = mapped_column(String(64))
+    pages: Mapped[int | None] = mapped_column(Integer)
 
 
 class Interview(Base):

@@ -1,14 +1,18 @@
-"""Booking interviews: the earliest free seat when the documents are accepted, the free slots
-an applicant may choose from, and a rebooking. The calendar rules come from `scheduling/`;
+"""Booking interviews: the earliest free seat is held when the documents are accepted, then
+the applicant may choose another from the free slots; that first choice is free, every later
+change is a rebooking counted against the rule set's limit. Also the applicant's request to
+be interviewed at the branch instead of by video. The calendar rules come from `scheduling/`;
 the rows from the bookings repository (which also gives a cancelled claim's seat back:
 `cancel_held_bookings`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from claims.errors import FieldProblem, refusal
 from claims.models import Claim, Interview
 from claims.notifications_outbox import enqueue_notification
 from claims.repositories.bookings import (
@@ -22,16 +26,40 @@ from claims.repositories.bookings import (
     insert_booking,
     live_interview,
     seats_held_at,
+    was_rebooked,
 )
-from claims.repositories.claims import apply_transition
+from claims.repositories.claims import apply_transition, claim_rules, record_claim_event
 from scheduling.calendar import SLOT_LENGTH
+from scheduling.policy import rebooking_allowed
 from scheduling.slots import Slot, find_upcoming_slot, free_seat, free_slots, upcoming_slots
 from scheduling.video import new_room_id, video_url
 from workflow.interview_lifecycle import InterviewTrigger
 from workflow.machine import TransitionFacts
-from workflow.states import Actor, ActorRole, Trigger
+from workflow.states import Actor, ActorRole, ClaimStatus, Trigger
 
 DEFAULT_VIDEO_URL_TEMPLATE = "https://vicon.jht-claims.example/wawancara/{room}"
+APPLICANT = Actor(ActorRole.applicant)
+# The statuses in which the applicant chooses the interview's time or asks for the branch.
+INTERVIEW_STATUSES = (ClaimStatus.interview_scheduled, ClaimStatus.interview_missed)
+BRANCH_INTERVIEW_REQUESTED = "request_branch_interview"  # the audit event's trigger
+BRANCH_REASON_MAX = 300  # the column's length
+
+
+@dataclass(frozen=True)
+class InterviewChoice:
+    """What the applicant may still do with the interview's time. The slot held at the
+    documents' acceptance was not chosen by them, so their first change is free
+    (`first_change_free`); every later one is a rebooking, at most `max_rebookings`, and
+    after a miss exactly one more (workflow.md `reschedule`)."""
+
+    first_change_free: bool
+    max_rebookings: int
+    rebookings_used: int
+    rebookings_left: int
+
+    @property
+    def can_change(self) -> bool:
+        return self.first_change_free or self.rebookings_left > 0
 
 
 def book_earliest_slot(
@@ -72,6 +100,33 @@ def listed_free_slots(session: Session, claim: Claim, now: datetime) -> list[Slo
     )
     counts = {start: len(seats) for start, seats in taken.items()}
     return free_slots(branch.calendar, now, branch.capacity, counts)
+
+
+def first_change_is_free(session: Session, claim: Claim) -> bool:
+    """The interview is still the one held automatically: scheduled, never missed, and no
+    booking of the claim was replaced by a choice of the applicant."""
+    return (
+        claim.status is ClaimStatus.interview_scheduled
+        and claim.misses == 0
+        and not was_rebooked(session, claim.id)
+    )
+
+
+def interview_choice(session: Session, claim: Claim) -> InterviewChoice | None:
+    """The applicant's choice of time while an interview is booked or missed, else None."""
+    if claim.status not in INTERVIEW_STATUSES:
+        return None
+    limit = claim_rules(claim).max_reschedules
+    used = claim.reschedules_used
+    allowed = rebooking_allowed(
+        used,
+        claim.misses,
+        rebooked_since_miss=claim.status is ClaimStatus.interview_scheduled and claim.misses > 0,
+        max_reschedules=limit,
+    )
+    # After a miss exactly one rebooking remains, whatever the total left.
+    left = (1 if claim.misses else limit - used) if allowed else 0
+    return InterviewChoice(first_change_is_free(session, claim), limit, used, left)
 
 
 def interview_notice(interview: Booking | Interview, branch: BookingBranch) -> dict[str, str]:
@@ -123,10 +178,12 @@ def rebook(
     now: datetime,
     template: str = DEFAULT_VIDEO_URL_TEMPLATE,
 ) -> Booking:
-    """The applicant moves the interview to one of the listed free slots."""
+    """The applicant moves the interview to one of the listed free slots. The first change
+    of the slot held for them is their choice, not a rebooking: it is not counted."""
     branch = booking_branch(session, claim.branch_code)
     slot = find_upcoming_slot(branch.calendar, now, starts_at)
     previous = live_interview(session, claim.id)
+    counted = not first_change_is_free(session, claim)  # read before the old one is replaced
 
     def attempt() -> Booking | None:
         if slot is None:
@@ -153,14 +210,60 @@ def rebook(
         session,
         claim,
         Trigger.reschedule,
-        Actor(ActorRole.applicant),
+        APPLICANT,
         now,
         facts,
-        data={"interview_starts_at": starts_at.isoformat()},
-        changes={"reschedules_used": claim.reschedules_used + 1, "last_activity_at": now},
+        data={"interview_starts_at": starts_at.isoformat(), "counted": counted},
+        changes={
+            "reschedules_used": claim.reschedules_used + (1 if counted else 0),
+            "last_activity_at": now,
+        },
     )
     assert interview is not None
     enqueue_notification(
         session, claim, "interview_rebooked", now, interview_notice(interview, branch)
     )
     return interview
+
+
+def request_branch_interview(session: Session, claim: Claim, reason: str, now: datetime) -> None:
+    """The applicant asks to be interviewed at the branch instead of by video, with a short
+    reason; stored on the claim with an audit event, for the officers to arrange. The video
+    booking stays until they do. Asked once per claim."""
+    if claim.status not in INTERVIEW_STATUSES:
+        raise refusal(
+            "no_interview",
+            409,
+            "This claim has no interview to arrange.",
+            "Klaim ini belum memiliki jadwal wawancara.",
+        )
+    if claim.branch_interview_requested_at is not None:
+        raise refusal(
+            "branch_interview_already_requested",
+            409,
+            "An interview at the branch was already requested.",
+            "Wawancara di kantor cabang sudah diminta.",
+        )
+    words = " ".join(reason.split())
+    if not words or len(words) > BRANCH_REASON_MAX:
+        raise FieldProblem(
+            [
+                {
+                    "field": "reason",
+                    "message_id": f"Tulis alasan singkat (paling banyak {BRANCH_REASON_MAX} "
+                    "karakter).",
+                    "message_en": f"Give a short reason (at most {BRANCH_REASON_MAX} characters).",
+                }
+            ]
+        )
+    # The reason stays on the claim; the event records only that it was asked (no free
+    # text of the applicant in the audit chain).
+    record_claim_event(
+        session,
+        claim,
+        BRANCH_INTERVIEW_REQUESTED,
+        APPLICANT,
+        now,
+        {"branch_interview_requested_at": now, "branch_interview_reason": words},
+        data={"at_branch": True},
+    )

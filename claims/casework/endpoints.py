@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from claims.booking.book import listed_free_slots, rebook
+from claims.booking.book import listed_free_slots, rebook, request_branch_interview
 from claims.booking.outcomes import record_outcome
 from claims.casework import applicant, decisions, facts, intake, schemas, views
 from claims.casework.opening import open_claim
@@ -253,9 +253,35 @@ def rebook_interview(
     request: Request,
     runtime: RuntimeDep,
 ) -> JSONResponse:
-    """Move the interview to one of the listed slots (at most 2 rebookings; 1 after a miss)."""
+    """Choose another of the listed slots. The first change of the slot held at acceptance is
+    the applicant's choice and not counted; later ones are rebookings (at most 2; 1 after a
+    miss). The claim's `interview` says which applies and how many are left."""
     return _applicant_change(
         claim_id, token, request, runtime, lambda s, c, now: rebook(s, c, body.starts_at, now)
+    )
+
+
+@applicant_router.post(
+    "/{claim_id}/interview/at-branch",
+    response_model=schemas.ApplicantClaimView,
+    responses=APPLICANT_PROBLEMS,
+)
+def ask_for_branch_interview(
+    claim_id: str,
+    body: schemas.BranchInterviewBody,
+    token: ApplicantToken,
+    request: Request,
+    runtime: RuntimeDep,
+) -> JSONResponse:
+    """Ask to be interviewed at the branch instead of by video (no data for a video call),
+    with a short reason; once per claim (409 `branch_interview_already_requested`). The
+    officers see it as `branch_interview_request`; the video booking stands meanwhile."""
+    return _applicant_change(
+        claim_id,
+        token,
+        request,
+        runtime,
+        lambda s, c, now: request_branch_interview(s, c, body.reason, now),
     )
 
 

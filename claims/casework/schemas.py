@@ -63,6 +63,14 @@ class RebookBody(StrictBody):
     starts_at: datetime = Field(description="One of the listed free slots, ISO 8601 with offset.")
 
 
+class BranchInterviewBody(StrictBody):
+    reason: str = Field(
+        max_length=2000,
+        description="Why the interview should be at the branch instead of by video (for "
+        "instance no data for a video call); at most 300 characters once spaces are tidied.",
+    )
+
+
 class DecisionBody(StrictBody):
     doc_type: str = Field(max_length=40)
     decision: Literal["accepted", "rejected"]
@@ -131,6 +139,22 @@ class InterviewView(BaseModel):
     branch_code: str
     timezone: str
     video_url: str
+    first_change_free: bool = Field(
+        False,
+        description="The slot was held automatically: the applicant's first change of it is "
+        "their choice and is not counted as a rebooking.",
+    )
+    max_rebookings: int = Field(0, description="Rebookings allowed over the claim's life.")
+    rebookings_left: int = Field(
+        0, description="Counted changes still allowed (after a miss: one, then none)."
+    )
+
+
+class BranchInterviewRequest(BaseModel):
+    """The applicant asked to be interviewed at the branch instead of by video."""
+
+    requested_at: datetime
+    reason: str
 
 
 class ParticipantMasked(BaseModel):
@@ -166,6 +190,7 @@ class ApplicantClaimView(BaseModel):
     checklist: list[ChecklistItem]
     estimate: EstimateView
     interview: InterviewView | None
+    branch_interview_request: BranchInterviewRequest | None = None
     allowed_actions: list[str]
     sla_due_at: datetime | None
     history: list[HistoryItem]
@@ -313,6 +338,9 @@ class OfficerClaimView(BaseModel):
     estimate: EstimateView
     flags: list[str]
     interview: InterviewView | None
+    branch_interview_request: BranchInterviewRequest | None = Field(
+        None, description="The applicant asked for the interview at the branch, not by video."
+    )
     verifier_id: int | None
     interviewer_id: int | None
     approver_id: int | None
@@ -349,6 +377,14 @@ class SlotView(BaseModel):
     ends_at: datetime
 
 
+class TrackedInterview(BaseModel):
+    """The booked interview's time (not personal): ISO 8601 in the branch's own zone."""
+
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+
+
 class TrackedClaim(BaseModel):
     reference: str
     reason: str
@@ -359,6 +395,7 @@ class TrackedClaim(BaseModel):
     ]
     updated_on: date
     next_step: str
+    interview: TrackedInterview | None = None
 
 
 class TrackingView(BaseModel):

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from claims.casework import schemas
 from claims.casework.facts import wib_date
 from claims.db import Database
-from claims.repositories.tracking import TrackedClaim, tracked_claims
+from claims.repositories.tracking import TrackedClaim, TrackedInterview, tracked_claims
 from workflow.states import TRACKER_STEP, WAITING_ON, ClaimStatus
 
 Language = str  # "id" or "en"
@@ -36,8 +37,8 @@ NEXT_STEPS = {
         "Correct the documents that were sent back, then submit again.",
     ),
     ClaimStatus.interview_scheduled: (
-        "Ikuti wawancara video sesuai jadwal.",
-        "Attend the video interview at the booked time.",
+        "Ikuti wawancara sesuai jadwal, atau pilih waktu lain di halaman klaim.",
+        "Attend the interview at the booked time, or choose another on the claim page.",
     ),
     ClaimStatus.interview_missed: (
         "Anda tidak hadir wawancara; pilih jadwal baru.",
@@ -60,10 +61,14 @@ NEXT_STEPS = {
         "Klaim ditolak. Lihat alasan pada halaman klaim.",
         "The claim was rejected; see the reason on the claim page.",
     ),
-    ClaimStatus.cancelled: ("Klaim dibatalkan.", "The claim was cancelled."),
+    # A stopped claim says how to start again (the SMS reply carries these too: one SMS).
+    ClaimStatus.cancelled: (
+        "Klaim dibatalkan. Untuk mengajukan lagi, buat klaim baru di /apply.",
+        "The claim was cancelled. To apply again, start a new claim at /apply.",
+    ),
     ClaimStatus.expired: (
-        "Klaim kedaluwarsa karena tidak dilengkapi; Anda dapat mengajukan klaim baru.",
-        "The claim expired unfinished; you may start a new claim.",
+        "Klaim kedaluwarsa karena tidak dilengkapi. Ajukan klaim baru di /apply.",
+        "The claim expired unfinished. To apply again, start a new claim at /apply.",
     ),
 }
 FINAL_STATE = {
@@ -85,6 +90,19 @@ def tracking_state(status: ClaimStatus) -> str:
     return "action_required" if WAITING_ON.get(status) == "applicant" else "in_progress"
 
 
+def interview_document(interview: TrackedInterview | None) -> dict[str, str] | None:
+    """The booked interview's time in the branch's own zone (its offset says WIB, WITA or
+    WIT): not personal, so tracking may show it."""
+    if interview is None:
+        return None
+    zone = ZoneInfo(interview.timezone)
+    return {
+        "starts_at": interview.starts_at.astimezone(zone).isoformat(),
+        "ends_at": interview.ends_at.astimezone(zone).isoformat(),
+        "timezone": interview.timezone,
+    }
+
+
 def tracking_document(
     tracked: Iterable[TrackedClaim], kpj: str, language: Language
 ) -> dict[str, Any]:
@@ -92,7 +110,7 @@ def tracking_document(
     newest first; nothing personal."""
     choice = 1 if language == "en" else 0
     claims = []
-    for reference, reason, status, updated_at in tracked:
+    for reference, reason, status, updated_at, interview in tracked:
         step = TRACKER_STEP.get(status)
         state = tracking_state(status)
         label = STEP_LABELS[step][choice] if step is not None else STOPPED_LABEL[state][choice]
@@ -105,6 +123,7 @@ def tracking_document(
                 "state": state,
                 "updated_on": wib_date(updated_at).isoformat(),
                 "next_step": NEXT_STEPS[status][choice],
+                "interview": interview_document(interview),
             }
         )
     return {"kpj": kpj, "claims": claims}

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from claims.booking.book import interview_choice
 from claims.casework import schemas
 from claims.casework.facts import (
     claim_checklist,
@@ -27,7 +28,7 @@ from claims.repositories.claim_views import (
     reused_file_counts,
     standing_proposals,
 )
-from claims.repositories.documents import documents_of_claim
+from claims.repositories.documents import DOCUMENT_FILE_REMOVED, documents_of_claim
 from claims.repositories.registry import branch_of
 from workflow.account import Account
 from workflow.checklist import Checklist, missing_items
@@ -120,19 +121,35 @@ def interview_view(session: Session, claim: Claim) -> schemas.InterviewView | No
     if interview is None:
         return None
     branch = branch_of(session, interview.branch_code)
+    choice = interview_choice(session, claim)
     return schemas.InterviewView(
         starts_at=interview.starts_at,
         ends_at=interview.ends_at,
         branch_code=interview.branch_code,
         timezone=branch.timezone if branch else "Asia/Jakarta",
         video_url=interview.video_url,
+        first_change_free=choice.first_change_free if choice else False,
+        max_rebookings=choice.max_rebookings if choice else 0,
+        rebookings_left=choice.rebookings_left if choice else 0,
+    )
+
+
+def branch_interview_request(claim: Claim) -> schemas.BranchInterviewRequest | None:
+    if claim.branch_interview_requested_at is None:
+        return None
+    return schemas.BranchInterviewRequest(
+        requested_at=claim.branch_interview_requested_at,
+        reason=claim.branch_interview_reason or "",
     )
 
 
 def history(session: Session, claim_id: str) -> list[schemas.HistoryItem]:
+    """The claim's steps as the applicant sees them: the audit events but their own file
+    removals, which change no step (the officers' event list keeps them)."""
     return [
         schemas.HistoryItem(status=e.to_status, at=e.at, reason_code=e.reason_code, note=e.note)
         for e in claim_events(session, claim_id)
+        if e.trigger != DOCUMENT_FILE_REMOVED
     ]
 
 
@@ -175,6 +192,7 @@ def applicant_view(
         checklist=checklist_items(session, claim, participant, language),
         estimate=estimate_view(session, claim, participant, now),
         interview=interview_view(session, claim),
+        branch_interview_request=branch_interview_request(claim),
         allowed_actions=applicant_actions(claim),
         sla_due_at=claim.sla_due_at,
         history=history(session, claim.id),
@@ -350,6 +368,7 @@ def officer_view(session: Session, claim: Claim, now: datetime) -> schemas.Offic
         # Stored when their facts changed (casework.flags), as the queue reads them.
         flags=list(claim.flags or []),
         interview=interview_view(session, claim),
+        branch_interview_request=branch_interview_request(claim),
         verifier_id=claim.verifier_id,
         interviewer_id=claim.interviewer_id,
         approver_id=claim.approver_id,

@@ -50,6 +50,7 @@ NOTICES = {
     "submitted": N_("done_submitted"),
     "rebooked": N_("done_rebooked"),
     "cancelled": N_("done_cancelled"),
+    "file_removed": N_("stored_file_removed"),
 }
 
 

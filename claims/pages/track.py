@@ -1,4 +1,5 @@
-"""Public tracking, `/track`: the five steps of each claim of a KPJ, nothing personal."""
+"""Public tracking, `/track`: the five steps of each claim of a KPJ, nothing personal; the
+booked interview's time where the branch is (a time is not personal)."""
 
 from __future__ import annotations
 
@@ -42,13 +43,23 @@ def track_context(
             else:
                 state = "todo"
             steps.append({"number": number, "label": i18n.pick(words, language), "state": state})
+        interview = tracked.interview
         claims.append(
             {
                 "entry": tracked,
                 "reason_label": i18n.reason_label(tracked.reason, language),
-                "state_label": i18n.pick(i18n.TRACKING_STATE_LABELS[tracked.state], language),
+                # A stopped claim's step label already names its state: said once.
+                "state_label": None
+                if tracked.step is None
+                else i18n.pick(i18n.TRACKING_STATE_LABELS[tracked.state], language),
                 "updated_on": i18n.page_date(tracked.updated_on),
                 "steps": steps,
+                "interview_when": i18n.local_span(
+                    interview.starts_at, interview.ends_at, interview.timezone, language
+                )
+                if interview is not None
+                else None,
+                "apply_again": tracked.state in ("cancelled", "expired"),
             }
         )
     return {

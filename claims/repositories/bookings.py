@@ -458,6 +458,21 @@ def live_interview(session: Session, claim_id: str) -> Interview | None:
     return session.scalar(_LIVE_INTERVIEW, {"claim_id": claim_id})
 
 
+_REPLACED_OF_CLAIM = (
+    select(Interview.id)
+    .where(
+        Interview.claim_id == bindparam("claim_id"),
+        Interview.status == InterviewStatus.replaced,
+    )
+    .limit(1)
+)
+
+
+def was_rebooked(session: Session, claim_id: str) -> bool:
+    """True once any booking of the claim was replaced by the applicant's choice."""
+    return session.scalar(_REPLACED_OF_CLAIM, {"claim_id": claim_id}) is not None
+
+
 def latest_interview(session: Session, claim_id: str) -> Interview | None:
     """The claim's latest booking, whatever became of it."""
     return session.scalar(

@@ -244,6 +244,44 @@ def apply_transition(
     return TransitionResult(old, new, event)
 
 
+def record_claim_event(
+    session: Session,
+    claim: Claim,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    values: dict[str, Any],
+    *,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An applicant's act that changes no status (`values`: the claim fields it sets) with its
+    audit event: the claim row is written with a new version first, as `apply_transition`
+    does, so the event appended next extends the head read with that version."""
+    assert "status" not in values, "a status changes only by apply_transition"
+    previous = _known_chain_head(session, claim) or chain_head(session, claim.id)
+    _write_claim(session, claim, {**values, "updated_at": now})
+    event = chained_event(
+        claim.id,
+        claim.rules_version,
+        previous,
+        trigger=trigger,
+        from_status=claim.status.value,
+        to_status=claim.status.value,
+        actor_role=actor.role.value,
+        actor_id=actor.officer_id,
+        at=now,
+        data=data,
+    )
+    try:
+        insert_event(session, event)
+    except IntegrityError as error:
+        if event_race(error):
+            raise ConcurrentChange() from None
+        raise
+    _remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
+    return event
+
+
 # --- the person's history -------------------------------------------------------------------
 
 PARTIAL_REASONS = (ClaimReason.partial_housing.value, ClaimReason.partial_other.value)

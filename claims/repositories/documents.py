@@ -1,6 +1,7 @@
 """The documents repository: a claim's uploaded documents (one merged PDF per type) and the
-original files behind each. A document's status changes only by `apply_document_triggers`:
-the lifecycle table (workflow.document_lifecycle) decides the move, then the row is written."""
+original files behind each (by hash, name, own sanitised PDF and page count). A document's
+status changes only by `apply_document_triggers`: the lifecycle table
+(workflow.document_lifecycle) decides the move, then the row is written."""
 
 from __future__ import annotations
 
@@ -8,14 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import CompoundSelect, bindparam, delete, select, union
 from sqlalchemy.orm import Session
 
 from claims.models import Claim, Document, DocumentFile
-from claims.repositories._rows import flush_claim, update_rows
+from claims.repositories._rows import CHAIN_HEADS_KEY, flush_claim, update_rows
 from claims.repositories.claims import update_claim_details
+from claims.repositories.events import chain_head, insert_event
 from documents.merge import BuiltDocument
+from workflow.audit_chain import chained_event
 from workflow.document_lifecycle import DOCUMENT_LIFECYCLE, DocumentStatus, DocumentTrigger
+from workflow.states import ActorRole
 
 _DOCUMENTS_OF = (
     select(Document).where(Document.claim_id == bindparam("claim_id")).order_by(Document.id)
@@ -44,11 +48,32 @@ NO_VERDICT = DocumentVerdict()
 
 @dataclass(frozen=True)
 class OriginalFile:
-    """One file of an upload as it was received, kept by hash for the reused-file flag."""
+    """One file of an upload as it was received, kept by hash for the reused-file flag,
+    with its display name and its own sanitised PDF (`storage_key`, `pages`)."""
 
     sha256: str
     size_bytes: int
     content_type: str
+    filename: str | None = None
+    storage_key: str | None = None
+    pages: int | None = None
+
+
+# The audit event of the applicant removing one file of a document (the claim's status is
+# unchanged; the document's own move goes through the lifecycle table).
+DOCUMENT_FILE_REMOVED = "document_file_removed"
+
+_FILES_OF_CLAIM = (
+    select(DocumentFile, Document.doc_type)
+    .join(Document, Document.id == DocumentFile.document_id)
+    .where(DocumentFile.claim_id == bindparam("claim_id"))
+    .order_by(Document.doc_type, DocumentFile.position)
+)
+_FILES_OF_DOCUMENT = (
+    select(DocumentFile)
+    .where(DocumentFile.document_id == bindparam("document_id"))
+    .order_by(DocumentFile.position)
+)
 
 
 def documents_of_claim(session: Session, claim_id: str) -> list[Document]:
@@ -68,9 +93,28 @@ def document_of_type(session: Session, claim_id: str, doc_type: str) -> Document
     return session.scalar(_DOCUMENT_OF_TYPE, {"claim_id": claim_id, "doc_type": doc_type})
 
 
+def files_of_claim(session: Session, claim_id: str) -> dict[str, list[DocumentFile]]:
+    """The original files of each of the claim's documents, by document type, in upload
+    order: one query for the whole claim page."""
+    found: dict[str, list[DocumentFile]] = {}
+    for file, doc_type in session.execute(_FILES_OF_CLAIM, {"claim_id": claim_id}):
+        found.setdefault(doc_type, []).append(file)
+    return found
+
+
+def files_of_document(session: Session, document: Document) -> list[DocumentFile]:
+    """The original files behind `document`, in upload order."""
+    return list(session.scalars(_FILES_OF_DOCUMENT, {"document_id": document.id}))
+
+
 def referenced_storage_keys(session: Session) -> set[str]:
-    """The storage key of every document: the stored files still in use."""
-    return set(session.scalars(select(Document.storage_key)))
+    """The storage key of every document and of every file's own PDF: the stored files
+    still in use."""
+    in_use: CompoundSelect[tuple[str]] = union(
+        select(Document.storage_key),
+        select(DocumentFile.storage_key).where(DocumentFile.storage_key.is_not(None)),
+    )
+    return {str(key) for (key,) in session.execute(in_use)}
 
 
 def apply_document_triggers(
@@ -134,6 +178,9 @@ def record_upload(
                 sha256=original.sha256,
                 size_bytes=original.size_bytes,
                 content_type=original.content_type,
+                filename=original.filename,
+                storage_key=original.storage_key,
+                pages=original.pages,
             )
         )
     _documents_changed(session, claim, now)
@@ -144,6 +191,67 @@ def remove_document(session: Session, claim: Claim, document: Document, now: dat
     """Deletes the claim's `document` with its original files (ON DELETE CASCADE)."""
     session.delete(document)
     _documents_changed(session, claim, now)
+
+
+def remove_document_file(
+    session: Session,
+    claim: Claim,
+    document: Document,
+    removed: DocumentFile,
+    merged: tuple[str, BuiltDocument] | None,
+    now: datetime,
+) -> None:
+    """The applicant removes the file `removed` of `document`: with the others merged
+    again (`merged`: their new PDF's storage key and build) the document keeps them in
+    their order and counts as uploaded anew (the lifecycle's reupload, its verdict
+    dropped); with none left (`merged` None) the document goes and is missing again.
+    Either way the claim gets a new version and an audit event."""
+    detail = {
+        "doc_type": document.doc_type,
+        "sha256": removed.sha256,
+        "position": removed.position,
+        "files_left": 0,
+    }
+    if merged is None:
+        session.delete(document)
+    else:
+        storage_key, built = merged
+        session.delete(removed)
+        remaining = [f for f in files_of_document(session, document) if f.id != removed.id]
+        for position, file in enumerate(remaining):
+            file.position = position
+        detail["files_left"] = len(remaining)
+        document.storage_key = storage_key
+        document.sha256 = built.sha256
+        document.size_bytes = built.size_bytes
+        document.pages = built.pages
+        document.uploaded_at = now
+        apply_document_triggers(session, [(document, DocumentTrigger.reupload, NO_VERDICT)])
+    _documents_changed(session, claim, now)
+    _record_file_removed(session, claim, now, detail)
+
+
+def _record_file_removed(
+    session: Session, claim: Claim, now: datetime, detail: dict[str, object]
+) -> None:
+    """The audit event, appended after the claim's UPDATE (whose version check serialises
+    the writers of this claim, so the head read here is the chain's head)."""
+    event = chained_event(
+        claim.id,
+        claim.rules_version,
+        chain_head(session, claim.id),
+        trigger=DOCUMENT_FILE_REMOVED,
+        from_status=claim.status.value,
+        to_status=claim.status.value,
+        actor_role=ActorRole.applicant.value,
+        actor_id=None,
+        at=now,
+        data=detail,
+    )
+    insert_event(session, event)
+    # The head remembered with the claim's version is now behind: a transition later in
+    # this unit of work must read the chain's head again.
+    session.info.get(CHAIN_HEADS_KEY, {}).pop(claim.id, None)
 
 
 def _documents_changed(session: Session, claim: Claim, now: datetime) -> None:

@@ -3,6 +3,7 @@ the officers' downloads and review bundle. Downloads are attachments with nosnif
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +11,11 @@ import anyio
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from claims.casework.facts import get_claim
-from claims.errors import refusal
+from claims.errors import NotFound, refusal
 from claims.http import problems
 from claims.http.auth import (
     ApplicantToken,
@@ -24,14 +26,19 @@ from claims.http.auth import (
 from claims.http.uploads import receive_request_upload
 from claims.models import Claim
 from claims.repositories.credentials import find_applicant_claim
+from claims.repositories.documents import files_of_document
+from claims.uploads.listing import stored_file_items
 from claims.uploads.service import (
     bundle_parts,
     delete_document,
     document_services,
     find_document,
+    find_document_file,
     remove_folder,
+    remove_stored_file,
     temporary_folder,
 )
+from documents.intake import display_name
 
 applicant_documents = APIRouter(prefix="/api/v1/claims", tags=["applicant"])
 officer_documents = APIRouter(prefix="/api/v1/officer", tags=["officer"])
@@ -131,6 +138,93 @@ def remove_document(
         now = runtime.clock.now()
         claim = find_applicant_claim(session, token, claim_id, now)
         delete_document(session, claim, doc_type, now)
+    return Response(status_code=204)
+
+
+class StoredFile(BaseModel):
+    """One original file of a document: its name (None when uploaded before names were
+    kept), size as received, own page count, and whether it can be viewed and removed."""
+
+    id: int
+    position: int
+    name: str | None
+    size_bytes: int
+    pages: int | None
+    content_type: str
+    viewable: bool
+    removable: bool
+
+
+class DocumentFiles(BaseModel):
+    doc_type: str
+    status: str
+    pages: int
+    files: list[StoredFile]
+
+
+@applicant_documents.get(
+    "/{claim_id}/documents/{doc_type}/files",
+    response_model=DocumentFiles,
+    responses={401: PROBLEM, 403: PROBLEM, 404: PROBLEM},
+)
+def list_document_files(
+    claim_id: str, doc_type: str, token: ApplicantToken, runtime: RuntimeDep
+) -> DocumentFiles:
+    """The files stored for one document, in the order they were merged."""
+    with runtime.db.read_only() as session:
+        claim = find_applicant_claim(session, token, claim_id, runtime.clock.now())
+        document = find_document(session, claim.id, doc_type)
+        items = stored_file_items(files_of_document(session, document))
+        return DocumentFiles(
+            doc_type=document.doc_type,
+            status=document.status,
+            pages=document.pages,
+            files=[StoredFile(**asdict(item)) for item in items],
+        )
+
+
+@applicant_documents.get(
+    "/{claim_id}/documents/{doc_type}/files/{file_id}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        401: PROBLEM,
+        403: PROBLEM,
+        404: PROBLEM,
+    },
+)
+def view_document_file(
+    claim_id: str, doc_type: str, file_id: int, token: ApplicantToken, runtime: RuntimeDep
+) -> FileResponse:
+    """One stored file as its own PDF (sanitised like the merged document, never the bytes
+    as sent), as an attachment named after the original file."""
+    with runtime.db.read_only() as session:
+        claim = find_applicant_claim(session, token, claim_id, runtime.clock.now())
+        _, _, file = find_document_file(session, claim.id, doc_type, file_id)
+        if file.storage_key is None:
+            raise NotFound("file")
+    stem = display_name(file.filename or f"{claim.reference}-{doc_type}-{file.position + 1}")
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return _attachment(document_services(runtime).storage.path(file.storage_key), f"{stem}.pdf")
+
+
+@applicant_documents.delete(
+    "/{claim_id}/documents/{doc_type}/files/{file_id}",
+    status_code=204,
+    responses={status: PROBLEM for status in (401, 403, 404, 409, 422)},
+)
+async def remove_document_file(
+    claim_id: str, doc_type: str, file_id: int, token: ApplicantToken, runtime: RuntimeDep
+) -> Response:
+    """Remove one file of a document while the claim waits for documents: the others are
+    merged again into the document (uploaded anew), or, when it was the last, the document
+    is missing again. 409 when the claim no longer takes documents or the document changed
+    meanwhile; nothing changes on a refusal."""
+
+    def applicant_claim(session: Session) -> Claim:
+        return find_applicant_claim(session, token, claim_id, runtime.clock.now())
+
+    await remove_stored_file(runtime, applicant_claim, doc_type, file_id)
     return Response(status_code=204)
 
 

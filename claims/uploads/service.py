@@ -19,13 +19,15 @@ from sqlalchemy.orm import Session
 from claims.casework.facts import claim_checklist, claim_participant, require_editable
 from claims.casework.flags import file_hashes, refresh_flags_after_files_change
 from claims.errors import NotFound, refusal
-from claims.models import Claim, Document
+from claims.models import Claim, Document, DocumentFile
 from claims.repositories.documents import (
     OriginalFile,
     document_of_type,
     documents_of_claim,
+    files_of_document,
     record_upload,
     remove_document,
+    remove_document_file,
 )
 from claims.runtime import Runtime
 from claims.uploads.resources import DocumentServices
@@ -93,13 +95,23 @@ def store_upload(
     built: BuiltDocument,
     stored: StoredObject,
     now: datetime,
+    own_pdfs: list[tuple[str, int]] | None = None,
 ) -> Document:
     """Records the stored upload of `doc_type`, replacing any earlier one, if the claim
-    still takes it."""
+    still takes it. `own_pdfs`: each file's own stored PDF (storage key, pages), in order;
+    by default the merged one, which is the only file's own."""
     check_upload_allowed(session, claim, doc_type)
+    own = own_pdfs if own_pdfs is not None else [(stored.key, built.pages)] * len(files)
     originals = [
-        OriginalFile(received.sha256, received.size, _content_type(received.path))
-        for received in files
+        OriginalFile(
+            received.sha256,
+            received.size,
+            _content_type(received.path),
+            filename=received.original_name,
+            storage_key=storage_key,
+            pages=pages,
+        )
+        for received, (storage_key, pages) in zip(files, own, strict=True)
     ]
     previous = file_hashes(session, claim)
     document = record_upload(session, claim, doc_type, stored.key, built, originals, now)
@@ -120,6 +132,19 @@ def find_document(session: Session, claim_id: str, doc_type: str) -> Document:
     if document is None:
         raise NotFound("document")
     return document
+
+
+def find_document_file(
+    session: Session, claim_id: str, doc_type: str, file_id: int
+) -> tuple[Document, list[DocumentFile], DocumentFile]:
+    """The claim's document of `doc_type`, its files and the one with `file_id` (404 for
+    a file of another document or claim, as for one that does not exist)."""
+    document = find_document(session, claim_id, doc_type)
+    files = files_of_document(session, document)
+    for file in files:
+        if file.id == file_id:
+            return document, files, file
+    raise NotFound("file")
 
 
 def delete_document(session: Session, claim: Claim, doc_type: str, now: datetime) -> None:
@@ -217,6 +242,7 @@ async def receive_and_store(
         )
         # By rename, with the SHA-256 the worker computed while writing the file.
         stored = await anyio.to_thread.run_sync(services.storage.adopt, work, built.sha256)
+        own_pdfs = await _own_pdfs(services, files, stored, built)
 
         def record() -> StoredUpload:
             with runtime.db.unit_of_work() as session:
@@ -228,6 +254,7 @@ async def receive_and_store(
                     built,
                     stored,
                     runtime.clock.now(),
+                    own_pdfs,
                 )
                 return StoredUpload(
                     doc_type=doc_type,
@@ -242,3 +269,93 @@ async def receive_and_store(
     finally:
         discard_received(files)
         work.unlink(missing_ok=True)
+
+
+async def _build_and_store(
+    services: DocumentServices, inputs: list[Path]
+) -> tuple[StoredObject, BuiltDocument]:
+    """`inputs` checked and merged in an isolated worker, then stored by rename."""
+    work = services.work_file()
+    try:
+        built = await services.pool.build_document_async(inputs, work, services.limits)
+        stored = await anyio.to_thread.run_sync(services.storage.adopt, work, built.sha256)
+        return stored, built
+    finally:
+        work.unlink(missing_ok=True)
+
+
+async def _own_pdfs(
+    services: DocumentServices,
+    files: list[ReceivedFile],
+    merged: StoredObject,
+    built: BuiltDocument,
+) -> list[tuple[str, int]]:
+    """Each file's own sanitised PDF (storage key, pages), for the applicant to view it and
+    for the merge again without it when they remove another. One file: the merged PDF is
+    its own; several: each built alone (they were all accepted by the merge already)."""
+    if len(files) == 1:
+        return [(merged.key, built.pages)]
+    own = []
+    for received in files:
+        stored, alone = await _build_and_store(services, [received.path])
+        own.append((stored.key, alone.pages))
+    return own
+
+
+async def remove_stored_file(
+    runtime: Runtime,
+    find_claim: Callable[[Session], Claim],
+    doc_type: str,
+    file_id: int,
+) -> None:
+    """The applicant removes one file of a document while the claim waits for documents:
+    the others are merged again in an isolated worker from their own PDFs (the document
+    counts as uploaded anew) or, with none left, the document goes (missing again). The
+    merge runs outside any transaction; the unit of work that records it checks that the
+    document still holds the same files (409 when an upload or removal came between)."""
+    services = document_services(runtime)
+
+    def plan() -> tuple[list[int], list[Path]]:
+        with runtime.db.read_only() as session:
+            claim = find_claim(session)
+            require_editable(claim, "documents")
+            _, files, removed = find_document_file(session, claim.id, doc_type, file_id)
+            remaining = [file for file in files if file.id != removed.id]
+            keys = [file.storage_key for file in remaining]
+            if any(key is None for key in keys):
+                raise refusal(
+                    "file_not_removable",
+                    409,
+                    "This file was uploaded together with others before files were kept "
+                    "one by one: upload the document again instead.",
+                    "Berkas ini diunggah bersama berkas lain sebelum berkas disimpan satu per "
+                    "satu: unggah ulang dokumennya.",
+                    doc_type=doc_type,
+                )
+            return [file.id for file in files], [services.storage.path(str(k)) for k in keys]
+
+    file_ids, rest = await anyio.to_thread.run_sync(plan)
+    merged = None
+    if rest:
+        stored, built = await _build_and_store(services, rest)
+        merged = (stored.key, built)
+
+    def record() -> None:
+        with runtime.db.unit_of_work() as session:
+            now = runtime.clock.now()
+            claim = find_claim(session)
+            require_editable(claim, "documents")
+            document, files, removed = find_document_file(session, claim.id, doc_type, file_id)
+            if [file.id for file in files] != file_ids:
+                raise refusal(
+                    "document_changed",
+                    409,
+                    "The document changed while the file was being removed: try again.",
+                    "Dokumen berubah saat berkas sedang dihapus: coba lagi.",
+                    doc_type=doc_type,
+                )
+            previous = file_hashes(session, claim)
+            remove_document_file(session, claim, document, removed, merged, now)
+            refresh_flags_after_files_change(session, claim, previous)
+
+    await anyio.to_thread.run_sync(record)

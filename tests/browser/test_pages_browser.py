@@ -267,7 +267,7 @@ def test_tracking_shows_five_steps_and_nothing_personal(site: Site, browser: Any
         ]
         current = article.locator("[aria-current=step] .step-label")
         assert current.inner_text() == "Pengajuan klaim"
-        assert "Perlu tindakan Anda" in article.inner_text()
+        assert "Menunggu tindakan Anda" in article.inner_text()
         assert "Lengkapi dokumen" in article.inner_text()
         text = page.content()
         assert row["full_name"] not in text and row["nik"] not in text and row["email"] not in text

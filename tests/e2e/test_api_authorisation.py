@@ -24,9 +24,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/claims/{claim_id}/cancel"): "applicant",
     ("GET", "/api/v1/claims/{claim_id}/interview/slots"): "applicant",
     ("POST", "/api/v1/claims/{claim_id}/interview"): "applicant",
+    ("POST", "/api/v1/claims/{claim_id}/interview/at-branch"): "applicant",
     ("PUT", "/api/v1/claims/{claim_id}/documents/{doc_type}"): "applicant",
     ("GET", "/api/v1/claims/{claim_id}/documents/{doc_type}"): "applicant",
     ("DELETE", "/api/v1/claims/{claim_id}/documents/{doc_type}"): "applicant",
+    ("GET", "/api/v1/claims/{claim_id}/documents/{doc_type}/files"): "applicant",
+    ("GET", "/api/v1/claims/{claim_id}/documents/{doc_type}/files/{file_id}"): "applicant",
+    ("DELETE", "/api/v1/claims/{claim_id}/documents/{doc_type}/files/{file_id}"): "applicant",
     ("GET", "/api/v1/officer/claims"): "officer:any",
     ("GET", "/api/v1/officer/claims/{claim_id}"): "officer:any",
     ("GET", "/api/v1/officer/claims/{claim_id}/events"): "officer:any",
@@ -71,7 +75,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/claims/{claim_id}/bank-account"): "page:applicant",
     ("POST", "/claims/{claim_id}/cancel"): "page:applicant",
     ("POST", "/claims/{claim_id}/documents/{doc_type}"): "page:applicant",
+    ("POST", "/claims/{claim_id}/documents/{doc_type}/files/{file_id}/hapus"): "page:applicant",
     ("POST", "/claims/{claim_id}/interview"): "page:applicant",
+    ("GET", "/claims/{claim_id}/wawancara"): "page:applicant",
+    ("POST", "/claims/{claim_id}/wawancara"): "page:applicant",
+    ("POST", "/claims/{claim_id}/wawancara/kantor-cabang"): "page:applicant",
     ("POST", "/claims/{claim_id}/npwp"): "page:applicant",
     ("POST", "/claims/{claim_id}/submit"): "page:applicant",
     ("GET", "/openapi.json"): "docs",
@@ -83,6 +91,7 @@ BODIES: dict[str, Any] = {
     "bank-account": {"bank_code": "014", "account_number": "1234567890", "account_holder": "X"},
     "npwp": {"npwp": "012345678901000"},
     "interview": {"starts_at": "2026-11-20T02:00:00+00:00"},
+    "at-branch": {"reason": "Tidak ada kuota data"},
     "document-review": {"decisions": [{"doc_type": "ktp", "decision": "accepted"}]},
     "outcome": {"outcome": "passed"},
     "approve": {},
@@ -132,6 +141,7 @@ def fill(template: str, claim_id: str) -> str:
         .replace("{doc_type}", "ktp")
         .replace("{reference}", "PAY-UNKNOWN-1")
         .replace("{kpj}", "26000000001")
+        .replace("{file_id}", "1")
     )
 
 

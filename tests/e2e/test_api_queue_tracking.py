@@ -46,7 +46,9 @@ def test_tracking_steps_in_both_languages_and_nothing_personal(api: Api) -> None
         "state",
         "updated_on",
         "next_step",
+        "interview",  # the booked time, once there is one (test_interview_api)
     }
+    assert entry["interview"] is None
     english = api.client.get(
         f"/api/v1/tracking/{claim.kpj}", headers={"Accept-Language": "en-GB,en;q=0.9,id;q=0.5"}
     ).json()["claims"][0]
