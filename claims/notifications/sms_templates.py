@@ -1,5 +1,6 @@
 """The claim notifications that also go by SMS (channels.md, SMS 2757: created, revision
-requested, interview booked and reminders, paid, payout failed), as one short text each.
+requested, interview booked and reminders, paid, payout failed; issue 18 adds submitted), as
+one short text each.
 
 A text is rendered from the same outbox payload as the mail (claims.notifications.templates):
 the claim's language, reference and params, and the absolute link to the claim's page built
@@ -10,7 +11,8 @@ before the link for a 15-character reference, leaving 87 for the link (a JHT_PUB
 to 43 characters, `/claims/` and the claim's UUID).
 
 The texts are `str.format` patterns over: r (reference), link, when (the interview's date and
-time), at (its time only), amount (the net paid), account (bank code and masked number).
+time), at (its time only), amount (the net paid), account (bank code and masked number),
+days (the working days of the review).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ SMS_TEMPLATES: dict[str, tuple[str, str]] = {
     "claim_created": (
         "Klaim {r} dibuat. Lengkapi rekening & dokumen lalu ajukan: {link}",
         "Claim {r} created. Add your account & documents and submit: {link}",
+    ),
+    "claim_submitted": (
+        "Klaim {r} terkirim; diperiksa dalam {days} hari kerja: {link}",
+        "Claim {r} sent; it is reviewed within {days} working days: {link}",
     ),
     "revision_requested": (
         "Klaim {r} perlu diperbaiki; ajukan lagi dalam 30 hari: {link}",
@@ -77,4 +83,5 @@ def render_sms(template: str, c: Context) -> str:
         at=short_time(c, with_date=False),
         amount=rupiah(c.get("net")),
         account=f"{c.get('bank_code')} {c.get('account_number_masked')}".strip(),
+        days=c.get("review_days") or 5,
     )

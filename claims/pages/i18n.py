@@ -13,6 +13,7 @@ from fastapi import Request
 
 from claims.casework.claim_fields import HEIR_RELATIONSHIPS, HeirRelationship
 from claims.clock import WIB
+from claims.pages.words_claim import WORDS as CLAIM_WORDS
 from workflow.dates import format_date_id
 from workflow.heirs import HEIR_RELATIONSHIP_LABELS as RELATIONSHIP_WORDS
 from workflow.states import ClaimReason, ClaimStatus
@@ -417,6 +418,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reload": ("Muat ulang halaman", "Reload the page"),
     "back_home": ("Kembali ke beranda", "Back to the home page"),
 }
+TEXT.update(CLAIM_WORDS)
 
 
 def translate(key: str, language: Language, **values: object) -> str:
