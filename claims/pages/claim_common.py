@@ -40,18 +40,12 @@ NOTICES = {
     "rebooked": "done_rebooked",
     "cancelled": "done_cancelled",
 }
-# The task statuses (GOV.UK task list): the words' key and the tag's colour class.
-NOT_STARTED, IN_PROGRESS, DONE, ACCEPTED, FIX = (
-    "not_started",
-    "in_progress",
-    "done",
-    "accepted",
-    "fix",
-)
+# The task statuses (GOV.UK task list): the words' key and the tag's colour class. Every task
+# is one form, saved whole, so none is ever half done ("in progress").
+NOT_STARTED, DONE, ACCEPTED, FIX = "not_started", "done", "accepted", "fix"
 OPTIONAL, CANNOT_START, SENT = "optional", "cannot_start", "sent"
 STATUS_WORDS = {
     NOT_STARTED: "task_not_started",
-    IN_PROGRESS: "task_in_progress",
     DONE: "task_done",
     ACCEPTED: "task_accepted",
     FIX: "task_fix",
@@ -195,6 +189,15 @@ def closed_claim_page(page: Page, error: WorkflowError) -> Response:
     )
 
 
+def closed_after_post(page: Page, claim_id: str, error: WorkflowError) -> Response:
+    """A post to a claim this browser cannot open: without a cookie (cleared, signed out in
+    another tab) the way back is signing in, a redirect like every other answer to a post;
+    another claim's id answers as its page does (404, nothing said of it)."""
+    if isinstance(error, Unauthenticated):
+        return page.redirect("/masuk?" + urlencode({"next": claim_url(claim_id)}))
+    return closed_claim_page(page, error)
+
+
 Build = Callable[[Session, Claim, ApplicantClaimView], "dict[str, Any] | Response"]
 
 
@@ -262,11 +265,9 @@ def refusal_of(page: Page, refused: WorkflowError | InvalidIdentifier, whole: st
             errors[next(iter(errors))] = error_message(page, refused)
         return Refusal(errors, None, [])
     missing = [str(m) for m in refused.data.get("missing", [])]
-    return (
-        Refusal({}, error_message(page, refused), missing)
-        if whole == ""
-        else Refusal({whole: error_message(page, refused)}, None, missing)
-    )
+    if whole:
+        return Refusal({whole: error_message(page, refused)}, None, missing)
+    return Refusal({}, error_message(page, refused), missing)
 
 
 RefusedAnswer = Callable[[Page, FormData, Refusal], Response]
@@ -297,7 +298,7 @@ async def claim_post(
                 claim = find_applicant_claim(session, page_credentials(request), claim_id, now)
                 change(session, claim, now, form)
         except (Unauthenticated, NotFound) as closed:
-            return closed_claim_page(page, closed)
+            return closed_after_post(page, claim_id, closed)
         except (InvalidIdentifier, WorkflowError) as refused:
             return refused_answer(page, form, refusal_of(page, refused, whole))
         return page.redirect(success)

@@ -25,7 +25,7 @@ from claims.pages.claim_common import (
     Refusal,
     claim_post,
     claim_url,
-    closed_claim_page,
+    closed_after_post,
     document_status,
     document_url,
     refused_to,
@@ -97,7 +97,7 @@ async def upload_form(claim_id: str, doc_type: str, request: Request) -> Respons
     try:
         await receive_request_upload(request, page.runtime, token, claim_id, doc_type)
     except (Unauthenticated, NotFound) as closed:
-        return closed_claim_page(page, closed)
+        return closed_after_post(page, claim_id, closed)
     except (DocumentRejected, WorkflowError) as refused:
         message = error_message(page, refused)
         index = getattr(refused, "file_index", None)
