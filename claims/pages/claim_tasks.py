@@ -70,6 +70,10 @@ def document_context(page: Page, view: ApplicantClaimView, doc_type: str) -> dic
         else None,
         "upload_done_template": page.t("upload_done", n="{n}"),
         "uploaded_label": i18n.pick(i18n.DOCUMENT_STATUS_LABELS["uploaded"], language),
+        # The stored files by document type, for the partial _document_files.html (see the
+        # marked place in claim_task_document.html); the lead wires
+        # claims.pages.document_files.document_files_for_page here.
+        "document_files": {},
     }
 
 
