@@ -20,6 +20,7 @@ from claims.casework.facts import (
 from claims.casework.flags import bank_account_of, refresh_flags_after_account_change
 from claims.errors import FieldProblem
 from claims.models import Claim, Participant
+from claims.notifications_outbox import enqueue_notification
 from claims.payouts.service import replace_failed_payout
 from claims.repositories.bookings import cancel_held_bookings
 from claims.repositories.claims import (
@@ -115,11 +116,24 @@ def submission_facts(session: Session, claim: Claim, now: datetime) -> Transitio
     return TransitionFacts(missing_items=missing, eligibility_code=eligibility.code)
 
 
-def submit(session: Session, claim: Claim, now: datetime) -> Claim:
-    """Submits the claim for verification; refused while items are missing."""
+def submit(
+    session: Session, claim: Claim, now: datetime, *, declared_at: datetime | None = None
+) -> Claim:
+    """Submits the claim for verification; refused while items are missing. `declared_at`:
+    when the applicant ticked the page's declaration, kept in the submit's audit event.
+    The applicant is told by mail and SMS (with the review's working days and due day)."""
     facts = submission_facts(session, claim, now)
     changes = {"submitted_at": claim.submitted_at or now, "last_activity_at": now}
-    apply_transition(session, claim, Trigger.submit, APPLICANT, now, facts, changes=changes)
+    data = None
+    if declared_at is not None:
+        data = {"declaration": {"ticked": True, "at": declared_at.isoformat()}}
+    apply_transition(
+        session, claim, Trigger.submit, APPLICANT, now, facts, changes=changes, data=data
+    )
+    params: dict[str, object] = {"review_days": claim_rules(claim).sla_working_days}
+    if claim.sla_due_at is not None:
+        params["due_on"] = wib_date(claim.sla_due_at).isoformat()
+    enqueue_notification(session, claim, "claim_submitted", now, params)
     return claim
 
 

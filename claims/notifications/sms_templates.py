@@ -1,5 +1,6 @@
 """The claim notifications that also go by SMS (channels.md, SMS 2757: created, revision
-requested, interview booked and reminders, paid, payout failed), as one short text each.
+requested, interview booked and reminders, paid, payout failed; issue 18 adds submitted), as
+one short text each.
 
 A text is rendered from the same outbox payload as the mail (claims.notifications.templates):
 the claim's language, reference and params, and the absolute link to the claim's page built
@@ -10,7 +11,8 @@ before the link for a 15-character reference, leaving 87 for the link (a JHT_PUB
 to 43 characters, `/claims/` and the claim's UUID).
 
 The texts are `str.format` patterns over: r (reference), link, when (the interview's date and
-time), at (its time only), amount (the net paid), account (bank code and masked number).
+time), at (its time only), amount (the net paid), account (bank code and masked number),
+days (the working days of the review).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from claims.notifications.templates import Context, UnknownTemplate, rupiah, zon
 # (claims/locales, `sms.*`: each must fit one GSM-7 SMS with its values filled in).
 SMS_TEMPLATES: dict[str, str] = {
     "claim_created": N_("sms.claim_created"),
+    "claim_submitted": N_("sms.claim_submitted"),
     "revision_requested": N_("sms.revision_requested"),
     "interview_booked": N_("sms.interview_booked"),
     "interview_rebooked": N_("sms.interview_rebooked"),
@@ -57,4 +60,5 @@ def render_sms(template: str, c: Context) -> str:
         at=short_time(c, with_date=False),
         amount=rupiah(c.get("net")),
         account=f"{c.get('bank_code')} {c.get('account_number_masked')}".strip(),
+        days=c.get("review_days") or 5,
     )

@@ -216,6 +216,35 @@ def _claim_created(c: Context) -> tuple[str, list[str]]:
     ]
 
 
+def _claim_submitted(c: Context) -> tuple[str, list[str]]:
+    days = c.get("review_days") or 5
+    due = local_date(c.get("due_on"), c.language) if c.get("due_on") else ""
+    by = c.t(f" (paling lambat {due})", f" (by {due})") if due else ""
+    return c.t(f"Klaim {c.reference} telah dikirim", f"Claim {c.reference} has been sent"), [
+        c.t(
+            f"Klaim JHT Anda dengan nomor referensi {c.reference} telah kami terima.",
+            f"We have received your JHT claim, reference {c.reference}.",
+        ),
+        c.t("Apa yang terjadi selanjutnya:", "What happens next:"),
+        c.t(
+            f"- Petugas memeriksa dokumen Anda dalam {days} hari kerja{by}.",
+            f"- An officer checks your documents within {days} working days{by}.",
+        ),
+        c.t(
+            "- Setelah dokumen diterima, Anda mengikuti wawancara video pada jadwal yang dapat "
+            "Anda pilih.",
+            "- Once the documents are accepted, you have a video interview at a time you can "
+            "choose.",
+        ),
+        c.t(
+            f"- Setelah klaim disetujui, dana dikirim ke rekening Anda dalam {days} hari kerja.",
+            f"- Once the claim is approved, the money is sent to your account within {days} "
+            "working days.",
+        ),
+        c.link_line(),
+    ]
+
+
 def _revision_requested(c: Context) -> tuple[str, list[str]]:
     items = c.params.get("items") or []
     lines = [
@@ -464,6 +493,7 @@ def _sign_in_code(c: Context) -> tuple[str, list[str]]:
 
 TEMPLATES: dict[str, Callable[[Context], tuple[str, list[str]]]] = {
     "claim_created": _claim_created,
+    "claim_submitted": _claim_submitted,
     "revision_requested": _revision_requested,
     "interview_booked": _interview("interview_booked"),
     "interview_rebooked": _interview("interview_rebooked"),

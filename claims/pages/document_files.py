@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import anyio
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -15,7 +14,13 @@ from starlette.responses import Response
 from claims.errors import NotFound, Unauthenticated
 from claims.http.csrf import CSRF_FIELD, page_credentials
 from claims.models import Claim
-from claims.pages.claim import ClaimProblems, closed_claim_page, show_claim
+from claims.pages.claim_common import (
+    Refusal,
+    closed_after_post,
+    document_url,
+    refused_to,
+    upload_input_id,
+)
 from claims.pages.page import Page, error_message, form_text, open_page
 from claims.repositories.credentials import find_applicant_claim
 from claims.uploads.listing import StoredFileItem, stored_files_of_claim
@@ -99,18 +104,19 @@ async def remove_file_form(
     try:
         await remove_stored_file(runtime, applicant_claim, doc_type, file_id)
     except Unauthenticated as closed:
-        return closed_claim_page(page, closed)
+        return closed_after_post(page, claim_id, closed)
     except NotFound as missing:
         if missing.data.get("resource") == "claim":
-            return closed_claim_page(page, missing)
+            return closed_after_post(page, claim_id, missing)
         return await refused(page, claim_id, doc_type, missing)
     except (DocumentRejected, WorkflowError) as refusal:
         return await refused(page, claim_id, doc_type, refusal)
-    return page.redirect(f"/claims/{claim_id}?done=file_removed&in=doc-{doc_type}#doc-{doc_type}")
+    return page.redirect(f"{document_url(claim_id, doc_type)}?done=file_removed")
 
 
 async def refused(
     page: Page, claim_id: str, doc_type: str, refusal: DocumentRejected | WorkflowError
 ) -> Response:
-    problems = ClaimProblems(errors={f"doc:{doc_type}": error_message(page, refusal)})
-    return await anyio.to_thread.run_sync(show_claim, page, claim_id, problems, 422)
+    """Back to the document's page (post/redirect/get), the refusal next to its field."""
+    message = {upload_input_id(doc_type): error_message(page, refusal)}
+    return refused_to(page, document_url(claim_id, doc_type), Refusal(message, None, []), {})

@@ -93,22 +93,60 @@ def apply(page: Any, site: Site, row: dict[str, str], reason: str, *, english: b
 
 
 def required_documents(page: Any) -> list[str]:
-    ids = page.locator("li.doc[data-required=true]").evaluate_all("els => els.map(e => e.id)")
-    return [i.removeprefix("doc-") for i in ids]
+    """The required documents' types, read from the claim's task list."""
+    rows = page.locator("li.task[data-required=true]")
+    ids = rows.evaluate_all("els => els.map(e => e.id)")
+    return [i.removeprefix("task-doc-") for i in ids]
+
+
+def open_task(page: Any, key: str) -> None:
+    """From the task list, the task's own page (`key`: doc-ktp, bank, npwp, check)."""
+    with page.expect_navigation():
+        page.locator(f"#task-{key} a").click()
+
+
+def back_to_tasks(page: Any) -> None:
+    with page.expect_navigation():
+        page.locator("a.back-link").click()
+
+
+def open_document(page: Any, doc_type: str) -> Any:
+    """The document's page (from the task list unless there already); its item."""
+    if page.locator(f"#doc-{doc_type}").count() == 0:
+        open_task(page, f"doc-{doc_type}")
+    return page.locator(f"#doc-{doc_type}")
 
 
 def upload_with_javascript(page: Any, doc_type: str) -> None:
-    item = page.locator(f"#doc-{doc_type}")
+    """Uploads on the document's page by XHR (the page stays); then back to the tasks."""
+    item = open_document(page, doc_type)
     item.locator("input[type=file]").set_input_files([str(p) for p in DOC_FILES])
     item.locator("button[type=submit]").click()
     item.locator(".upload-result").filter(has_text="3").wait_for()
 
 
 def upload_without_javascript(page: Any, doc_type: str) -> None:
-    item = page.locator(f"#doc-{doc_type}")
+    """Uploads on the document's page by a plain post, answered by a redirect to it."""
+    item = open_document(page, doc_type)
     item.locator("input[type=file]").set_input_files([str(p) for p in DOC_FILES])
     with page.expect_navigation():
         item.locator("button[type=submit]").click()
+
+
+def fill_bank(page: Any, holder: str, number: str = "1234567890", bank: str = "014") -> None:
+    page.locator("#bank_code").select_option(bank)
+    page.locator("#account_number").fill(number)
+    page.locator("#account_holder").fill(holder)
+    with page.expect_navigation():
+        page.locator("form[action$='/bank-account'] button[type=submit]").click()
+
+
+def send_claim(page: Any) -> None:
+    """From the task list: check the answers, tick the declaration, send."""
+    open_task(page, "check")
+    page.locator("#declaration").check()
+    with page.expect_navigation():
+        page.locator("#send-claim").click()
 
 
 def officer(site: Site, token: str, method: str, path: str, body: Any = None) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The applicant's pages in a real Chromium: a whole claim with JavaScript (progress bars) and
-without it (plain form posts), a document sent back and uploaded again, the interview and its
-rebooking, tracking, field errors, and labels and contrast on a phone and a desktop screen."""
+without it (plain form posts), a document sent back and uploaded again, the interview shown at
+the top of the claim, tracking, field errors, and labels and contrast on a phone and a desktop
+screen. (The task list's journey with axe-core: test_pages_claim_journey.py.)"""
 
 from __future__ import annotations
 
@@ -11,13 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import DESKTOP, PHONE, Site, shoot
 from tests.browser.pages import (
     NPWP,
     apply,
+    back_to_tasks,
     check_accessibility,
+    fill_bank,
     officer,
+    open_document,
+    open_task,
     required_documents,
+    send_claim,
     upload_with_javascript,
     upload_without_javascript,
 )
@@ -54,9 +61,7 @@ def test_full_claim_with_javascript_shows_progress_per_file(site: Site, phone: A
     cookie = next(c for c in phone.cookies() if c["name"] == "jht_claim")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     assert page.evaluate("document.cookie").find("jht_claim") == -1
-    assert (
-        "Klaim dibuat" in page.locator(".notice.success").inner_text() or "dibuat" in page.content()
-    )
+    assert "dibuat" in page.locator(".notice.success").inner_text()
     shoot(page, "claim-new")
 
     documents = required_documents(page)
@@ -69,24 +74,27 @@ def test_full_claim_with_javascript_shows_progress_per_file(site: Site, phone: A
         assert bars.evaluate_all("els => els.map(e => e.value)") == [100, 100]
         assert "Dokumen tersimpan: 3 halaman." in item.locator(".upload-result").inner_text()
         assert "Terunggah" in item.locator("[data-role=status]").inner_text()
-    # The uploads went through the API by XHR: the page never navigated.
-    assert page.url.endswith("?done=created")
-    shoot(page, "claim-uploaded-js")
+        # The upload went through the API by XHR: the document's page never navigated.
+        assert page.url.endswith(f"/dokumen/{doc_type}")
+        if doc_type == documents[0]:
+            shoot(page, "claim-uploaded-js")
+        back_to_tasks(page)
+        assert page.locator(f"#task-doc-{doc_type}-status").inner_text() == "Selesai"
 
-    page.reload()
-    for doc_type in documents:
-        assert "3 halaman" in page.locator(f"#doc-{doc_type} .doc-status").inner_text()
-    page.locator("#bank_code").select_option("014")
-    page.get_by_label("Nomor rekening", exact=True).fill("1234567890")
-    page.get_by_label("Nama pemilik rekening", exact=True).fill(row["full_name"])
-    page.locator("#bank button[type=submit]").click()
-    page.wait_for_url(re.compile(r"done=saved&in=bank"))
-    bank = page.locator("#bank").inner_text()
-    assert re.search(r"BCA \*+7890", bank) and "Tersimpan." in bank
+    open_task(page, "bank")
+    fill_bank(page, row["full_name"])
+    assert re.search(r"done=bank", page.url)
+    assert page.locator("#task-bank-status").inner_text() == "Selesai"
+    open_task(page, "bank")
+    assert re.search(r"BCA \*+7890", page.locator("#saved-account").inner_text())
+    back_to_tasks(page)
 
-    page.locator("#submit button[type=submit]").click()
-    page.wait_for_url(re.compile(r"done=submitted"))
+    send_claim(page)
+    assert page.url.endswith("/terkirim")
+    with page.expect_navigation():
+        page.locator("main a.button").click()
     assert page.locator("#claim-status").inner_text() == "Dokumen sedang diperiksa"
+    open_task(page, f"doc-{documents[0]}")
     assert page.locator("form.upload-form").count() == 0
     shoot(page, "claim-submitted")
     assert violations == []
@@ -97,48 +105,49 @@ def test_full_claim_without_javascript_in_english(site: Site, browser: Any) -> N
     row = sample("resignation: balance 80.000.000 (tax example)")
     context = browser.new_context(viewport=DESKTOP, java_script_enabled=False)
     page = context.new_page()
-    apply(page, site, row, "resignation", english=True)
+    claim_id = apply(page, site, row, "resignation", english=True)
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#estimate-gross").inner_text() == "Rp 80.000.000"
 
-    # Submitting too early lists what is missing, in plain words.
-    page.locator("#submit button[type=submit]").click()
-    missing = page.locator("#submit-error").inner_text()
-    assert "Still missing:" in missing
-    assert "Bank account" in missing and "NPWP number" in missing and "e-KTP" in missing
+    # Checking too early lists what is still to do, in plain words, each a link to its task.
+    page.goto(site.url(f"/claims/{claim_id}/periksa"))
+    missing = page.locator("#check-unfinished").inner_text()
+    assert "First complete:" in missing
+    assert "Bank account" in missing and "NPWP" in missing and "e-KTP" in missing
+    assert page.locator("#send-claim").count() == 0
+    back_to_tasks(page)
 
-    page.get_by_label("NPWP number").fill(NPWP)
+    open_task(page, "npwp")
+    page.get_by_label("NPWP number (15 or 16 digits)").fill(NPWP)
     with page.expect_navigation():
-        page.locator("#tax-number button[type=submit]").click()
+        page.locator("form[action$='/npwp'] button[type=submit]").click()
     assert page.locator("#estimate-tax").inner_text() == "Rp 1.500.000"
     assert page.locator("#estimate-net").inner_text() == "Rp 78.500.000"
 
-    page.locator("#bank_code").select_option("002")
-    page.get_by_label("Account number", exact=True).fill("123")
-    page.get_by_label("Account holder", exact=True).fill("Someone Else")
-    page.locator("#bank button[type=submit]").click()
+    open_task(page, "bank")
+    fill_bank(page, "Someone Else", number="123", bank="002")
     account = page.locator("#account_number")
     assert account.get_attribute("aria-invalid") == "true"
     assert "10 to 16 digits" in page.locator("#account_number-error").inner_text()
     assert "account_number-error" in (account.get_attribute("aria-describedby") or "")
+    assert page.title().startswith("Error:")
     shoot(page, "claim-bank-error")
 
-    account.fill("0987654321")
-    page.get_by_label("Account holder", exact=True).fill("Someone Else")
-    page.locator("#bank button[type=submit]").click()
+    fill_bank(page, "Someone Else", number="0987654321", bank="002")
     assert "own name" in page.locator("#account_holder-error").inner_text()
-    page.get_by_label("Account holder", exact=True).fill(row["full_name"])
-    with page.expect_navigation():
-        page.locator("#bank button[type=submit]").click()
+    fill_bank(page, row["full_name"], number="0987654321", bank="002")
+    assert "done=bank" in page.url
 
     for doc_type in required_documents(page):
         upload_without_javascript(page, doc_type)
-        assert "done=saved" in page.url
+        assert page.url.endswith(f"/dokumen/{doc_type}?done=saved")
         assert "3 pages" in page.locator(f"#doc-{doc_type} .doc-status").inner_text()
+        back_to_tasks(page)
     assert page.locator("progress").count() == 0
 
-    with page.expect_navigation():
-        page.locator("#submit button[type=submit]").click()
+    send_claim(page)
+    assert page.url.endswith("/terkirim")
+    page.goto(site.url(f"/claims/{claim_id}"))
     assert page.locator("#claim-status").inner_text() == "Documents under review"
     history = page.locator("#history").inner_text()
     assert "Completing documents" in history and "Documents under review" in history
@@ -146,25 +155,7 @@ def test_full_claim_without_javascript_in_english(site: Site, browser: Any) -> N
     context.close()
 
 
-def test_upload_refused_without_javascript_is_shown_next_to_the_field(
-    site: Site, browser: Any, tmp_path: Any
-) -> None:
-    row = sample("contract_end: contract ended yesterday")
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
-    page = context.new_page()
-    apply(page, site, row, "contract_end")
-    fake = tmp_path / "ktp.pdf"
-    fake.write_text("this is not a PDF at all")
-    page.locator("#files-ktp").set_input_files(str(fake))
-    page.locator("#doc-ktp button[type=submit]").click()
-    field = page.locator("#files-ktp")
-    assert field.get_attribute("aria-invalid") == "true"
-    assert "Jenis berkas tidak didukung" in page.locator("#files-ktp-error").inner_text()
-    assert "Belum diunggah" in page.locator("#doc-ktp .doc-status").inner_text()
-    context.close()
-
-
-def test_document_sent_back_reuploaded_then_interview_rebooked(site: Site, phone: Any) -> None:
+def test_document_sent_back_reuploaded_then_the_interview_shown(site: Site, phone: Any) -> None:
     row = sample("resignation: left 3 months ago")  # branch DPS-RNN, Asia/Makassar (WITA)
     staff = add_staff(site.db, row["_branch"])
     page = phone.new_page()
@@ -172,14 +163,10 @@ def test_document_sent_back_reuploaded_then_interview_rebooked(site: Site, phone
     documents = required_documents(page)
     for doc_type in documents:
         upload_with_javascript(page, doc_type)
-    page.reload()
-    page.locator("#bank_code").select_option("014")
-    page.get_by_label("Nomor rekening", exact=True).fill("1234567890")
-    page.get_by_label("Nama pemilik rekening", exact=True).fill(row["full_name"])
-    page.locator("#bank button[type=submit]").click()
-    page.wait_for_url(re.compile("done=saved"))
-    page.locator("#submit button[type=submit]").click()
-    page.wait_for_url(re.compile("done=submitted"))
+        back_to_tasks(page)
+    open_task(page, "bank")
+    fill_bank(page, row["full_name"])
+    send_claim(page)
 
     decisions = [
         {"doc_type": d, "decision": "accepted"}
@@ -204,18 +191,24 @@ def test_document_sent_back_reuploaded_then_interview_rebooked(site: Site, phone
 
     page.goto(site.url(f"/claims/{claim_id}"))
     assert page.locator("#claim-status").inner_text() == "Perlu perbaikan"
-    ktp = page.locator("#doc-ktp")
+    assert "Perlu diperbaiki" in page.locator("#next-action").inner_text()
+    assert page.locator("#task-doc-ktp-status").inner_text() == "Perlu diperbaiki"
+    assert page.locator("#task-doc-kartu_peserta-status").inner_text() == "Diterima"
+    assert page.locator("#task-check-status").inner_text() == "Belum dapat dimulai"
+    assert_no_axe_violations(page)
+    shoot(page, "claim-sent-back")
+    ktp = open_document(page, "ktp")
     assert "Dikembalikan" in ktp.locator(".doc-status").inner_text()
     reason = ktp.locator(".sent-back").inner_text()
     assert "Dokumen tidak dapat dibaca" in reason and "Foto buram" in reason
-    assert "Diterima" in page.locator("#doc-kartu_peserta .doc-status").inner_text()
-    shoot(page, "claim-sent-back")
 
     upload_with_javascript(page, "ktp")
     assert ktp.locator(".sent-back").count() == 0
-    page.locator("#submit button[type=submit]").click()
-    page.wait_for_url(re.compile("done=submitted"))
-    assert page.locator("#claim-status").inner_text() == "Dokumen sedang diperiksa"
+    back_to_tasks(page)
+    assert page.locator("#task-doc-ktp-status").inner_text() == "Selesai"
+    assert page.locator("#task-check-status").inner_text() == "Belum dimulai"
+    send_claim(page)
+    assert page.url.endswith("/terkirim")
 
     accepted = officer(
         site,
@@ -229,19 +222,14 @@ def test_document_sent_back_reuploaded_then_interview_rebooked(site: Site, phone
         ZoneInfo("Asia/Makassar")
     )
     page.goto(site.url(f"/claims/{claim_id}"))
+    # At the top: the interview's time, the way to its page, and what to do.
     when = page.locator("#interview-time").inner_text()
     assert f"{starts:%d-%m-%Y %H:%M}–" in when and when.endswith(" WITA")
+    assert page.locator("#interview-link").get_attribute("href") == f"/claims/{claim_id}/wawancara"
+    assert "wawancara video" in page.locator("#next-action").inner_text()
     check_accessibility(page)
-    options = page.locator("#starts_at option")
-    assert options.count() > 2
-    choice = options.nth(2)
-    chosen_text = choice.inner_text()
-    page.locator("#starts_at").select_option(choice.get_attribute("value"))
+    assert_no_axe_violations(page)
     shoot(page, "claim-interview")
-    page.locator("#interview button[type=submit]").click()
-    page.wait_for_url(re.compile("done=rebooked"))
-    assert page.locator("#interview-time").inner_text() == chosen_text
-    assert "Wawancara terjadwal" in page.locator("#history").inner_text()
 
 
 def test_tracking_shows_five_steps_and_nothing_personal(site: Site, browser: Any) -> None:

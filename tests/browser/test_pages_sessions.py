@@ -27,7 +27,7 @@ def open_claim_in_browser(client: TestClient, label: str) -> tuple[str, str]:
     )
     assert created.status_code == 303, created.text
     claim_id = created.headers["location"].split("?")[0].rsplit("/", 1)[1]
-    return claim_id, csrf_token(client, f"/claims/{claim_id}")
+    return claim_id, csrf_token(client, f"/claims/{claim_id}/batalkan")
 
 
 def test_the_api_takes_the_page_cookie_only_with_the_sessions_csrf_token(api: Api) -> None:
@@ -68,7 +68,9 @@ def test_a_csrf_token_opens_only_its_own_claim_session(api: Api) -> None:
         == 403
     )
     accepted = victim.post(
-        f"/claims/{claim_id}/cancel", data={"csrf_token": victims_token}, follow_redirects=False
+        f"/claims/{claim_id}/cancel",
+        data={"csrf_token": victims_token, "confirm": "ya"},
+        follow_redirects=False,
     )
     assert accepted.status_code == 303
     assert claim_status(api, claim_id) == "cancelled"
@@ -87,7 +89,7 @@ def test_over_https_cookies_are_secure_host_only_and_hsts_is_sent(api: Api) -> N
     # The https origin is ours: the form works (the CSRF origin check compares https with https).
     done = browser.post(
         f"/claims/{claim_id}/cancel",
-        data={"csrf_token": token},
+        data={"csrf_token": token, "confirm": "ya"},
         headers={"Origin": "https://testserver"},
         follow_redirects=False,
     )

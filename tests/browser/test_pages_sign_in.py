@@ -97,7 +97,7 @@ def test_a_claim_made_in_one_browser_opens_in_another_after_signing_in(api: Api)
     assert claim_page.status_code == 200 and row["full_name"] in claim_page.text
 
     # Signing out: the session is over, the claim page asks to sign in again.
-    page_token = csrf_token(other, claim_path)
+    page_token = csrf_token(other, f"{claim_path}/rekening")
     out = other.post("/keluar", data={"csrf_token": page_token}, follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/masuk?done=signed_out"
     assert other.get(claim_path, follow_redirects=False).status_code == 303

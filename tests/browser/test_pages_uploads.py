@@ -40,8 +40,10 @@ def phone(browser: Any) -> Any:
 
 
 def claim_page(site: Site, phone: Any) -> tuple[Any, str]:
+    """A new claim's e-KTP page (its task), where the upload form and the stored files are."""
     page = phone.new_page()
     claim_id = apply(page, site, sample("resignation: left 3 months ago"), "resignation")
+    page.goto(site.url(f"/claims/{claim_id}/dokumen/ktp"))
     return page, claim_id
 
 
@@ -228,22 +230,11 @@ def test_leaving_with_files_not_sent_asks_first(site: Site, phone: Any) -> None:
 def test_the_stored_files_list_is_filled_after_a_send_and_removes_a_file(
     site: Site, phone: Any
 ) -> None:
-    """The list of `_document_files.html` (the claim page includes it per document; put in
-    here as the server renders it, empty) is filled by upload.js after a send, and its
-    "Hapus" form removes one file and comes back to the document."""
+    """The list of `_document_files.html` on the document's page, empty and hidden at first,
+    is filled by upload.js after a send, and its "Hapus" form removes one file and comes
+    back to the document."""
     page, claim_id = claim_page(site, phone)
-    words = Page(
-        request=None,  # type: ignore[arg-type]  (only the words are used)
-        runtime=site.runtime,
-        language="id",
-        csrf_token=page.locator("input[name=csrf_token]").first.get_attribute("value") or "",
-        new_csrf_value=None,
-    )
-    empty = TEMPLATES.get_template("_document_files.html").render(
-        t=words.t, doc_type="ktp", files=[], csrf_field="csrf_token", csrf_token=words.csrf_token
-    )
     item = page.locator("#doc-ktp")
-    item.evaluate("(element, html) => element.insertAdjacentHTML('beforeend', html)", empty)
     assert page.locator("#stored-ktp").is_hidden()
 
     scans = ROOT / "samples" / "scans"
@@ -264,6 +255,9 @@ def test_the_stored_files_list_is_filled_after_a_send_and_removes_a_file(
 
     with page.expect_navigation():
         rows.nth(0).get_by_role("button", name="Hapus ktp.jpg").click()
-    assert page.url.endswith(f"/claims/{claim_id}?done=file_removed&in=doc-ktp#doc-ktp")
+    assert page.url.endswith(f"/claims/{claim_id}/dokumen/ktp?done=file_removed")
+    assert page.locator("#stored-ktp .stored-file-name").all_inner_texts() == [
+        "surat_berhenti_bekerja.pdf"
+    ]
     document, files = stored_ktp(site, claim_id)
     assert document is not None and [f.filename for f in files] == ["surat_berhenti_bekerja.pdf"]

@@ -72,11 +72,16 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/keluar"): "page",
     ("GET", "/saldo"): "page:participant",
     ("GET", "/claims/{claim_id}"): "page:applicant",
+    ("GET", "/claims/{claim_id}/batalkan"): "page:applicant",
+    ("GET", "/claims/{claim_id}/dokumen/{doc_type}"): "page:applicant",
+    ("GET", "/claims/{claim_id}/npwp"): "page:applicant",
+    ("GET", "/claims/{claim_id}/periksa"): "page:applicant",
+    ("GET", "/claims/{claim_id}/rekening"): "page:applicant",
+    ("GET", "/claims/{claim_id}/terkirim"): "page:applicant",
     ("POST", "/claims/{claim_id}/bank-account"): "page:applicant",
     ("POST", "/claims/{claim_id}/cancel"): "page:applicant",
     ("POST", "/claims/{claim_id}/documents/{doc_type}"): "page:applicant",
     ("POST", "/claims/{claim_id}/documents/{doc_type}/files/{file_id}/hapus"): "page:applicant",
-    ("POST", "/claims/{claim_id}/interview"): "page:applicant",
     ("GET", "/claims/{claim_id}/wawancara"): "page:applicant",
     ("POST", "/claims/{claim_id}/wawancara"): "page:applicant",
     ("POST", "/claims/{claim_id}/wawancara/kantor-cabang"): "page:applicant",
@@ -266,6 +271,15 @@ def test_claim_page_shows_nothing_without_the_claims_cookie(
     foreign = api.client.get(f"/claims/{mine.id}", follow_redirects=False)
     assert foreign.status_code in (302, 303, 401, 403, 404) and name not in foreign.text
     api.client.cookies.clear()
+    for method, template in served:
+        if ROUTES.get((method, template)) == "page:applicant" and method == "GET":
+            # Every page of the claim (its tasks, check answers, confirmation): nothing of it.
+            for cookie in (None, theirs.token):
+                if cookie:
+                    api.client.cookies.set("jht_claim", cookie)
+                answer = api.client.get(fill(template, mine.id), follow_redirects=False)
+                assert answer.status_code >= 300 and name not in answer.text, template
+                api.client.cookies.clear()
     for method, template in served:
         if ROUTES.get((method, template)) == "page:applicant" and method == "POST":
             answer = api.client.post(fill(template, mine.id), follow_redirects=False)

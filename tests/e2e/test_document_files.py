@@ -164,9 +164,12 @@ def test_the_page_form_removes_a_file_with_csrf_and_redirects(api: Api) -> None:
     claim = create_claim(api.client)
     files = upload_three(api, claim)
     api.client.cookies.set("jht_claim", claim.token)
-    page = api.client.get(f"/claims/{claim.id}")
+    document_page = f"/claims/{claim.id}/dokumen/ktp"
+    page = api.client.get(document_page)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
+    # The document's page lists its stored files by name.
+    assert "depan.pdf" in page.text and "foto KTP.jpg" in page.text
     url = f"/claims/{claim.id}/documents/ktp/files/{files[2]['id']}/hapus"
 
     forged = api.client.post(url, data={"csrf_token": "forged"}, follow_redirects=False)
@@ -175,12 +178,16 @@ def test_the_page_form_removes_a_file_with_csrf_and_redirects(api: Api) -> None:
 
     done = api.client.post(url, data={"csrf_token": token.group(1)}, follow_redirects=False)
     assert done.status_code == 303, done.text
-    assert done.headers["location"] == f"/claims/{claim.id}?done=file_removed&in=doc-ktp#doc-ktp"
+    assert done.headers["location"] == f"{document_page}?done=file_removed"
+    assert "Berkas dihapus." in api.client.get(done.headers["location"]).text
     assert [f["name"] for f in listed(api, claim)["files"]] == ["depan.pdf", "foto KTP.jpg"]
 
-    # The same form again (a reload): the file is gone, the refusal is shown on the page.
+    # The same form again: the file is gone; the refusal is shown on the document's page
+    # after the redirect (post/redirect/get), next to its field.
     again = api.client.post(url, data={"csrf_token": token.group(1)}, follow_redirects=False)
-    assert again.status_code == 422 and "tidak ditemukan" in again.text
+    assert again.status_code == 303 and again.headers["location"].startswith(document_page)
+    shown = api.client.get(document_page)
+    assert shown.status_code == 422 and "tidak ditemukan" in shown.text
 
 
 def test_the_partial_lists_each_file_with_working_view_and_remove(api: Api) -> None:

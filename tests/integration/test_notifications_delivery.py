@@ -34,6 +34,7 @@ INTERVIEW = {
 }
 PARAMS: dict[str, dict[str, Any]] = {
     "claim_created": {},
+    "claim_submitted": {"review_days": 5, "due_on": "2026-11-30"},
     "revision_requested": {
         "items": [{"doc_type": "ktp", "reason_code": "document_unreadable", "note": "blur"}]
     },
@@ -60,6 +61,8 @@ PARAMS: dict[str, dict[str, Any]] = {
 # Messages about no claim in particular: no reference, no link to a claim.
 NOT_ABOUT_A_CLAIM = {"sign_in_code"}
 EXPECTED = {
+    ("claim_submitted", "id"): ["5 hari kerja", "paling lambat 30 November 2026"],
+    ("claim_submitted", "en"): ["within 5 working days", "by 30 November 2026"],
     ("revision_requested", "id"): ["e-KTP", "tidak dapat dibaca", "blur"],
     ("revision_requested", "en"): ["cannot be read", "blur"],
     ("interview_booked", "id"): [

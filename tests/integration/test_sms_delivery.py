@@ -309,7 +309,7 @@ def test_creation_and_the_interview_are_told_by_sms(runtime: Runtime) -> None:
     assert interview_reminders(runtime, before) == 1
     assert interview_reminders(runtime, before) == 0
     texts = delivered_texts(runtime, claim_id, before)
-    assert set(texts) == {"claim_created", "interview_booked", "reminder_1h"}
+    assert set(texts) == {"claim_created", "claim_submitted", "interview_booked", "reminder_1h"}
     for text in texts.values():
         assert_one_safe_sms(runtime, claim_id, row, text)
     assert "Klaim JHT" in texts["claim_created"] and "dibuat" in texts["claim_created"]
@@ -317,7 +317,7 @@ def test_creation_and_the_interview_are_told_by_sms(runtime: Runtime) -> None:
     assert any(zone in texts["interview_booked"] for zone in ("WIB", "WITA", "WIT"))
     # Sent once: the dispatcher running again sends nothing more.
     assert dispatch_sms(runtime, before + timedelta(minutes=1)) == 0
-    assert len(sent_files(runtime)) == 3
+    assert len(sent_files(runtime)) == 4
 
 
 def test_a_request_for_corrections_is_told_by_sms(runtime: Runtime) -> None:
@@ -340,7 +340,7 @@ def test_a_request_for_corrections_is_told_by_sms(runtime: Runtime) -> None:
             session, facts.get_claim(session, claim_id), staff.verifier, decisions, NOW
         )
     texts = delivered_texts(runtime, claim_id, NOW)
-    assert set(texts) == {"claim_created", "revision_requested"}
+    assert set(texts) == {"claim_created", "claim_submitted", "revision_requested"}
     assert_one_safe_sms(runtime, claim_id, row, texts["revision_requested"])
     assert "perlu diperbaiki" in texts["revision_requested"]
 
