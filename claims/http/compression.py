@@ -41,10 +41,17 @@ API_PREFIX = "/api/"
 def accepts_gzip(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"accept-encoding":
-            for coding in value.lower().split(b","):
-                token, _, parameters = coding.partition(b";")
-                if token.strip() in (b"gzip", b"*"):
-                    return parameters.replace(b" ", b"") not in (b"q=0", b"q=0.0", b"q=0.00")
+            return gzip_in(value)
+    return False
+
+
+def gzip_in(accept_encoding: bytes) -> bool:
+    if b"gzip" not in accept_encoding and b"*" not in accept_encoding:
+        return False
+    for coding in accept_encoding.lower().split(b","):
+        token, _, parameters = coding.partition(b";")
+        if token.strip() in (b"gzip", b"*"):
+            return parameters.replace(b" ", b"") not in (b"q=0", b"q=0.0", b"q=0.00")
     return False
 
 
@@ -61,14 +68,13 @@ class GzipTextMiddleware:
         self.level = level
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-        elif accepts_gzip(scope):
-            await GzipResponder(self.app, self.minimum_size, self.level)(scope, receive, send)
-        elif str(scope["path"]).startswith(API_PREFIX):
-            await self.app(scope, receive, send)
-        else:
-            await self.app(scope, receive, vary_on_accept_encoding(send))
+        if scope["type"] == "http":
+            if accepts_gzip(scope):
+                await GzipResponder(self.app, self.minimum_size, self.level)(scope, receive, send)
+                return
+            if not scope["path"].startswith(API_PREFIX):
+                send = vary_on_accept_encoding(send)
+        await self.app(scope, receive, send)
 
 
 def vary_on_accept_encoding(send: Send) -> Send:
