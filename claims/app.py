@@ -7,18 +7,18 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from claims.casework.endpoints import applicant_router, officer_router, public_router
 from claims.http import install_http_conventions
+from claims.http.compression import GzipTextMiddleware
 from claims.http.metrics import ServiceMetrics
 from claims.http.sandbox import sandbox_router
 from claims.jobs import SchedulerRunner
 from claims.pages import apply, balance, claim, home, interview, signin, simulation, track
 from claims.pages.document_files import router as document_files_router
 from claims.pages.headers import PageSecurityHeadersMiddleware
-from claims.pages.page import STATIC_DIR
+from claims.pages.static_files import install_static_files
 from claims.participants.balance_endpoints import balance_router
 from claims.participants.endpoints import participant_router
 from claims.payouts.endpoints import payouts_router
@@ -111,7 +111,7 @@ def create_app(
     for page in (home, apply, claim, interview, track, signin, simulation, balance):
         app.include_router(page.router)
     app.include_router(document_files_router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_static_files(app)
 
     @app.get("/healthz", tags=["public"])
     def healthz() -> dict[str, str]:
@@ -134,4 +134,6 @@ def create_app(
     if settings.sandbox:
         app.add_middleware(SandboxClockMiddleware, runtime=runtime)
     app.add_middleware(PageSecurityHeadersMiddleware)
+    # Outermost: whatever answers, the text of it is compressed last.
+    app.add_middleware(GzipTextMiddleware)
     return app

@@ -505,16 +505,9 @@
     });
   }
 
-  function link(href) {
-    if (document.querySelector('link[href="' + href + '"]')) { return; }
-    var sheet = document.createElement("link");
-    sheet.rel = "stylesheet";
-    sheet.href = href;
-    document.head.appendChild(sheet);
-  }
-
+  // upload.css is linked by the page itself (claim_task_document.html), so that the stored
+  // files are styled without JavaScript too.
   var forms = document.querySelectorAll("form.upload-form");
-  if (forms.length) { link("/static/upload.css"); }
   for (var i = 0; i < forms.length; i++) {
     (function (form, index) {
       form.id = form.id || "upload-" + index;

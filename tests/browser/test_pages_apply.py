@@ -133,7 +133,7 @@ def test_the_heir_section_says_it_is_only_for_death_and_is_read_only_then(api: A
     )
     assert section is not None
     assert "Hanya untuk klaim karena peserta meninggal dunia." in section.group(1)
-    assert '<script src="/static/apply.js" defer></script>' in html
+    assert re.search(r'<script src="/static/apply\.[0-9a-f]{8}\.js" defer></script>', html)
 
     # Heir fields typed for another reason are neither checked nor refused.
     row = sample(RESIGNED)
@@ -172,7 +172,9 @@ def test_where_to_find_the_kpj(api: Api) -> None:
     details = re.search(r'<details class="kpj-card">(.*?)</details>', html, re.S)
     assert details is not None
     assert "<summary>Di mana nomor KPJ saya?</summary>" in details.group(1)
-    image = re.search(r'<img src="/static/kartu-peserta.svg"[^>]*alt="([^"]+)"', details.group(1))
+    image = re.search(
+        r'<img src="/static/kartu-peserta\.[0-9a-f]{8}\.svg"[^>]*alt="([^"]+)"', details.group(1)
+    )
     assert image is not None and "KPJ" in image.group(1)
     picture = api.client.get("/static/kartu-peserta.svg")
     assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/svg")

@@ -11,11 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.browser import axe
 from tests.browser.conftest import Site, shoot
 from tests.browser.pages import check_accessibility, fill_apply
 from tests.support import sample
-
-axe = pytest.importorskip("tests.browser.axe", reason="axe-core comes with tests/browser/axe.py")
 
 pytestmark = pytest.mark.browser
 

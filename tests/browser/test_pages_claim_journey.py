@@ -162,7 +162,7 @@ def test_a_refused_upload_without_javascript_is_at_the_top_in_english(
     item = open_document(page, "ktp")
     item.locator("input[type=file]").set_input_files(str(fake))
     with page.expect_navigation():
-        item.locator("button[type=submit]").click()
+        item.locator(".upload-form button[type=submit]").click()
     assert_refused_at_the_top(page, "files-ktp")
     assert "Not uploaded yet" in page.locator("#doc-ktp .doc-status").inner_text()
     assert page.locator("#files-ktp").get_attribute("aria-invalid") == "true"

@@ -1,20 +1,19 @@
 """The interview page in a real Chromium on a 390 px wide phone: choosing another time with
 JavaScript and without it (plain form posts, post/redirect/get), a bad choice refused next to
 its field, the request for an interview at the branch, and axe-core with no violation on
-every state of the page (with the labels-and-contrast check the other page tests use).
-axe-core comes from the `axe-playwright-python` package; without it that check is skipped."""
+every state of the page (with the labels-and-contrast check the other page tests use)."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from tests.browser.axe import assert_no_axe_violations
 from tests.browser.conftest import Site, shoot
 from tests.browser.pages import check_accessibility
 from tests.e2e.conftest import Api
@@ -26,31 +25,9 @@ PHONE_390 = {"width": 390, "height": 844}
 WITA = ZoneInfo("Asia/Makassar")
 
 
-def axe_source() -> str | None:
-    """axe-core as the `axe-playwright-python` package ships it, if installed."""
-    try:
-        return resources.files("axe_playwright_python").joinpath("axe.min.js").read_text()
-    except ModuleNotFoundError:
-        return None
-
-
-def axe_violations(page: Any) -> list[str]:
-    """axe-core's violations of the page as it stands (WCAG 2.1 A/AA and best practices).
-    Evaluated through the driver, so the page's CSP (`script-src 'self'`) is untouched."""
-    source = axe_source()
-    if source is None:
-        pytest.skip("axe-core (the axe-playwright-python package) is not installed")
-    page.evaluate(source + "\n;0")
-    found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-             .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`)"""
-    )
-    return list(found)
-
-
 def check_page(page: Any) -> None:
     check_accessibility(page)
-    assert axe_violations(page) == []
+    assert_no_axe_violations(page)
 
 
 def claim_at_interview(site: Site) -> Booked:

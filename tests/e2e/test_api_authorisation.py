@@ -56,6 +56,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/sandbox/clock"): "public",
     ("GET", "/healthz"): "public",
     ("GET", "/metrics"): "public",
+    ("GET", "/favicon.ico"): "public",
     # server-rendered pages (their forms carry CSRF tokens; the pages' own tests cover them)
     ("GET", "/"): "page",
     ("GET", "/apply"): "page",
