@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from claims.booking.book import interview_choice
+from claims.booking.book import BRANCH_INTERVIEW_REQUESTED, interview_choice
 from claims.casework import schemas
 from claims.casework.facts import (
     claim_checklist,
@@ -144,13 +144,17 @@ def branch_interview_request(claim: Claim) -> schemas.BranchInterviewRequest | N
 
 
 def history(session: Session, claim_id: str) -> list[schemas.HistoryItem]:
-    """The claim's steps as the applicant sees them: the audit events but their own file
-    removals, which change no step (the officers' event list keeps them)."""
+    """The claim's steps as the applicant sees them: the audit events but those that change
+    no step (their own file removals, their request to be interviewed at the branch, which
+    the page says where it belongs); the officers' event list keeps them all."""
     return [
         schemas.HistoryItem(status=e.to_status, at=e.at, reason_code=e.reason_code, note=e.note)
         for e in claim_events(session, claim_id)
-        if e.trigger != DOCUMENT_FILE_REMOVED
+        if e.trigger not in STEPLESS_EVENTS
     ]
+
+
+STEPLESS_EVENTS = (DOCUMENT_FILE_REMOVED, BRANCH_INTERVIEW_REQUESTED)
 
 
 def applicant_actions(claim: Claim) -> list[str]:

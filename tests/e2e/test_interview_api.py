@@ -290,6 +290,8 @@ def test_an_interview_at_the_branch_is_asked_once_and_shown_to_officers(api: Api
     assert at(request["requested_at"]) <= api.runtime.clock.now()
     assert asked.json()["status"] == "interview_scheduled"
     assert asked.json()["interview"]["starts_at"] == booked.interview["starts_at"]  # stands
+    # A request is no step of the claim: the applicant's history does not grow.
+    assert asked.json()["history"] == before["history"]
 
     again = ask_branch(api, booked, {"reason": "sekali lagi"})
     assert again.status_code == 409 and again.json()["code"] == "branch_interview_already_requested"
