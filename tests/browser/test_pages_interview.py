@@ -60,6 +60,9 @@ def test_choosing_a_slot_with_javascript_on_a_phone(site: Site, browser: Any) ->
     check_page(page)
     shoot(page, "interview-held")
 
+    # One day open at a time: the second is opened by its summary, as a thumb would.
+    assert page.locator("#choose details[open]").count() == 1
+    page.locator("#choose details summary").nth(1).click()
     second_day = days.nth(1)
     choice = second_day.locator("input[type=radio]").nth(2)
     wanted = choice.get_attribute("value")

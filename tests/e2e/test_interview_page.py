@@ -93,7 +93,7 @@ def test_the_page_shows_the_held_time_and_the_free_slots_by_day(api: Api) -> Non
         datetime.fromisoformat(v) for v in listed
     ]
     # One fieldset per working day, its legend naming the day where the branch is.
-    legends = re.findall(r"<legend>([^<]+)</legend>", html)
+    legends = re.findall(r"<legend[^>]*>([^<]+)</legend>", html)
     assert len(legends) == 10 and legends[0].startswith("Selasa, 17-11-2026")
     assert html.count("<fieldset>") == 10
     assert 'id="starts_at"' in html  # the first radio: where the error summary links
