@@ -4,7 +4,9 @@ translator), and tests/unit/test_catalogues.py fails while either catalogue miss
 
 Keys are found where the code asks for words: `t("key")` and `translate("key")` (the pages and
 templates), `w("key")` (the balance page's shorthand), `text(page, "key")` (the simulation's),
-and `N_("key")`, the marker of a key used through a variable."""
+`c.m("key", ...)` (the mails', claims/notifications/templates.py), `message("key", ...)`
+(claims.catalogues' own function), and `N_("key")`, the marker of a key used through a
+variable."""
 
 from __future__ import annotations
 
@@ -28,12 +30,14 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "w": None,
     "N_": None,
     "text": (2,),
+    "m": None,
+    "message": None,
 }
-# Where words are asked for by key: the pages, their templates, the SMS texts (the mails
-# still hold their words as pairs, in claims/notifications/templates.py).
+# Where words are asked for by key: the pages, their templates, the SMS texts and the mails.
 METHODS = [
     ("pages/**.py", "python"),
     ("notifications/sms_templates.py", "python"),
+    ("notifications/templates.py", "python"),
     ("templates/**.html", "jinja2.ext:babel_extract"),
 ]
 _KEY = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")

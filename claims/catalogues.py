@@ -1,4 +1,4 @@
-"""The words of the pages and the SMS in both languages, from gettext catalogues:
+"""The words of the pages, the SMS and the e-mails in both languages, from gettext catalogues:
 `claims/locales/<language>/LC_MESSAGES/messages.po`, Bahasa Indonesia (`id`) first, English
 (`en`). A message id is a short key (`apply_title`, `status.paid`, `sms.paid`): both
 catalogues translate it, so neither language is the other's source text, and a translator

@@ -18,7 +18,13 @@ days (the working days of the review).
 from __future__ import annotations
 
 from claims.catalogues import N_, message
-from claims.notifications.templates import Context, UnknownTemplate, rupiah, zoned
+from claims.notifications.templates import (
+    Context,
+    UnknownTemplate,
+    rupiah,
+    time_of_day,
+    zoned,
+)
 
 # The notifications that also go by SMS, and the catalogue key of each one's text
 # (claims/locales, `sms.*`: each must fit one GSM-7 SMS with its values filled in).
@@ -43,8 +49,7 @@ def short_time(c: Context, *, with_date: bool = True) -> str:
         return str(c.get("starts_at"))
     local, label = found
     day = f"{local:%d-%m-%Y} " if with_date else ""
-    in_indonesian, in_english = f"{day}{local:%H.%M} {label}", f"{day}{local:%H:%M} {label}"
-    return c.t(in_indonesian, in_english)
+    return day + time_of_day(local, label, c.language)
 
 
 def render_sms(template: str, c: Context) -> str:

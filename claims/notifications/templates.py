@@ -20,6 +20,14 @@ each template reads (missing ones render as blanks, never as an error):
 | expired | - |
 | withdrawn_deceased | documents: [doc_type] (what a death claim asks for) |
 | sign_in_code | code, minutes (a participant's or heir's one-time sign-in code; no claim link) |
+
+Every word of a message is in the gettext catalogues (claims.catalogues, `claims/locales`):
+`mail.<template>.<part>` (`mail.paid.subject`, `mail.paid.body1`, ...), the shared
+`mail.link_line`, `mail.signature`, `mail.time`, `mail.date`, `mail.day.0`..`mail.day.6`,
+`mail.month.1`..`mail.month.12`, and the reasons `mail.cancel_reason.*`, `mail.bank_reason.*`,
+`mail.not_sent_reason.*`, their values as `{placeholders}`; a template asks for one with
+`c.m("key", name=value)`. Document labels and review reasons come from the workflow's tables
+(workflow.rules, workflow.reason_codes), which the pages share.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from claims.catalogues import N_, Language, message
 from workflow.reason_codes import parse_reason_code
 from workflow.rules import DocumentType
 
@@ -41,66 +50,46 @@ ZONE_NAMES = {
     "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT",
 }
-DAYS = {
-    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
+# The catalogue keys of the days of the week, Monday first (as datetime.weekday counts them).
+DAYS = (
+    N_("mail.day.0"),
+    N_("mail.day.1"),
+    N_("mail.day.2"),
+    N_("mail.day.3"),
+    N_("mail.day.4"),
+    N_("mail.day.5"),
+    N_("mail.day.6"),
+)
+# The catalogue keys of the months, by their number.
 MONTHS = {
-    "id": [
-        "Januari",
-        "Februari",
-        "Maret",
-        "April",
-        "Mei",
-        "Juni",
-        "Juli",
-        "Agustus",
-        "September",
-        "Oktober",
-        "November",
-        "Desember",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
+    1: N_("mail.month.1"),
+    2: N_("mail.month.2"),
+    3: N_("mail.month.3"),
+    4: N_("mail.month.4"),
+    5: N_("mail.month.5"),
+    6: N_("mail.month.6"),
+    7: N_("mail.month.7"),
+    8: N_("mail.month.8"),
+    9: N_("mail.month.9"),
+    10: N_("mail.month.10"),
+    11: N_("mail.month.11"),
+    12: N_("mail.month.12"),
 }
+# Why a claim was cancelled, by the `reason` param (other reasons add no sentence).
 CANCEL_REASONS = {
-    "interview_missed_twice": (
-        "Anda dua kali tidak hadir pada jadwal wawancara.",
-        "You missed the interview twice.",
-    ),
-    "interview_not_rebooked": (
-        "Wawancara yang terlewat tidak dijadwalkan ulang dalam 5 hari kerja.",
-        "The missed interview was not rebooked within 5 working days.",
-    ),
+    "interview_missed_twice": N_("mail.cancel_reason.interview_missed_twice"),
+    "interview_not_rebooked": N_("mail.cancel_reason.interview_not_rebooked"),
 }
+# Why the bank refused a transfer, by its reason code (an unknown code is shown as it is).
 BANK_REASONS = {
-    "account_closed": ("Rekening bank sudah ditutup.", "The bank account is closed."),
-    "name_mismatch": (
-        "Nama pemilik rekening tidak sesuai dengan data bank.",
-        "The account holder's name does not match the bank's records.",
-    ),
-    "account_not_found": ("Nomor rekening tidak ditemukan.", "The account number does not exist."),
+    "account_closed": N_("mail.bank_reason.account_closed"),
+    "name_mismatch": N_("mail.bank_reason.name_mismatch"),
+    "account_not_found": N_("mail.bank_reason.account_not_found"),
 }
 # Failures found before any transfer was sent (the bank's account-name inquiry): the bank
 # refused nothing, so the message says what it reported instead.
 NOT_SENT_REASONS = {
-    "bank_account_not_own": (
-        "Menurut bank, rekening yang Anda berikan bukan atas nama Anda. Tidak ada dana yang "
-        "dikirim ke rekening tersebut.",
-        "According to the bank, the account you gave is not in your name. No money was sent to it.",
-    ),
+    "bank_account_not_own": N_("mail.not_sent_reason.bank_account_not_own"),
 }
 
 
@@ -114,7 +103,7 @@ class UnknownTemplate(KeyError):
     pass
 
 
-def language_of(value: object) -> str:
+def language_of(value: object) -> Language:
     return "en" if value == "en" else "id"
 
 
@@ -126,8 +115,8 @@ def rupiah(amount: object) -> str:
     return "Rp " + f"{value:,}".replace(",", ".")
 
 
-def _pick(language: str, pair: tuple[str, str]) -> str:
-    return pair[0] if language == "id" else pair[1]
+def bullet(text: str) -> str:
+    return f"- {text}"
 
 
 def zoned(moment_text: object, zone_name: object) -> tuple[datetime, str] | None:
@@ -142,27 +131,42 @@ def zoned(moment_text: object, zone_name: object) -> tuple[datetime, str] | None
     return local, ZONE_NAMES.get(str(zone_name), local.strftime("UTC%z"))
 
 
-def local_time(moment_text: object, zone_name: object, language: str) -> str:
+def time_of_day(local: datetime, zone_label: str, language: Language) -> str:
+    """'10.00 WIB' / '10:00 WIB' (each language writes the time its own way)."""
+    hour, minute = local.strftime("%H"), local.strftime("%M")
+    return message("mail.time_of_day", language, hour=hour, minute=minute, zone=zone_label)
+
+
+def local_time(moment_text: object, zone_name: object, language: Language) -> str:
     """'Senin, 23 November 2026 pukul 10.00 WIB' / 'Monday, 23 November 2026 at 10:00 WIB'."""
     found = zoned(moment_text, zone_name)
     if found is None:
         return str(moment_text)
     local, label = found
-    day = f"{DAYS[language][local.weekday()]}, {local.day} {MONTHS[language][local.month - 1]}"
-    if language == "id":
-        return f"{day} {local.year} pukul {local:%H.%M} {label}"
-    return f"{day} {local.year} at {local:%H:%M} {label}"
+    return message(
+        "mail.time",
+        language,
+        weekday=message(DAYS[local.weekday()], language),
+        date=written_date(local.date(), language),
+        time=time_of_day(local, label, language),
+    )
 
 
-def local_date(day_text: object, language: str) -> str:
+def written_date(day: date, language: Language) -> str:
+    """'23 November 2026'."""
+    month = message(MONTHS[day.month], language)
+    return message("mail.date", language, day=day.day, month=month, year=day.year)
+
+
+def local_date(day_text: object, language: Language) -> str:
     try:
         day = date.fromisoformat(str(day_text))
     except ValueError:
         return str(day_text)
-    return f"{day.day} {MONTHS[language][day.month - 1]} {day.year}"
+    return written_date(day, language)
 
 
-def reason_text(code: object, note: object, language: str) -> str:
+def reason_text(code: object, note: object, language: Language) -> str:
     reason = parse_reason_code(str(code or ""))
     text = (
         (reason.explanation_id if language == "id" else reason.explanation_en)
@@ -173,7 +177,7 @@ def reason_text(code: object, note: object, language: str) -> str:
     return f"{text} ({extra})" if extra and text else (text or extra)
 
 
-def document_label(doc_type: object, language: str) -> str:
+def document_label(doc_type: object, language: Language) -> str:
     try:
         kind = DocumentType(str(doc_type))
     except ValueError:
@@ -183,7 +187,7 @@ def document_label(doc_type: object, language: str) -> str:
 
 @dataclass(frozen=True)
 class Context:
-    language: str
+    language: Language
     reference: str
     claim_link: str
     params: Params
@@ -191,130 +195,87 @@ class Context:
     def get(self, name: str) -> Any:
         return self.params.get(name, "")
 
-    def t(self, id_text: str, en_text: str) -> str:
-        return id_text if self.language == "id" else en_text
+    def m(self, key: str, **values: object) -> str:
+        """The catalogue's message `key` in the message's language, `values` filled in."""
+        return message(key, self.language, **values)
 
     def link_line(self) -> str:
-        return self.t(f"Lihat klaim Anda: {self.claim_link}", f"See your claim: {self.claim_link}")
+        return self.m("mail.link_line", link=self.claim_link)
 
 
 def _claim_created(c: Context) -> tuple[str, list[str]]:
-    return c.t(
-        f"Klaim JHT {c.reference} telah dibuat", f"JHT claim {c.reference} has been created"
-    ), [
-        c.t(
-            f"Klaim JHT Anda telah dibuat dengan nomor referensi {c.reference}.",
-            f"Your JHT claim has been created with reference {c.reference}.",
-        ),
-        c.t(
-            "Langkah berikutnya: isi rekening bank dan NPWP (bila diperlukan), unggah "
-            "dokumen, lalu ajukan klaim.",
-            "Next: give your bank account and NPWP (if needed), upload your documents, "
-            "then submit the claim.",
-        ),
+    return c.m("mail.claim_created.subject", reference=c.reference), [
+        c.m("mail.claim_created.body1", reference=c.reference),
+        c.m("mail.claim_created.body2"),
         c.link_line(),
     ]
 
 
 def _claim_submitted(c: Context) -> tuple[str, list[str]]:
     days = c.get("review_days") or 5
-    due = local_date(c.get("due_on"), c.language) if c.get("due_on") else ""
-    by = c.t(f" (paling lambat {due})", f" (by {due})") if due else ""
-    return c.t(f"Klaim {c.reference} telah dikirim", f"Claim {c.reference} has been sent"), [
-        c.t(
-            f"Klaim JHT Anda dengan nomor referensi {c.reference} telah kami terima.",
-            f"We have received your JHT claim, reference {c.reference}.",
-        ),
-        c.t("Apa yang terjadi selanjutnya:", "What happens next:"),
-        c.t(
-            f"- Petugas memeriksa dokumen Anda dalam {days} hari kerja{by}.",
-            f"- An officer checks your documents within {days} working days{by}.",
-        ),
-        c.t(
-            "- Setelah dokumen diterima, Anda mengikuti wawancara video pada jadwal yang dapat "
-            "Anda pilih.",
-            "- Once the documents are accepted, you have a video interview at a time you can "
-            "choose.",
-        ),
-        c.t(
-            f"- Setelah klaim disetujui, dana dikirim ke rekening Anda dalam {days} hari kerja.",
-            f"- Once the claim is approved, the money is sent to your account within {days} "
-            "working days.",
-        ),
+    due_on = c.get("due_on")
+    review = (
+        c.m("mail.claim_submitted.body3_due", days=days, due=local_date(due_on, c.language))
+        if due_on
+        else c.m("mail.claim_submitted.body3", days=days)
+    )
+    return c.m("mail.claim_submitted.subject", reference=c.reference), [
+        c.m("mail.claim_submitted.body1", reference=c.reference),
+        c.m("mail.claim_submitted.body2"),
+        bullet(review),
+        bullet(c.m("mail.claim_submitted.body4")),
+        bullet(c.m("mail.claim_submitted.body5", days=days)),
         c.link_line(),
     ]
 
 
 def _revision_requested(c: Context) -> tuple[str, list[str]]:
     items = c.params.get("items") or []
-    lines = [
-        c.t(
-            f"Beberapa dokumen atau data klaim {c.reference} perlu diperbaiki:",
-            f"Some documents or data of claim {c.reference} need to be corrected:",
-        )
-    ]
+    lines = [c.m("mail.revision_requested.body1", reference=c.reference)]
     for item in items if isinstance(items, list) else []:
         if isinstance(item, Mapping):
             label = document_label(item.get("doc_type"), c.language)
             why = reason_text(item.get("reason_code"), item.get("note"), c.language)
-            lines.append(f"- {label}: {why}")
-    lines.append(
-        c.t(
-            "Perbaiki lalu ajukan kembali dalam 30 hari.",
-            "Please correct them and submit again within 30 days.",
-        )
-    )
+            lines.append(bullet(f"{label}: {why}"))
+    lines.append(c.m("mail.revision_requested.body2"))
     lines.append(c.link_line())
-    return c.t(
-        f"Klaim {c.reference}: perbaikan diperlukan", f"Claim {c.reference}: corrections needed"
-    ), lines
+    return c.m("mail.revision_requested.subject", reference=c.reference), lines
 
 
 def _interview_lines(c: Context) -> list[str]:
-    when = local_time(c.get("starts_at"), c.get("timezone"), c.language)
-    branch = c.get("branch_name") or c.get("branch_code")
     return [
-        c.t(f"Waktu: {when}", f"Time: {when}"),
-        c.t(f"Kantor cabang: {branch}", f"Branch: {branch}"),
-        c.t(f"Tautan video: {c.get('video_url')}", f"Video link: {c.get('video_url')}"),
+        c.m(
+            "mail.interview.time",
+            when=local_time(c.get("starts_at"), c.get("timezone"), c.language),
+        ),
+        c.m("mail.interview.branch", branch=c.get("branch_name") or c.get("branch_code")),
+        c.m("mail.interview.video", url=c.get("video_url")),
     ]
 
 
+# The subject and the opening line of each interview message, by template (the rest is shared).
+INTERVIEW_HEADS = {
+    "interview_booked": (
+        N_("mail.interview_booked.subject"),
+        N_("mail.interview_booked.body1"),
+    ),
+    "interview_rebooked": (
+        N_("mail.interview_rebooked.subject"),
+        N_("mail.interview_rebooked.body1"),
+    ),
+    "reminder_24h": (N_("mail.reminder_24h.subject"), N_("mail.reminder_24h.body1")),
+    "reminder_1h": (N_("mail.reminder_1h.subject"), N_("mail.reminder_1h.body1")),
+}
+
+
 def _interview(kind: str) -> Callable[[Context], tuple[str, list[str]]]:
-    heads = {
-        "interview_booked": (
-            ("Jadwal wawancara klaim {r}", "Interview booked for claim {r}"),
-            (
-                "Dokumen Anda telah diterima. Wawancara video Anda dijadwalkan:",
-                "Your documents were accepted. Your video interview is booked:",
-            ),
-        ),
-        "interview_rebooked": (
-            ("Jadwal wawancara klaim {r} diubah", "Interview for claim {r} rebooked"),
-            ("Wawancara video Anda dipindahkan ke:", "Your video interview has been moved to:"),
-        ),
-        "reminder_24h": (
-            ("Pengingat: wawancara klaim {r} besok", "Reminder: claim {r} interview tomorrow"),
-            ("Wawancara video Anda dalam 24 jam:", "Your video interview is within 24 hours:"),
-        ),
-        "reminder_1h": (
-            (
-                "Pengingat: wawancara klaim {r} 1 jam lagi",
-                "Reminder: claim {r} interview in 1 hour",
-            ),
-            ("Wawancara video Anda dimulai dalam 1 jam:", "Your video interview starts in 1 hour:"),
-        ),
-    }
-    subject, head = heads[kind]
+    subject, head = INTERVIEW_HEADS[kind]
 
     def render(c: Context) -> tuple[str, list[str]]:
-        return _pick(c.language, subject).format(r=c.reference), [
-            _pick(c.language, head),
+        return c.m(subject, reference=c.reference), [
+            c.m(head),
             *_interview_lines(c),
-            c.t(
-                "Siapkan KTP asli Anda. Jadwal dapat diubah dari halaman klaim.",
-                "Have your original KTP ready. You can rebook from the claim page.",
-            ),
+            c.m("mail.interview.ready"),
             c.link_line(),
         ]
 
@@ -322,46 +283,28 @@ def _interview(kind: str) -> Callable[[Context], tuple[str, list[str]]]:
 
 
 def _interview_missed(c: Context) -> tuple[str, list[str]]:
-    return c.t(
-        f"Wawancara klaim {c.reference} terlewat", f"Claim {c.reference}: interview missed"
-    ), [
-        c.t(
-            "Anda tidak hadir pada jadwal wawancara. Pilih jadwal baru dalam 5 hari kerja; "
-            "bila tidak, klaim dibatalkan.",
-            "You did not attend the interview. Choose a new time within 5 working days, "
-            "or the claim will be cancelled.",
-        ),
+    return c.m("mail.interview_missed.subject", reference=c.reference), [
+        c.m("mail.interview_missed.body1"),
         c.link_line(),
     ]
 
 
 def _approved(c: Context) -> tuple[str, list[str]]:
-    return c.t(f"Klaim {c.reference} disetujui", f"Claim {c.reference} approved"), [
-        c.t("Klaim JHT Anda telah disetujui.", "Your JHT claim has been approved."),
-        c.t(f"Jumlah bruto: {rupiah(c.get('gross'))}", f"Gross amount: {rupiah(c.get('gross'))}"),
-        c.t(f"Pajak (PPh 21): {rupiah(c.get('tax'))}", f"Income tax: {rupiah(c.get('tax'))}"),
-        c.t(
-            f"Jumlah yang dibayarkan: {rupiah(c.get('net'))}",
-            f"Amount to be paid: {rupiah(c.get('net'))}",
-        ),
-        c.t(
-            "Dana sedang ditransfer ke rekening Anda.",
-            "The money is being transferred to your account.",
-        ),
+    return c.m("mail.approved.subject", reference=c.reference), [
+        c.m("mail.approved.body1"),
+        c.m("mail.approved.gross", amount=rupiah(c.get("gross"))),
+        c.m("mail.approved.tax", amount=rupiah(c.get("tax"))),
+        c.m("mail.approved.net", amount=rupiah(c.get("net"))),
+        c.m("mail.approved.body2"),
         c.link_line(),
     ]
 
 
 def _paid(c: Context) -> tuple[str, list[str]]:
     account = f"{c.get('bank_code')} {c.get('account_number_masked')}".strip()
-    return c.t(f"Klaim {c.reference} telah dibayar", f"Claim {c.reference} has been paid"), [
-        c.t(
-            f"{rupiah(c.get('net'))} telah ditransfer ke rekening {account}.",
-            f"{rupiah(c.get('net'))} has been transferred to account {account}.",
-        ),
-        c.t(
-            f"Referensi pembayaran: {c.get('reference')}", f"Payout reference: {c.get('reference')}"
-        ),
+    return c.m("mail.paid.subject", reference=c.reference), [
+        c.m("mail.paid.body1", amount=rupiah(c.get("net")), account=account),
+        c.m("mail.paid.body2", payout_reference=c.get("reference")),
         c.link_line(),
     ]
 
@@ -369,125 +312,70 @@ def _paid(c: Context) -> tuple[str, list[str]]:
 def _payout_failed(c: Context) -> tuple[str, list[str]]:
     code = str(c.get("reason"))
     if code in NOT_SENT_REASONS:
-        what = _pick(c.language, NOT_SENT_REASONS[code])
+        what = c.m(NOT_SENT_REASONS[code])
     else:
-        why = _pick(c.language, BANK_REASONS[code]) if code in BANK_REASONS else code
-        what = c.t(
-            f"Bank menolak transfer pembayaran klaim Anda: {why}",
-            f"The bank refused the transfer of your claim's payout: {why}",
-        )
-    return c.t(f"Pembayaran klaim {c.reference} gagal", f"Payout of claim {c.reference} failed"), [
+        why = c.m(BANK_REASONS[code]) if code in BANK_REASONS else code
+        what = c.m("mail.payout_failed.body1_refused", reason=why)
+    return c.m("mail.payout_failed.subject", reference=c.reference), [
         what,
-        c.t(
-            "Masukkan rekening bank lain atas nama Anda sendiri di halaman klaim; "
-            "pembayaran akan dikirim ulang.",
-            "Give another bank account in your own name on the claim page; the payout will "
-            "be sent again.",
-        ),
+        c.m("mail.payout_failed.body2"),
         c.link_line(),
     ]
 
 
 def _rejected(c: Context) -> tuple[str, list[str]]:
-    return c.t(f"Klaim {c.reference} ditolak", f"Claim {c.reference} rejected"), [
-        c.t("Mohon maaf, klaim JHT Anda ditolak.", "We are sorry: your JHT claim was rejected."),
-        c.t(
-            f"Alasan: {reason_text(c.get('reason_code'), c.get('note'), c.language)}",
-            f"Reason: {reason_text(c.get('reason_code'), c.get('note'), c.language)}",
-        ),
+    why = reason_text(c.get("reason_code"), c.get("note"), c.language)
+    return c.m("mail.rejected.subject", reference=c.reference), [
+        c.m("mail.rejected.body1"),
+        c.m("mail.rejected.body2", reason=why),
         c.link_line(),
     ]
 
 
 def _cancelled(c: Context) -> tuple[str, list[str]]:
     code = str(c.get("reason"))
-    lines = [c.t(f"Klaim {c.reference} telah dibatalkan.", f"Claim {c.reference} was cancelled.")]
+    lines = [c.m("mail.cancelled.body1", reference=c.reference)]
     if code in CANCEL_REASONS:
-        lines.append(_pick(c.language, CANCEL_REASONS[code]))
-    lines.append(
-        c.t(
-            "Anda dapat mengajukan klaim baru kapan saja.",
-            "You may make a new claim at any time.",
-        )
-    )
+        lines.append(c.m(CANCEL_REASONS[code]))
+    lines.append(c.m("mail.cancelled.body2"))
     lines.append(c.link_line())
-    return c.t(f"Klaim {c.reference} dibatalkan", f"Claim {c.reference} cancelled"), lines
+    return c.m("mail.cancelled.subject", reference=c.reference), lines
 
 
 def _expiry_warning(c: Context) -> tuple[str, list[str]]:
     when = local_date(c.get("expires_on"), c.language)
-    return c.t(
-        f"Klaim {c.reference} akan kedaluwarsa", f"Claim {c.reference} is about to expire"
-    ), [
-        c.t(
-            f"Klaim Anda belum dilengkapi. Bila tidak ada kegiatan, klaim kedaluwarsa pada {when}.",
-            f"Your claim is not complete. Without any activity it expires on {when}.",
-        ),
+    return c.m("mail.expiry_warning.subject", reference=c.reference), [
+        c.m("mail.expiry_warning.body1", date=when),
         c.link_line(),
     ]
 
 
 def _expired(c: Context) -> tuple[str, list[str]]:
-    return c.t(f"Klaim {c.reference} kedaluwarsa", f"Claim {c.reference} expired"), [
-        c.t(
-            "Klaim Anda kedaluwarsa karena tidak dilengkapi. Anda dapat mengajukan klaim baru.",
-            "Your claim expired because it was not completed. You may make a new claim.",
-        )
-    ]
+    return c.m("mail.expired.subject", reference=c.reference), [c.m("mail.expired.body1")]
 
 
 def _withdrawn_deceased(c: Context) -> tuple[str, list[str]]:
     # Read by a family in mourning, or by a participant the registry got wrong: it says what
     # happened and what the heirs can do, and how to correct a mistake, without pressing.
     documents = c.params.get("documents") or []
-    return c.t(f"Klaim {c.reference} ditutup", f"Claim {c.reference} has been closed"), [
-        c.t(
-            "Kami turut berduka cita. Menurut data kepesertaan BPJS Ketenagakerjaan, peserta "
-            f"klaim JHT {c.reference} telah meninggal dunia, sehingga klaim ini kami tutup.",
-            "Please accept our condolences. The BPJS Ketenagakerjaan membership records show "
-            f"that the participant of JHT claim {c.reference} has passed away, so we have "
-            "closed this claim.",
-        ),
-        c.t(
-            "Tidak ada dana yang dibayarkan dari klaim ini. Saldo JHT peserta tetap tersimpan "
-            "untuk ahli warisnya.",
-            "No money was paid out on this claim. The participant's JHT savings remain in "
-            "place for their heirs.",
-        ),
-        c.t(
-            "Bila dan kapan pun keluarga siap, ahli waris dapat mengajukan klaim baru dengan "
-            "alasan meninggal dunia. Dokumen yang diperlukan:",
-            "Whenever the family is ready, an heir may make a new claim for the reason "
-            "'death of the participant'. It needs these documents:",
-        ),
+    return c.m("mail.withdrawn_deceased.subject", reference=c.reference), [
+        c.m("mail.withdrawn_deceased.body1", reference=c.reference),
+        c.m("mail.withdrawn_deceased.body2"),
+        c.m("mail.withdrawn_deceased.body3"),
         *(
-            f"- {document_label(doc_type, c.language)}"
+            bullet(document_label(doc_type, c.language))
             for doc_type in (documents if isinstance(documents, list) else [])
         ),
-        c.t(
-            "Bila data ini keliru, mohon hubungi kantor cabang BPJS Ketenagakerjaan terdekat.",
-            "If this is a mistake, please contact your nearest BPJS Ketenagakerjaan branch.",
-        ),
+        c.m("mail.withdrawn_deceased.body4"),
         c.link_line(),
     ]
 
 
 def _sign_in_code(c: Context) -> tuple[str, list[str]]:
-    code, minutes = c.get("code"), c.get("minutes")
-    return c.t("Kode masuk layanan JHT", "Your JHT sign-in code"), [
-        c.t(f"Kode masuk Anda: {code}", f"Your sign-in code: {code}"),
-        c.t(
-            f"Kode ini berlaku {minutes} menit dan hanya sekali pakai. Jangan berikan kode ini "
-            "kepada siapa pun, termasuk petugas BPJS Ketenagakerjaan.",
-            f"It is good for {minutes} minutes, once. Never give it to anyone, BPJS "
-            "Ketenagakerjaan staff included.",
-        ),
-        c.t(
-            "Bila Anda tidak sedang masuk ke layanan JHT, abaikan pesan ini: tanpa kode ini "
-            "tidak ada yang dapat masuk.",
-            "If you are not signing in to the JHT service, ignore this message: no one can "
-            "sign in without this code.",
-        ),
+    return c.m("mail.sign_in_code.subject"), [
+        c.m("mail.sign_in_code.body1", code=c.get("code")),
+        c.m("mail.sign_in_code.body2", minutes=c.get("minutes")),
+        c.m("mail.sign_in_code.body3"),
     ]
 
 
@@ -509,11 +397,6 @@ TEMPLATES: dict[str, Callable[[Context], tuple[str, list[str]]]] = {
     "expired": _expired,
     "withdrawn_deceased": _withdrawn_deceased,
     "sign_in_code": _sign_in_code,
-}
-
-SIGNATURE = {
-    "id": "Salam,\nBPJS Ketenagakerjaan - Layanan Klaim JHT Online",
-    "en": "Regards,\nBPJS Ketenagakerjaan - Online JHT Claims",
 }
 
 
@@ -540,7 +423,7 @@ def render(
         raise UnknownTemplate(template)
     context = message_context(language, reference, params, claim_id, public_url)
     subject, lines = renderer(context)
-    return RenderedMessage(subject, "\n\n".join([*lines, SIGNATURE[context.language]]) + "\n")
+    return RenderedMessage(subject, "\n\n".join([*lines, context.m("mail.signature")]) + "\n")
 
 
 def message_context(
