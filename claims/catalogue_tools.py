@@ -32,6 +32,7 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
 # Where words are asked for by key: the pages, their templates, the SMS texts (the mails
 # still hold their words as pairs, in claims/notifications/templates.py).
 METHODS = [
+    ("http/problems.py", "python"),
     ("pages/**.py", "python"),
     ("notifications/sms_templates.py", "python"),
     ("templates/**.html", "jinja2.ext:babel_extract"),
