@@ -33,8 +33,10 @@ KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "m": None,
     "message": None,
 }
-# Where words are asked for by key: the pages, their templates, the SMS texts and the mails.
+# Where words are asked for by key: the pages and their templates, the SMS texts, the
+# e-mails, and the API's problem titles and validation messages.
 METHODS = [
+    ("http/problems.py", "python"),
     ("pages/**.py", "python"),
     ("notifications/sms_templates.py", "python"),
     ("notifications/templates.py", "python"),

@@ -3,6 +3,8 @@
 
 Problem `type` is `https://jht-claims.example/problems/<code>`: one URI per machine-readable
 `code`, so clients can switch on either; `title` is the same for every problem of one status.
+Titles, validation messages and the details of our own problems are catalogue keys
+(claims/catalogues.py); the workflow's refusals still bring their words as pairs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -19,6 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from claims.catalogues import N_, message
+from claims.catalogues import Language as Language  # callers name it from here
 from documents.errors import DocumentRejected
 from scheduling.errors import SchedulingError
 from workflow.errors import WorkflowError
@@ -26,7 +30,6 @@ from workflow.identifiers import InvalidIdentifier
 
 logger = logging.getLogger("claims.http")
 
-Language = Literal["id", "en"]
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://jht-claims.example/problems/"
 
@@ -53,69 +56,58 @@ PUBLIC_DATA_KEYS: Mapping[str, str] = {
     "held": "held",
 }
 
-# (Bahasa Indonesia, English): one title per HTTP status, as RFC 9457 asks of a type's title.
-TITLES: Mapping[int, tuple[str, str]] = {
-    400: ("Permintaan tidak valid", "Bad request"),
-    401: ("Perlu autentikasi", "Authentication required"),
-    403: ("Tidak diizinkan", "Not allowed"),
-    404: ("Tidak ditemukan", "Not found"),
-    405: ("Metode tidak diizinkan", "Method not allowed"),
-    409: ("Konflik", "Conflict"),
-    412: ("Versi sudah berubah", "Precondition failed"),
-    413: ("Terlalu besar", "Content too large"),
-    415: ("Jenis konten tidak didukung", "Unsupported media type"),
-    422: ("Isi tidak dapat diproses", "Unprocessable content"),
-    429: ("Terlalu banyak permintaan", "Too many requests"),
-    500: ("Kesalahan server", "Internal server error"),
+# The words of problems are catalogue keys (claims/locales), each written out with N_ so that
+# the extraction sees it; message() is a lookup in catalogues read once per process, so a
+# refusal under load (a 429) costs no file read.
+# One title per HTTP status, as RFC 9457 asks of a type's title.
+TITLE_KEYS: Mapping[int, str] = {
+    400: N_("problem.title.400"),
+    401: N_("problem.title.401"),
+    403: N_("problem.title.403"),
+    404: N_("problem.title.404"),
+    405: N_("problem.title.405"),
+    409: N_("problem.title.409"),
+    412: N_("problem.title.412"),
+    413: N_("problem.title.413"),
+    415: N_("problem.title.415"),
+    422: N_("problem.title.422"),
+    429: N_("problem.title.429"),
+    500: N_("problem.title.500"),
 }
 
-# Pydantic error types we word ourselves; others fall back to a generic sentence.
-VALIDATION_MESSAGES: Mapping[str, tuple[str, str]] = {
-    "missing": ("Wajib diisi.", "Field required."),
-    "extra_forbidden": ("Isian ini tidak diizinkan.", "This field is not allowed."),
-    "string_type": ("Harus berupa teks.", "Must be a string."),
-    "int_type": ("Harus berupa bilangan bulat.", "Must be an integer."),
-    "int_parsing": ("Harus berupa bilangan bulat.", "Must be an integer."),
-    "bool_type": ("Harus berupa true atau false.", "Must be true or false."),
-    "bool_parsing": ("Harus berupa true atau false.", "Must be true or false."),
-    "date_type": ("Harus berupa tanggal YYYY-MM-DD.", "Must be a date YYYY-MM-DD."),
-    "date_parsing": ("Harus berupa tanggal YYYY-MM-DD.", "Must be a date YYYY-MM-DD."),
-    "date_from_datetime_parsing": (
-        "Harus berupa tanggal YYYY-MM-DD.",
-        "Must be a date YYYY-MM-DD.",
-    ),
-    "datetime_type": (
-        "Harus berupa waktu ISO 8601 dengan zona waktu.",
-        "Must be an ISO 8601 time with an offset.",
-    ),
-    "datetime_parsing": (
-        "Harus berupa waktu ISO 8601 dengan zona waktu.",
-        "Must be an ISO 8601 time with an offset.",
-    ),
-    "timezone_aware": (
-        "Waktu harus menyertakan zona waktu.",
-        "The time must include an offset.",
-    ),
-    "enum": ("Nilai tidak termasuk pilihan yang tersedia.", "Not one of the allowed values."),
-    "literal_error": (
-        "Nilai tidak termasuk pilihan yang tersedia.",
-        "Not one of the allowed values.",
-    ),
-    "string_too_short": ("Terlalu pendek.", "Too short."),
-    "string_too_long": ("Terlalu panjang.", "Too long."),
-    "string_pattern_mismatch": ("Format tidak sesuai.", "Wrong format."),
-    "too_short": ("Terlalu sedikit isian.", "Too few items."),
-    "too_long": ("Terlalu banyak isian.", "Too many items."),
-    "greater_than": ("Nilai terlalu kecil.", "The value is too small."),
-    "greater_than_equal": ("Nilai terlalu kecil.", "The value is too small."),
-    "less_than": ("Nilai terlalu besar.", "The value is too large."),
-    "less_than_equal": ("Nilai terlalu besar.", "The value is too large."),
-    "model_attributes_type": ("Harus berupa objek JSON.", "Must be a JSON object."),
-    "dict_type": ("Harus berupa objek JSON.", "Must be a JSON object."),
-    "list_type": ("Harus berupa daftar.", "Must be a list."),
-    "value_error": ("Nilai tidak valid.", "The value is not valid."),
+# Pydantic error types we word ourselves; others fall back to a generic sentence. Types that
+# say the same thing share one key (named after the first of them), so it is translated once.
+GENERIC_INVALID = N_("problem.validation.generic")
+VALIDATION_KEYS: Mapping[str, str] = {
+    "missing": N_("problem.validation.missing"),
+    "extra_forbidden": N_("problem.validation.extra_forbidden"),
+    "string_type": N_("problem.validation.string_type"),
+    "int_type": N_("problem.validation.int_type"),
+    "int_parsing": N_("problem.validation.int_type"),
+    "bool_type": N_("problem.validation.bool_type"),
+    "bool_parsing": N_("problem.validation.bool_type"),
+    "date_type": N_("problem.validation.date_type"),
+    "date_parsing": N_("problem.validation.date_type"),
+    "date_from_datetime_parsing": N_("problem.validation.date_type"),
+    "datetime_type": N_("problem.validation.datetime_type"),
+    "datetime_parsing": N_("problem.validation.datetime_type"),
+    "timezone_aware": N_("problem.validation.timezone_aware"),
+    "enum": N_("problem.validation.enum"),
+    "literal_error": N_("problem.validation.enum"),
+    "string_too_short": N_("problem.validation.string_too_short"),
+    "string_too_long": N_("problem.validation.string_too_long"),
+    "string_pattern_mismatch": N_("problem.validation.string_pattern_mismatch"),
+    "too_short": N_("problem.validation.too_short"),
+    "too_long": N_("problem.validation.too_long"),
+    "greater_than": N_("problem.validation.greater_than"),
+    "greater_than_equal": N_("problem.validation.greater_than"),
+    "less_than": N_("problem.validation.less_than"),
+    "less_than_equal": N_("problem.validation.less_than"),
+    "model_attributes_type": N_("problem.validation.dict_type"),
+    "dict_type": N_("problem.validation.dict_type"),
+    "list_type": N_("problem.validation.list_type"),
+    "value_error": GENERIC_INVALID,
 }
-GENERIC_INVALID = ("Nilai tidak valid.", "The value is not valid.")
 
 
 def preferred_language(request: Request) -> Language:
@@ -148,6 +140,8 @@ def preferred_language(request: Request) -> Language:
 
 
 def pick(language: Language, message_id: str, message_en: str) -> str:
+    """One of the (Indonesian, English) pair an exception still carries (docs/architecture.md
+    "Words and languages": refusals are to carry a key instead)."""
     return message_en if language == "en" else message_id
 
 
@@ -181,10 +175,11 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json response; `extra` members are added after the standard ones."""
-    title_id, title_en = TITLES.get(status, (HTTPStatus(status).phrase, HTTPStatus(status).phrase))
+    title_key = TITLE_KEYS.get(status)
+    title = HTTPStatus(status).phrase if title_key is None else message(title_key, language)
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
-        "title": pick(language, title_id, title_en),
+        "title": title,
         "status": status,
         "detail": detail,
         "code": code,
@@ -254,8 +249,7 @@ def _validation_message(error: Mapping[str, Any], language: Language) -> str:
     # Our value types raise InvalidIdentifier (a ValueError) inside pydantic validators.
     if isinstance(cause, InvalidIdentifier | DocumentRejected | SchedulingError):
         return pick(language, cause.message_id, cause.message_en)
-    message_id, message_en = VALIDATION_MESSAGES.get(str(error.get("type")), GENERIC_INVALID)
-    return pick(language, message_id, message_en)
+    return message(VALIDATION_KEYS.get(str(error.get("type")), GENERIC_INVALID), language)
 
 
 def field_name(location: Sequence[Any]) -> str:
@@ -271,11 +265,7 @@ async def _on_request_validation(request: Request, exc: Exception) -> JSONRespon
         return problem_response(
             status=400,
             code="malformed_request",
-            detail=pick(
-                language,
-                "Isi permintaan bukan JSON yang sah.",
-                "The request body is not valid JSON.",
-            ),
+            detail=message(N_("problem.detail.malformed_json"), language),
             language=language,
         )
     items = [
@@ -288,7 +278,7 @@ async def _on_request_validation(request: Request, exc: Exception) -> JSONRespon
     return problem_response(
         status=422,
         code="validation_failed",
-        detail=pick(language, "Beberapa isian tidak valid.", "Some fields are not valid."),
+        detail=message(N_("problem.detail.validation_failed"), language),
         language=language,
         extra={"errors": items},
     )
@@ -336,18 +326,11 @@ async def _on_document_rejected(request: Request, exc: Exception) -> JSONRespons
     )
 
 
-HTTP_EXCEPTION_CODES: Mapping[int, tuple[str, str, str]] = {
-    400: ("malformed_request", "Permintaan tidak dapat dibaca.", "The request cannot be read."),
-    404: (
-        "not_found",
-        "Alamat yang diminta tidak ditemukan.",
-        "The requested address was not found.",
-    ),
-    405: (
-        "method_not_allowed",
-        "Metode HTTP ini tidak didukung untuk alamat ini.",
-        "This HTTP method is not supported for this address.",
-    ),
+# (code, catalogue key of the detail) of the HTTP errors Starlette raises itself.
+HTTP_EXCEPTION_CODES: Mapping[int, tuple[str, str]] = {
+    400: ("malformed_request", N_("problem.detail.malformed_request")),
+    404: ("not_found", N_("problem.detail.not_found")),
+    405: ("method_not_allowed", N_("problem.detail.method_not_allowed")),
 }
 
 
@@ -357,8 +340,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     status = exc.status_code
     known = HTTP_EXCEPTION_CODES.get(status)
     if known is not None:
-        code, message_id, message_en = known
-        detail = pick(language, message_id, message_en)
+        code, detail_key = known
+        detail = message(detail_key, language)
     else:
         phrase = HTTPStatus(status).phrase
         code = phrase.lower().replace(" ", "_").replace("-", "_")
@@ -375,11 +358,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         status=500,
         code="internal_error",
-        detail=pick(
-            language,
-            "Terjadi kesalahan pada server. Silakan coba lagi nanti.",
-            "Something went wrong on the server. Please try again later.",
-        ),
+        detail=message(N_("problem.detail.internal_error"), language),
         language=language,
     )
 

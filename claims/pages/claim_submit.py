@@ -116,8 +116,8 @@ def declared(form: FormData) -> None:
             [
                 {
                     "field": "declaration",
-                    "message_id": "Centang pernyataan untuk mengirim klaim.",
-                    "message_en": "Tick the declaration to send the claim.",
+                    "message_id": i18n.translate("declaration_required", "id"),
+                    "message_en": i18n.translate("declaration_required", "en"),
                 }
             ]
         )

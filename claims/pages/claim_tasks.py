@@ -114,7 +114,7 @@ async def upload_form(claim_id: str, doc_type: str, request: Request) -> Respons
         message = error_message(page, refused)
         index = getattr(refused, "file_index", None)
         if isinstance(index, int):
-            prefix = page.pick("Berkas ke-{n}: ", "File {n}: ").format(n=index + 1)
+            prefix = page.t("upload_file_prefix", n=index + 1)
             message = prefix + message
         refusal = Refusal({upload_input_id(doc_type): message}, None, [])
         return refused_to(page, back, refusal, {})

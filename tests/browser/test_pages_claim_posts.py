@@ -109,7 +109,7 @@ def test_every_post_answers_303_and_a_refusal_is_shown_once_at_the_top(api: Api)
     assert refused.headers["location"] == f"{base}/dokumen/ktp#error-summary"
     shown = api.client.get(f"{base}/dokumen/ktp")
     assert shown.status_code == 422 and summary_links(shown.text) == ["files-ktp"]
-    assert "Jenis berkas tidak didukung" in shown.text
+    assert "Berkas ke-1: Jenis berkas tidak didukung" in shown.text
     stored = api.client.post(
         f"{base}/documents/ktp?csrf_token={token}",
         files=[("files", ("ktp.jpg", (SCANS / "ktp.jpg").read_bytes(), "image/jpeg"))],

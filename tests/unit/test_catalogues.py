@@ -8,6 +8,7 @@ import pytest
 
 from claims.catalogue_tools import problems, used_keys
 from claims.catalogues import LANGUAGES, MissingMessage, catalogue, message
+from claims.http.problems import HTTP_EXCEPTION_CODES, TITLE_KEYS, VALIDATION_KEYS
 from claims.notifications.sms_templates import SMS_TEMPLATES
 from claims.pages import i18n
 from workflow.states import ClaimStatus
@@ -48,3 +49,13 @@ def test_a_missing_key_is_an_error_not_the_key_printed() -> None:
     assert message("site_name", "id") == "Klaim JHT Online"
     assert message("site_name", "en") == "JHT Claims Online"
     assert catalogue("id").keys() == catalogue("en").keys()
+
+
+def test_the_problems_words_are_keys_the_extraction_sees(used: dict[str, list[str]]) -> None:
+    # problem+json titles, validation messages and details come from the catalogues too.
+    keys = {*TITLE_KEYS.values(), *VALIDATION_KEYS.values()}
+    keys |= {key for _code, key in HTTP_EXCEPTION_CODES.values()}
+    assert keys <= set(used)
+    assert message("problem.title.422", "id") == "Isi tidak dapat diproses"
+    assert message("problem.title.422", "en") == "Unprocessable content"
+    assert message(VALIDATION_KEYS["int_parsing"], "en") == "Must be an integer."
