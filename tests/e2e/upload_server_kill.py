@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from claims.clock import Clock
 from claims.jobs.housekeeping import collect_document_garbage
-from claims.models import Document
+from claims.models import Document, DocumentFile
 from claims.runtime import Runtime
 from claims.settings import Settings
 from tests.e2e.upload_support import ClaimHandle, LiveServer, all_files, put_files
@@ -159,7 +159,12 @@ def collect_and_check_leftovers(server: LiveServer, report: KillReport) -> None:
     try:
         collect_document_garbage(runtime, datetime.now(UTC) + timedelta(hours=1, minutes=1))
         with server.db.read_only() as session:
-            referenced = set(session.scalars(select(Document.storage_key)))
+            # Each document's merged PDF and each of its files' own PDF (issue 18).
+            referenced = set(session.scalars(select(Document.storage_key))) | set(
+                session.scalars(
+                    select(DocumentFile.storage_key).where(DocumentFile.storage_key.is_not(None))
+                )
+            )
         from claims.uploads.service import document_services
 
         storage = document_services(runtime).storage

@@ -27,6 +27,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("claims") as batch:
-        batch.drop_column("branch_interview_reason")
-        batch.drop_column("branch_interview_requested_at")
+    # A plain DROP COLUMN on both databases (SQLite since 3.35): a batch rebuild of `claims`
+    # would drop the table that every other table's foreign keys point at.
+    op.drop_column("claims", "branch_interview_reason")
+    op.drop_column("claims", "branch_interview_requested_at")
