@@ -8,7 +8,6 @@ claims.pages.posted), and nothing has changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -16,7 +15,6 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
@@ -31,11 +29,11 @@ from claims.booking.book import (
 )
 from claims.catalogues import N_
 from claims.errors import FieldProblem, NotFound, Unauthenticated
-from claims.http.csrf import CSRF_FIELD, page_credentials, participant_cookie_token
+from claims.http.csrf import page_credentials, participant_cookie_token
 from claims.models import Claim
 from claims.pages import i18n
-from claims.pages.page import Errors, Page, error_message, field_errors, form_text, open_page
-from claims.pages.posted import PostedForm
+from claims.pages.claim_common import Change, Refusal, claim_post, refused_to, typed_values
+from claims.pages.page import Errors, Page, form_text, open_page
 from claims.participants.access import signed_in
 from claims.repositories.bookings import live_interview
 from claims.repositories.credentials import find_applicant_claim
@@ -196,40 +194,26 @@ def interview_page(claim_id: str, request: Request) -> Response:
     return show(page, claim_id)
 
 
-Change = Callable[[Session, Claim, datetime, FormData], object]
 
 
 async def interview_form(
     request: Request, claim_id: str, field_name: str, change: Change, done: str
 ) -> Response:
-    """One form post of the page: CSRF, then the change in one unit of work, answered by a
-    redirect to the page; a refusal (nothing written) is shown there next to `field_name`,
-    or the field it names."""
-    page = open_page(request)
-    form = await request.form()
-    if (forbidden := page.csrf_refusal(form_text(form, CSRF_FIELD))) is not None:
-        return forbidden
+    """One form post of the page (claim_common.claim_post: CSRF, the change in one unit of
+    work), answered by a redirect to the page; a refusal (nothing written) is shown there
+    next to `field_name`, or the field it names."""
 
-    def run() -> Response:
-        runtime = page.runtime
-        try:
-            with runtime.db.unit_of_work() as session:
-                now = runtime.clock.now()
-                claim = find_applicant_claim(session, page_credentials(request), claim_id, now)
-                change(session, claim, now, form)
-        except (Unauthenticated, NotFound) as refused:
-            return closed(page, claim_id, refused)
-        except WorkflowError as refused:
-            if isinstance(refused, FieldProblem) and refused.data.get("errors"):
-                errors = field_errors(page, refused)
-            else:
-                errors = {field_name: error_message(page, refused)}
-            values = {k: v for k, v in form.items() if isinstance(v, str) and k != CSRF_FIELD}
-            posted = PostedForm(page_url(claim_id), 422, errors, values)
-            return page.refused(f"{page_url(claim_id)}#error-summary", posted)
-        return page.redirect(f"{page_url(claim_id)}?done={done}")
+    def back(page: Page, form: FormData, refusal: Refusal) -> Response:
+        return refused_to(page, page_url(claim_id), refusal, typed_values(form))
 
-    return await anyio.to_thread.run_sync(run)
+    return await claim_post(
+        request,
+        claim_id,
+        change,
+        success=f"{page_url(claim_id)}?done={done}",
+        refused_answer=back,
+        whole=field_name,
+    )
 
 
 def pick_one() -> FieldProblem:

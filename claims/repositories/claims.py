@@ -231,6 +231,16 @@ def apply_transition(
         note=note,
         data=data,
     )
+    _append_event(session, claim, event)
+    seconds_in_old = (now - previous.at).total_seconds() if previous else 0.0
+    for listener in TRANSITION_LISTENERS:
+        listener(trigger.value, old.value, new.value, seconds_in_old)
+    return TransitionResult(old, new, event)
+
+
+def _append_event(session: Session, claim: Claim, event: dict[str, Any]) -> None:
+    """Appends the claim's next audit event; another writer's event at the same place in the
+    chain (a race the version check let through) is a ConcurrentChange."""
     try:
         insert_event(session, event)
     except IntegrityError as error:
@@ -238,10 +248,6 @@ def apply_transition(
             raise ConcurrentChange() from None
         raise
     _remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
-    seconds_in_old = (now - previous.at).total_seconds() if previous else 0.0
-    for listener in TRANSITION_LISTENERS:
-        listener(trigger.value, old.value, new.value, seconds_in_old)
-    return TransitionResult(old, new, event)
 
 
 def record_claim_event(
@@ -272,13 +278,7 @@ def record_claim_event(
         at=now,
         data=data,
     )
-    try:
-        insert_event(session, event)
-    except IntegrityError as error:
-        if event_race(error):
-            raise ConcurrentChange() from None
-        raise
-    _remember_chain_head(session, claim, ChainHead(event["seq"], event["hash"], event["at"]))
+    _append_event(session, claim, event)
     return event
 
 
