@@ -194,8 +194,6 @@ def interview_page(claim_id: str, request: Request) -> Response:
     return show(page, claim_id)
 
 
-
-
 async def interview_form(
     request: Request, claim_id: str, field_name: str, change: Change, done: str
 ) -> Response:
