@@ -65,5 +65,5 @@ def render_sms(template: str, c: Context) -> str:
         at=short_time(c, with_date=False),
         amount=rupiah(c.get("net")),
         account=f"{c.get('bank_code')} {c.get('account_number_masked')}".strip(),
-        days=c.get("review_days") or 5,
+        days=c.get("review_days"),
     )

@@ -212,7 +212,7 @@ def _claim_created(c: Context) -> tuple[str, list[str]]:
 
 
 def _claim_submitted(c: Context) -> tuple[str, list[str]]:
-    days = c.get("review_days") or 5
+    days = c.get("review_days")
     due_on = c.get("due_on")
     review = (
         c.m("mail.claim_submitted.body3_due", days=days, due=local_date(due_on, c.language))
